@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+DATA ?= data
+export PORTAL_WAREHOUSE_LANDING ?= $(DATA)/landing
+export PORTAL_WAREHOUSE_DB ?= $(DATA)/warehouse.duckdb
+export PORTAL_WAREHOUSE_PUBLISH ?= $(DATA)/publish
+
+.PHONY: demo test lint dev bench clean
+
+# The virtualenv is rebuilt whenever the pins change.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	@if [ -z "$$(ls -A $(PORTAL_WAREHOUSE_LANDING) 2>/dev/null)" ]; then \
+		$(BIN)/portal-warehouse generate; fi
+	$(BIN)/portal-warehouse ingest
+	$(BIN)/portal-warehouse status
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check ingest orchestration data_contracts tests bench
+	$(BIN)/ruff format --check ingest orchestration data_contracts tests bench
+
+test: lint
+	$(BIN)/pytest
+
+dev: $(VENV)/.installed
+	mkdir -p $(DATA)/dagster_home
+	cp -n orchestration/dagster.yaml $(DATA)/dagster_home/dagster.yaml || true
+	DAGSTER_HOME=$(abspath $(DATA)/dagster_home) $(BIN)/dagster dev -w workspace.yaml
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(DATA)
