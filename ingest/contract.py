@@ -1,0 +1,174 @@
+"""The source event contract (shared/EVENTS.md, version 1) as data.
+
+Everything the loader validates is declared here once: the streams, their event types, their
+fields with type and when each is required. `ingest.validate` turns these declarations into SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "models" / "seeds"
+
+ALL = "*"  # "required for every event type of the stream"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # text | timestamp | boolean | integer | decimal | list
+    required_for: frozenset[str] = frozenset()  # event types that must carry it; {ALL} = every one
+    values: tuple[str, ...] | None = None  # allowed values, for enumerations
+    pattern: str | None = None  # regular expression a text value must match
+    max_length: int | None = None
+
+    def required_on(self, event_type: str) -> bool:
+        return ALL in self.required_for or event_type in self.required_for
+
+
+def _req(*types: str) -> frozenset[str]:
+    return frozenset(types)
+
+
+ENVELOPE: tuple[Field, ...] = (
+    Field("event_id", "text", _req(ALL), max_length=128),
+    Field("event_type", "text", _req(ALL)),  # its values are the stream's event types
+    Field("occurred_at", "timestamp", _req(ALL)),
+    Field("portal_id", "text", _req(ALL), max_length=128),
+    Field("source", "text"),
+)
+
+# Never stored anywhere in the warehouse: dropped at read time (shared/EVENTS.md, stream question).
+PERSONAL_FIELDS: tuple[str, ...] = ("asker_name", "asker_email", "asker_phone", "body")
+
+
+@cache
+def post_categories() -> tuple[str, ...]:
+    """Post categories, kept as reference data (a dbt seed with their Vietnamese labels)."""
+    with open(REFERENCE_DIR / "post_categories.csv", encoding="utf-8") as f:
+        return tuple(row["category"] for row in csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    event_types: tuple[str, ...]
+    fields: tuple[Field, ...]  # the stream's own fields, after the envelope
+    entity_id: str | None = None  # the stable id whose lifecycle the events describe
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}_events"
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        return ENVELOPE + self.fields
+
+    @property
+    def known_keys(self) -> tuple[str, ...]:
+        """Keys that are not 'extra': the contract's fields and the personal ones we drop."""
+        return tuple(f.name for f in self.all_fields) + PERSONAL_FIELDS
+
+
+def _streams() -> dict[str, Stream]:
+    return {
+        s.name: s
+        for s in (
+            Stream(
+                "portal",
+                ("registered", "updated", "retired"),
+                (
+                    Field("name", "text", _req("registered")),
+                    Field(
+                        "portal_group",
+                        "text",
+                        _req("registered"),
+                        values=("province", "party_mass", "department", "district", "commune"),
+                    ),
+                    Field("bloc", "text", _req("registered"), values=("government", "party")),
+                    Field("scored", "boolean", _req("registered")),
+                    Field("parent_portal_id", "text"),
+                    Field("successor_portal_ids", "list"),
+                ),
+            ),
+            Stream(
+                "post",
+                ("published", "updated", "unpublished"),
+                (
+                    Field("post_id", "text", _req(ALL)),
+                    Field("kind", "text", _req("published"), values=("article", "data_item")),
+                    Field("category", "text", _req("published"), values=post_categories()),
+                    Field("language", "text", values=("vi", "en")),
+                    Field("title", "text"),
+                ),
+                entity_id="post_id",
+            ),
+            Stream(
+                "question",
+                ("submitted", "accepted", "answered", "deleted", "rated"),
+                (
+                    Field("question_id", "text", _req(ALL)),
+                    Field("topic", "text"),
+                    Field(
+                        "deletion_reason",
+                        "text",
+                        _req("deleted"),
+                        values=("duplicate", "violation", "forwarded", "invalid_asker", "other"),
+                    ),
+                    Field("responder_authorized", "boolean"),
+                    Field("rating", "integer", _req("rated"), values=("1", "2", "3", "4", "5")),
+                    Field("asker_key", "text"),  # keyed hash of the asker, never the asker
+                ),
+                entity_id="question_id",
+            ),
+            Stream(
+                "dossier",
+                ("received", "resolved", "withdrawn", "due_changed"),
+                (
+                    Field("dossier_id", "text", _req(ALL)),
+                    Field("procedure_code", "text"),
+                    Field("channel", "text", _req("received"), values=("counter", "online")),
+                    Field("service_level", "integer", _req("received"), values=("2", "3", "4")),
+                    Field("due_at", "timestamp", _req("received", "due_changed")),
+                ),
+                entity_id="dossier_id",
+            ),
+            Stream(
+                "assessment",
+                ("adjusted",),
+                (
+                    Field("period_id", "text", _req(ALL), pattern=r"^\d{4}-(Q[1-4]|H1|9M|FY)$"),
+                    Field("criterion", "text", _req(ALL)),
+                    Field("points", "decimal", _req(ALL)),
+                    Field("note", "text"),
+                    Field("assessor", "text"),
+                ),
+            ),
+        )
+    }
+
+
+STREAMS: dict[str, Stream] = _streams()
+
+# The registry comes first in every run, so that a portal and its first events may arrive together.
+STREAM_ORDER: tuple[str, ...] = ("portal", "post", "question", "dossier", "assessment")
+
+FORMATS: dict[str, str] = {
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".parquet": "parquet",
+}
+
+
+def file_format(path: Path) -> str | None:
+    """The format of a landed file from its name, or None when it is not one of the five."""
+    name = path.name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return FORMATS[suffix]
+    return None

@@ -1,0 +1,384 @@
+"""The loader: landed files into `raw`, one transaction per file, nothing lost, nothing twice.
+
+For each file: read it into `_src`, check every record against the contract (`_checked`), then
+- a record that breaks a rule goes to `raw.quarantine` with every reason;
+- a valid record whose event id is already held (earlier in the file, or in raw) is a duplicate
+  when its payload is the same, and a conflict (quarantined; the first one stands) when not;
+- every other record is appended to `raw.<stream>_events`;
+and the ledger gets one row saying rows read = accepted + duplicates + quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import uuid
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest.contract import STREAM_ORDER, STREAMS, Stream, file_format
+from ingest.readers import UnreadableFile, load_json_lines, load_source, quote
+from ingest.redact import register_asker_key
+from ingest.settings import Settings
+from ingest.validate import create_checked
+from ingest.warehouse import connect, ensure_schema
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source_file: str  # relative to the landing folder
+    stream: str
+    status: str  # ingested | unreadable | same_content | already_ingested | replay
+    rows_read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    batch_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    run_id: str
+    files: tuple[FileResult, ...]
+
+    def totals(self, stream: str | None = None) -> dict[str, int]:
+        files = [f for f in self.files if stream is None or f.stream == stream]
+        return {
+            key: sum(getattr(f, key) for f in files)
+            for key in ("rows_read", "accepted", "duplicates", "quarantined")
+        } | {
+            "files": sum(f.status not in ("already_ingested",) for f in files),
+            "unreadable": sum(f.status == "unreadable" for f in files),
+        }
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    stream: str
+    path: Path
+    relative: str  # what the ledger and raw tables call it: '<stream>/<name>'
+    fmt: str | None  # None: not one of the five formats
+
+
+def discover(landing: Path, streams: Iterable[str] | None = None) -> list[LandedFile]:
+    """Files under <landing>/<stream>/, the registry first, then by modification time and path."""
+    wanted = [s for s in STREAM_ORDER if streams is None or s in set(streams)]
+    found = []
+    for stream in wanted:
+        folder = landing / stream
+        if not folder.is_dir():
+            continue
+        files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        files.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+        found += [LandedFile(stream, p, f"{stream}/{p.name}", file_format(p)) for p in files]
+    return found
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _failpoint(name: str) -> None:
+    """Crash here on purpose when the tests ask for it: proves a file is all or nothing."""
+    if os.environ.get("PORTAL_WAREHOUSE_FAILPOINT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = connect(settings.db, settings.tz)
+    ensure_schema(con)
+    register_asker_key(con, settings.pii_key)
+    return con
+
+
+def ingest_landing(settings: Settings, streams: Iterable[str] | None = None) -> IngestReport:
+    """Ingest every new file of the landing folder (optionally only some streams)."""
+    run_id = _new_id("run")
+    con = open_warehouse(settings)
+    try:
+        results = [
+            ingest_file(con, landed, run_id, settings.tz)
+            for landed in discover(settings.landing, streams)
+        ]
+    finally:
+        con.close()
+    return IngestReport(run_id, tuple(results))
+
+
+def ingest_file(con, landed: LandedFile, run_id: str, tz: str) -> FileResult:
+    sha = sha256_of(landed.path)
+    seen = con.execute(
+        "SELECT source_file FROM raw.ingest_ledger WHERE sha256 = ?", [sha]
+    ).fetchall()
+    if any(source == landed.relative for (source,) in seen):
+        return FileResult(landed.relative, landed.stream, "already_ingested")
+    batch_id = _new_id(landed.stream)
+    now = datetime.now(UTC)
+    ledger = dict(
+        batch_id=batch_id,
+        run_id=run_id,
+        stream=landed.stream,
+        source_file=landed.relative,
+        file_format=landed.fmt,
+        file_size=landed.path.stat().st_size,
+        sha256=sha,
+        ingested_at=now,
+    )
+    if seen:  # the same bytes under another name: already counted once
+        error = f"same content as {seen[0][0]}"
+        _write_ledger(con, ledger, "same_content", error=error)
+        return FileResult(landed.relative, landed.stream, "same_content", batch_id=batch_id)
+
+    stream = STREAMS[landed.stream]
+    try:  # reading fills temporary tables only; the warehouse changes in one transaction below
+        if landed.fmt is None:
+            raise UnreadableFile(
+                "unsupported format: expected .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet"
+            )
+        load_source(con, landed.path, landed.fmt, stream)
+    except UnreadableFile as e:
+        with _transaction(con):
+            con.execute(
+                """INSERT INTO raw.quarantine (stream, source_file, line_number, reason,
+                       reason_codes, batch_id, quarantined_at)
+                   VALUES (?, ?, NULL, ?, ['unreadable_file'], ?, ?)""",
+                [landed.stream, landed.relative, f"unreadable_file: {e}", batch_id, now],
+            )
+            _write_ledger(con, ledger, "unreadable", error=str(e))
+        return FileResult(
+            landed.relative, landed.stream, "unreadable", batch_id=batch_id, error=str(e)
+        )
+    with _transaction(con):
+        counts = _apply(con, stream, tz, batch_id, now, file=landed.relative)
+        _write_ledger(con, ledger, "ingested", **counts)
+        _failpoint("before_commit")
+    return FileResult(landed.relative, landed.stream, "ingested", batch_id=batch_id, **counts)
+
+
+@contextmanager
+def _transaction(con):
+    """All of it or none of it."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def _write_ledger(con, ledger: dict, status: str, error: str | None = None, **counts) -> None:
+    row = ledger | {"status": status, "error": error}
+    row |= {k: counts.get(k, 0) for k in ("rows_read", "accepted", "duplicates", "quarantined")}
+    con.execute(
+        f"INSERT INTO raw.ingest_ledger ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+
+
+def _same_payload(stream: Stream, a: str, b: str) -> str:
+    columns = [f.name for f in stream.all_fields if f.name != "event_id"]
+    same = [f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in columns]
+    same.append(f"{a}.extra::VARCHAR IS NOT DISTINCT FROM {b}.extra::VARCHAR")
+    return "(" + " AND ".join(same) + ")"
+
+
+def _create_registry(con, stream: Stream) -> None:
+    con.execute("DROP TABLE IF EXISTS _registry")
+    also_this_file = (
+        "UNION SELECT portal_id FROM _src WHERE event_type = 'registered'"
+        if stream.name == "portal"
+        else ""
+    )
+    con.execute(f"""
+        CREATE TEMP TABLE _registry AS
+        SELECT portal_id FROM raw.portal_events WHERE event_type = 'registered' {also_this_file}
+    """)
+
+
+def _classify(con, stream: Stream, tz: str) -> None:
+    """`_checked`, then `_repeats` (later copies of an id within the batch, compared with the
+    first) and `_known` (ids raw already holds, compared with the standing event)."""
+    _create_registry(con, stream)
+    create_checked(con, stream, tz)
+    con.execute("DROP TABLE IF EXISTS _repeats")
+    con.execute(f"""
+        CREATE TEMP TABLE _repeats AS
+        WITH valid AS (SELECT * FROM _checked WHERE len(_reasons) = 0),
+        firsts AS (
+            SELECT event_id, min(_line) AS first_line FROM valid
+            GROUP BY event_id HAVING count(*) > 1
+        )
+        SELECT later._line, later.event_id, firsts.first_line,
+               {_same_payload(stream, "later", "first")} AS same
+        FROM valid AS later
+        JOIN firsts ON later.event_id = firsts.event_id AND later._line > firsts.first_line
+        JOIN valid AS first ON first.event_id = firsts.event_id AND first._line = firsts.first_line
+    """)
+    con.execute("DROP TABLE IF EXISTS _known")
+    con.execute(f"""
+        CREATE TEMP TABLE _known AS
+        SELECT c._line, c.event_id, held.batch_id AS standing_batch,
+               {_same_payload(stream, "c", "held")} AS same
+        FROM _checked AS c
+        JOIN {stream.table} AS held ON held.event_id = c.event_id
+        WHERE len(c._reasons) = 0 AND c._line NOT IN (SELECT _line FROM _repeats)
+    """)
+
+
+def _insert_accepted(con, stream: Stream, batch_id: str, now, origin: str, origin_join: str) -> int:
+    columns = [f.name for f in stream.all_fields] + ["occurred_at_local", "occurred_on", "extra"]
+    return con.execute(
+        f"""
+        INSERT INTO {stream.table}
+            ({", ".join(columns)}, batch_id, source_file, source_line, ingested_at)
+        SELECT {", ".join("c." + c for c in columns)}, {quote(batch_id)}, {origin},
+               ?::TIMESTAMPTZ
+        FROM _checked AS c {origin_join}
+        WHERE len(c._reasons) = 0
+          AND c._line NOT IN (SELECT _line FROM _repeats)
+          AND c._line NOT IN (SELECT _line FROM _known)
+    """,
+        [now],
+    ).fetchone()[0]
+
+
+def _record_text(stream: Stream) -> str:
+    """A quarantined record as delivered (personal fields were never read into `_src`)."""
+    keys = [f.name for f in stream.all_fields]
+    pairs = ", ".join(f"{quote(k)}, s.{k}::VARCHAR" for k in keys)
+    merged = f"json_merge_patch(json_object({pairs}), coalesce(s._extra, '{{}}'))"
+    return f"coalesce(s._text, {merged}::VARCHAR)"
+
+
+def _apply(con, stream: Stream, tz: str, batch_id: str, now, file: str) -> dict[str, int]:
+    _classify(con, stream, tz)
+    accepted = _insert_accepted(
+        con, stream, batch_id, now, origin=f"{quote(file)}, c._line", origin_join=""
+    )
+    quarantined = con.execute(
+        f"""
+        INSERT INTO raw.quarantine (stream, source_file, line_number, event_id, reason,
+            reason_codes, conflicts_with, record, batch_id, quarantined_at)
+        SELECT {quote(stream.name)}, {quote(file)}, q._line, c.event_id,
+               array_to_string(q.reasons, '; '),
+               list_transform(q.reasons, r -> split_part(r, ':', 1)),
+               q.conflicts_with, {_record_text(stream)}, {quote(batch_id)}, ?::TIMESTAMPTZ
+        FROM (
+            SELECT _line, _reasons AS reasons, NULL AS conflicts_with
+            FROM _checked WHERE len(_reasons) > 0
+            UNION ALL
+            SELECT _line, ['conflict: event_id ''' || event_id || ''' came earlier in this file'
+                           || ' (line ' || first_line || ') with another payload'],
+                   {quote(batch_id)}
+            FROM _repeats WHERE NOT same
+            UNION ALL
+            SELECT _line, ['conflict: event_id ''' || event_id || ''' is held with another'
+                           || ' payload from batch ' || standing_batch],
+                   standing_batch
+            FROM _known WHERE NOT same
+        ) AS q
+        JOIN _checked AS c ON c._line = q._line
+        JOIN _src AS s ON s._line = q._line
+    """,
+        [now],
+    ).fetchone()[0]
+    rows_read, duplicates = con.execute("""
+        SELECT (SELECT count(*) FROM _checked),
+               (SELECT count(*) FROM _repeats WHERE same) + (SELECT count(*) FROM _known WHERE same)
+    """).fetchone()
+    return dict(
+        rows_read=rows_read, accepted=accepted, duplicates=duplicates, quarantined=quarantined
+    )
+
+
+def replay_quarantine(settings: Settings) -> IngestReport:
+    """Check the open quarantined records again and move the ones that now pass into raw.
+
+    Typically after the registry learned a portal. A record moved is marked released (with the
+    replay's batch), so it can neither be lost nor counted twice; whole-file rejections and
+    unparseable records cannot pass and are left alone.
+    """
+    run_id = _new_id("replay")
+    con = open_warehouse(settings)
+    results = []
+    try:
+        for name in STREAM_ORDER:
+            results.append(_replay_stream(con, STREAMS[name], run_id, settings.tz))
+    finally:
+        con.close()
+    return IngestReport(run_id, tuple(r for r in results if r.rows_read))
+
+
+def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
+    batch_id = _new_id(f"replay-{stream.name}")
+    now = datetime.now(UTC)
+    con.execute("DROP TABLE IF EXISTS _open")
+    con.execute(f"""
+        CREATE TEMP TABLE _open AS
+        SELECT quarantine_id AS _line, record AS line FROM raw.quarantine
+        WHERE stream = {quote(stream.name)} AND released_at IS NULL
+          AND line_number IS NOT NULL
+          AND NOT list_contains(reason_codes, 'malformed_record')
+    """)
+    load_json_lines(con, "_open", stream)
+    with _transaction(con):
+        _classify(con, stream, tz)
+        accepted = _insert_accepted(
+            con,
+            stream,
+            batch_id,
+            now,
+            origin="q.source_file, q.line_number",
+            origin_join="JOIN raw.quarantine AS q ON q.quarantine_id = c._line",
+        )
+        released = con.execute(
+            f"""
+            UPDATE raw.quarantine SET released_at = ?::TIMESTAMPTZ,
+                released_batch_id = {quote(batch_id)},
+                released_as = CASE WHEN quarantine_id IN (SELECT _line FROM _repeats UNION ALL
+                                                          SELECT _line FROM _known)
+                                   THEN 'duplicate' ELSE 'accepted' END
+            WHERE quarantine_id IN (
+                SELECT _line FROM _checked WHERE len(_reasons) = 0
+                EXCEPT SELECT _line FROM _repeats WHERE NOT same
+                EXCEPT SELECT _line FROM _known WHERE NOT same
+            )
+            """,
+            [now],
+        ).fetchone()[0]
+        rows_read = con.execute("SELECT count(*) FROM _checked").fetchone()[0]
+        counts = dict(
+            rows_read=rows_read,
+            accepted=accepted,
+            duplicates=released - accepted,
+            quarantined=rows_read - released,
+        )
+        if rows_read:
+            ledger = dict(
+                batch_id=batch_id,
+                run_id=run_id,
+                stream=stream.name,
+                source_file="raw.quarantine",
+                file_format=None,
+                file_size=None,
+                sha256=None,
+                ingested_at=now,
+            )
+            _write_ledger(con, ledger, "replay", **counts)
+    return FileResult("raw.quarantine", stream.name, "replay", batch_id=batch_id, **counts)

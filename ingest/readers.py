@@ -1,0 +1,214 @@
+"""Readers: one landed file into the temporary table `_src`, whatever its format.
+
+`_src` has one row per record: `_line` (line, or 1-based Parquet row), `_error` (why the record
+could not even be parsed), `_text` (that unparsed record, personal data blanked), one column per
+contract field (text, or the Parquet column's own type), `asker_key`, and `_extra` (unknown keys
+as a JSON object). Personal fields are read only to compute `asker_key` and never reach `_src`.
+A file that cannot be read at all raises `UnreadableFile`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingest.contract import PERSONAL_FIELDS, Stream
+from ingest.redact import REDACTED, redact_sql
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read (not UTF-8, corrupt Parquet or gzip, unknown format)."""
+
+
+def quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _asker_key_sql(value_of) -> str:
+    name, email, phone = (value_of(f) for f in ("asker_name", "asker_email", "asker_phone"))
+    return f"coalesce(pw_asker_key({name}, {email}, {phone}), {value_of('asker_key')})"
+
+
+def load_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, stream: Stream) -> None:
+    con.execute("DROP TABLE IF EXISTS _src")
+    try:
+        {"jsonl": _load_jsonl, "csv": _load_csv, "parquet": _load_parquet}[fmt](con, path, stream)
+    except (
+        duckdb.IOException,
+        duckdb.InvalidInputException,
+        duckdb.ConversionException,
+        OSError,
+        EOFError,
+        UnicodeDecodeError,
+        csv.Error,
+    ) as e:  # the file's fault; anything else is ours and must fail loudly
+        raise UnreadableFile(f"{type(e).__name__}: {e}".splitlines()[0][:500]) from e
+
+
+def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: Stream) -> None:
+    """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine."""
+    keys = list(dict.fromkeys([*stream.known_keys, "asker_key"]))
+    fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
+    position = {k: i + 1 for i, k in enumerate(keys)}
+
+    def value_of(key: str) -> str:
+        return f"v[{position[key]}]"
+
+    known = "[" + ", ".join(quote(k) for k in keys) + "]"
+    # Unknown keys are kept as delivered; most records have none, so look only when there are.
+    extra = f"""
+        CASE WHEN len(list_filter(json_keys(line), k -> NOT list_contains({known}, k))) > 0
+        THEN to_json(map_from_entries(list_transform(
+            list_filter(json_keys(line), k -> NOT list_contains({known}, k)),
+            k -> {{'k': k, 'v': json_extract(line, '$."' || k || '"')}})))::VARCHAR
+        END"""
+    paths = "[" + ", ".join(quote(f'$."{k}"') for k in keys) + "]"
+    con.execute(f"""
+        CREATE TEMP TABLE _src AS
+        SELECT
+            _line,
+            CASE WHEN NOT is_object THEN 'malformed_record: not a JSON object' END AS _error,
+            CASE WHEN NOT is_object THEN {redact_sql("line")} END AS _text,
+            {", ".join(f"{value_of(f)} AS {ident(f)}" for f in fields)},
+            {_asker_key_sql(value_of) if stream.name == "question" else "NULL::VARCHAR"}
+                AS asker_key,
+            CASE WHEN is_object THEN {extra} END AS _extra
+        FROM (
+            SELECT
+                _line,
+                line,
+                -- CASE, not AND: DuckDB evaluates both sides of an AND; json_type raises
+                CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END
+                    AS is_object,
+                CASE WHEN is_object THEN json_extract_string(line, {paths}) END AS v
+            FROM {lines_table}
+            WHERE trim(line) <> ''  -- blank lines are not records
+        )
+    """)
+
+
+def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
+    # Read whole lines, not JSON: a malformed line must become a quarantined record with its line
+    # number, not a failed file. The delimiter cannot occur in valid JSON (control characters are
+    # escaped there). Insertion order is kept, so rowid is the line's position.
+    con.execute("DROP TABLE IF EXISTS _lines")
+    con.execute(
+        f"""CREATE TEMP TABLE _lines AS SELECT line FROM read_csv({quote(str(path))},
+            columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f\x1e\x1d\x1c',
+            quote = '', escape = '', auto_detect = false, max_line_size = 67108864,
+            strict_mode = false)"""
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _numbered AS SELECT rowid + 1 AS _line, line FROM _lines"
+    )
+    load_json_lines(con, "_numbered", stream)
+    con.execute("DROP VIEW _numbered")
+    con.execute("DROP TABLE _lines")
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
+    # Python's csv module: strict UTF-8 (a decoding error rejects the file), exact line numbers,
+    # and a row with the wrong number of cells is one bad record, not a failed file.
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+        reader = csv.reader(text, strict=True)
+        header = next(reader, None) or []
+        header = [h.strip() for h in header]
+        fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
+        columns: dict[str, list] = {c: [] for c in ["_line", "_error", "_text", *fields]}
+        columns["_extra"] = []
+        personal = {h: [] for h in (*PERSONAL_FIELDS, "asker_key")}
+        extra_keys = [h for h in header if h not in stream.known_keys and h != "asker_key"]
+        line = reader.line_num + 1
+        for row in reader:
+            columns["_line"].append(line)
+            line = reader.line_num + 1
+            if len(row) != len(header):
+                redacted = [
+                    REDACTED if i < len(header) and header[i] in PERSONAL_FIELDS else cell
+                    for i, cell in enumerate(row)
+                ]
+                columns["_error"].append(
+                    f"malformed_record: CSV row has {len(row)} cells, the header has {len(header)}"
+                )
+                columns["_text"].append(",".join(redacted))
+                record: dict[str, str] = {}
+            else:
+                columns["_error"].append(None)
+                columns["_text"].append(None)
+                record = dict(zip(header, row, strict=True))
+            for f in fields:
+                columns[f].append(record.get(f) or None)  # empty cell = null
+            for p in personal:
+                personal[p].append(record.get(p) or None)
+            extras = {k: record[k] for k in extra_keys if record.get(k)}
+            columns["_extra"].append(json_text(extras) if extras else None)
+    lines = pa.array(columns.pop("_line"), pa.int64())
+    arrays = {k: pa.array(v, pa.string()) for k, v in {**columns, **personal}.items()}
+    arrays["_line"] = lines
+    table = pa.table(arrays)
+    con.register("_csv_rows", table)
+    try:
+        key = _asker_key_sql(ident) if stream.name == "question" else "NULL::VARCHAR"
+        con.execute(f"""
+            CREATE TEMP TABLE _src AS
+            SELECT _line, _error, _text, {", ".join(ident(f) for f in fields)},
+                   {key} AS asker_key, _extra
+            FROM _csv_rows
+        """)
+    finally:
+        con.unregister("_csv_rows")
+
+
+def json_text(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
+    source = f"read_parquet({quote(str(path))}, file_row_number = true)"
+    present = {
+        name: type_
+        for name, type_, *_ in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    }
+
+    def value_of(key: str) -> str:
+        if key not in present:
+            return "NULL::VARCHAR"
+        if present[key].endswith("[]"):  # a list column, as in CSV
+            return f"array_to_string({ident(key)}, ';')"
+        return ident(key)
+
+    fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
+    extra_keys = [k for k in present if k not in stream.known_keys and k != "file_row_number"]
+    extra = (
+        "json_object(" + ", ".join(f"{quote(k)}, {ident(k)}" for k in extra_keys) + ")::VARCHAR"
+        if extra_keys
+        else "NULL::VARCHAR"
+    )
+    key = (
+        _asker_key_sql(lambda k: f"{value_of(k)}::VARCHAR")
+        if stream.name == "question"
+        else "NULL::VARCHAR"
+    )
+    con.execute(f"""
+        CREATE TEMP TABLE _src AS
+        SELECT
+            file_row_number + 1 AS _line,
+            NULL::VARCHAR AS _error,
+            NULL::VARCHAR AS _text,
+            {", ".join(f"{value_of(f)} AS {ident(f)}" for f in fields)},
+            {key} AS asker_key,
+            {extra} AS _extra
+        FROM {source}
+    """)
