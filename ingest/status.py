@@ -1,0 +1,59 @@
+"""What the warehouse holds: raw events per stream, the ledger, the open quarantine by reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.contract import STREAM_ORDER, STREAMS
+from ingest.settings import Settings
+from ingest.warehouse import connect
+
+
+@dataclass(frozen=True)
+class Status:
+    raw: dict[str, int]  # events per stream
+    ledger: list[tuple]  # (stream, status, files, rows_read, accepted, duplicates, quarantined)
+    quarantine: list[tuple]  # (stream, reason code, open records, released records)
+
+
+def warehouse_status(settings: Settings) -> Status:
+    if not settings.db.exists():
+        return Status({s: 0 for s in STREAM_ORDER}, [], [])
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        raw = {
+            s: con.execute(f"SELECT count(*) FROM {STREAMS[s].table}").fetchone()[0]
+            for s in STREAM_ORDER
+        }
+        ledger = con.execute("""
+            SELECT stream, status, count(*), sum(rows_read), sum(accepted), sum(duplicates),
+                   sum(quarantined)
+            FROM raw.ingest_ledger GROUP BY ALL ORDER BY stream, status
+        """).fetchall()
+        quarantine = con.execute("""
+            SELECT stream, code, count(*) FILTER (WHERE released_at IS NULL),
+                   count(*) FILTER (WHERE released_at IS NOT NULL)
+            FROM raw.quarantine, unnest(list_distinct(reason_codes)) AS t(code)
+            GROUP BY ALL ORDER BY stream, code
+        """).fetchall()
+    finally:
+        con.close()
+    return Status(raw, ledger, quarantine)
+
+
+def format_status(status: Status) -> str:
+    lines = ["Raw events"]
+    lines += [f"  {stream:<11} {count:>12,}" for stream, count in status.raw.items()]
+    lines += [
+        "",
+        "Ledger (files)",
+        "  stream      status            files    read  accepted  dup  quar",
+    ]
+    lines += [
+        f"  {s:<11} {st:<15} {n:>7} {r:>7} {a:>9} {d:>4} {q:>5}"
+        for s, st, n, r, a, d, q in status.ledger
+    ]
+    lines += ["", "Quarantine by reason (a record counts once per reason)"]
+    lines += ["  stream      reason                  open  released"]
+    lines += [f"  {s:<11} {c:<20} {o:>7} {r:>9}" for s, c, o, r in status.quarantine]
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""`portal-warehouse`: the command line. Flags override the PORTAL_WAREHOUSE_* environment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ingest.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        landing=getattr(args, "landing", None),
+        db=getattr(args, "db", None),
+        tz=getattr(args, "tz", None),
+    )
+
+
+def _print_report(report) -> None:
+    for f in report.files:
+        if f.status == "already_ingested":
+            continue
+        line = (
+            f"{f.source_file:<48} {f.status:<12} read {f.rows_read:>9,}  accepted "
+            f"{f.accepted:>9,}  duplicates {f.duplicates:>7,}  quarantined {f.quarantined:>6,}"
+        )
+        print(line + (f"  ({f.error})" if f.error else ""))
+    t = report.totals()
+    print(
+        f"{report.run_id}: {t['files']} file(s), {t['rows_read']:,} read = {t['accepted']:,}"
+        f" accepted + {t['duplicates']:,} duplicates + {t['quarantined']:,} quarantined;"
+        f" {t['unreadable']} unreadable file(s)"
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ingest.sample import generate
+
+    settings = _settings(args)
+    summary = generate(settings.landing, seed=args.seed, scale=args.scale)
+    print(f"wrote {len(summary.files)} files under {settings.landing}")
+    for stream, count in summary.events.items():
+        print(f"  {stream:<11} {count:>12,} events")
+    print(f"  planted bad records: {dict(summary.planted)}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.loader import ingest_landing
+
+    settings = _settings(args)
+    if not settings.landing.is_dir():
+        print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
+        return 2
+    _print_report(ingest_landing(settings, streams=args.stream or None))
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from ingest.loader import replay_quarantine
+
+    _print_report(replay_quarantine(_settings(args)))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ingest.status import format_status, warehouse_status
+
+    print(format_status(warehouse_status(_settings(args))))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="portal-warehouse", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def command(name: str, func, help: str, landing=False, db=True) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help)
+        c.set_defaults(func=func)
+        if landing:
+            c.add_argument("--landing", type=Path, help="landing folder [PORTAL_WAREHOUSE_LANDING]")
+        if db:
+            c.add_argument("--db", type=Path, help="DuckDB file [PORTAL_WAREHOUSE_DB]")
+            c.add_argument("--tz", help="warehouse time zone [PORTAL_WAREHOUSE_TZ]")
+        return c
+
+    g = command("generate", cmd_generate, "write sample events to the landing folder", True, False)
+    g.add_argument("--seed", type=int, default=2023)
+    g.add_argument("--scale", type=float, default=1.0, help="multiplies volumes (10 = 10M+ events)")
+    i = command("ingest", cmd_ingest, "ingest new landed files into raw", landing=True)
+    i.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    command("replay-quarantine", cmd_replay, "re-check quarantined records; move those now valid")
+    command("status", cmd_status, "what is in raw, the ledger and the quarantine")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
