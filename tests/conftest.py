@@ -1,0 +1,135 @@
+"""Shared fixtures: a temporary warehouse (landing folder + DuckDB file) and ways to fill it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ingest.loader import ingest_landing, replay_quarantine
+from ingest.settings import Settings
+
+REGISTRY = [
+    {
+        "event_id": f"reg-{pid}",
+        "event_type": "registered",
+        "occurred_at": "2021-01-01T08:00:00+07:00",
+        "portal_id": pid,
+        "name": name,
+        "portal_group": group,
+        "bloc": bloc,
+        "scored": True,
+    }
+    for pid, name, group, bloc in [
+        ("so-tttt", "Sở Thông tin và Truyền thông", "department", "government"),
+        ("huyen-bao-yen", "Huyện Bảo Yên", "district", "government"),
+        ("ban-tuyen-giao", "Ban Tuyên giáo Tỉnh ủy", "party_mass", "party"),
+    ]
+]
+
+
+class Warehouse:
+    """A landing folder and a DuckDB file under a temporary directory."""
+
+    def __init__(self, root: Path, pii_key: bytes | None = None):
+        self.settings = Settings.from_env(
+            landing=root / "landing", db=root / "warehouse.duckdb", pii_key=pii_key
+        )
+        self.landing = self.settings.landing
+        self._clock = 1_700_000_000  # deterministic modification times, one second apart
+
+    def land(self, stream: str, name: str, content: bytes | str | list[dict]) -> Path:
+        """Drop a file in <landing>/<stream>/; a list of dicts is written as the name's format."""
+        path = self.landing / stream / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, list):
+            content = encode(name, content)
+        if isinstance(content, str):
+            content = content.encode()
+        if name.endswith(".gz") and not content.startswith(b"\x1f\x8b"):
+            content = gzip.compress(content, mtime=0)
+        path.write_bytes(content)
+        self._clock += 1
+        os.utime(path, (self._clock, self._clock))
+        return path
+
+    def register_portals(self, portals=REGISTRY) -> None:
+        self.land("portal", "registry.jsonl", portals)
+
+    def ingest(self, **kwargs):
+        return ingest_landing(self.settings, **kwargs)
+
+    def replay(self):
+        return replay_quarantine(self.settings)
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        with duckdb.connect(str(self.settings.db), read_only=True) as con:
+            con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
+            return con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params=None):
+        return self.query(sql, params)[0][0]
+
+    def quarantine(self, stream: str | None = None) -> list[tuple]:
+        """(line_number, event_id, reason, reason_codes, record) of open quarantined records."""
+        where = "released_at IS NULL" + (f" AND stream = '{stream}'" if stream else "")
+        return self.query(
+            "SELECT line_number, event_id, reason, reason_codes, record FROM raw.quarantine "
+            f"WHERE {where} ORDER BY quarantine_id"
+        )
+
+
+def encode(name: str, records: list[dict]) -> bytes:
+    base = name.removesuffix(".gz")
+    if base.endswith(".jsonl"):
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    if base.endswith(".csv"):
+        import csv
+        import io
+
+        keys = list(dict.fromkeys(k for r in records for k in r))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, keys, lineterminator="\n")
+        writer.writeheader()
+        for r in records:
+            writer.writerow({k: _csv_cell(v) for k, v in r.items()})
+        return out.getvalue().encode()
+    if base.endswith(".parquet"):
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pylist(records), sink)
+        return sink.getvalue().to_pybytes()
+    raise ValueError(name)
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def dossier(event_id: str, event_type: str = "received", **fields) -> dict:
+    record = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "occurred_at": "2023-03-01T09:00:00+07:00",
+        "portal_id": "so-tttt",
+        "dossier_id": "D-" + event_id,
+    }
+    if event_type == "received":
+        record |= {"channel": "online", "service_level": 4, "due_at": "2023-03-06T17:00:00+07:00"}
+    return record | fields
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse(tmp_path)
