@@ -13,6 +13,8 @@ import csv
 import gzip
 import io
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -74,7 +76,7 @@ def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: St
         END"""
     paths = "[" + ", ".join(quote(f'$."{k}"') for k in keys) + "]"
     con.execute(f"""
-        CREATE TEMP TABLE _src AS
+        CREATE OR REPLACE TEMP TABLE _src AS
         SELECT
             _line,
             CASE WHEN NOT is_object THEN 'malformed_record: not a JSON object' END AS _error,
@@ -98,6 +100,14 @@ def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: St
 
 
 def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
+    if path.name.lower().endswith(".gz"):
+        # DuckDB reads a truncated gzip up to the cut without a word; Python's gzip raises.
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / "plain.jsonl"
+            with gzip.open(path, "rb") as packed, open(plain, "wb") as out:
+                shutil.copyfileobj(packed, out, 1 << 20)
+            _load_jsonl(con, plain, stream)
+        return
     # Read whole lines, not JSON: a malformed line must become a quarantined record with its line
     # number, not a failed file. The delimiter cannot occur in valid JSON (control characters are
     # escaped there). Insertion order is kept, so rowid is the line's position.
@@ -106,7 +116,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
         f"""CREATE TEMP TABLE _lines AS SELECT line FROM read_csv({quote(str(path))},
             columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f\x1e\x1d\x1c',
             quote = '', escape = '', auto_detect = false, max_line_size = 67108864,
-            strict_mode = false)"""
+            strict_mode = false, compression = 'none')"""
     )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW _numbered AS SELECT rowid + 1 AS _line, line FROM _lines"
@@ -162,7 +172,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
     try:
         key = _asker_key_sql(ident) if stream.name == "question" else "NULL::VARCHAR"
         con.execute(f"""
-            CREATE TEMP TABLE _src AS
+            CREATE OR REPLACE TEMP TABLE _src AS
             SELECT _line, _error, _text, {", ".join(ident(f) for f in fields)},
                    {key} AS asker_key, _extra
             FROM _csv_rows
@@ -202,7 +212,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) ->
         else "NULL::VARCHAR"
     )
     con.execute(f"""
-        CREATE TEMP TABLE _src AS
+        CREATE OR REPLACE TEMP TABLE _src AS
         SELECT
             file_row_number + 1 AS _line,
             NULL::VARCHAR AS _error,

@@ -290,7 +290,8 @@ def test_question_values_are_typed(warehouse):
     )
     warehouse.ingest()
     assert warehouse.query(
-        "SELECT event_id, rating, responder_authorized, deletion_reason FROM raw.question_events ORDER BY 1"
+        "SELECT event_id, rating, responder_authorized, deletion_reason"
+        " FROM raw.question_events ORDER BY 1"
     ) == [("q-1", 4, None, None), ("q-2", None, False, None), ("q-3", None, None, "forwarded")]
 
 

@@ -1,0 +1,491 @@
+"""Whole deliveries: formats, broken files, duplicates, re-runs, order, replay, crashes, privacy."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import Warehouse, dossier
+
+RECORDS = [dossier(f"e{i}", occurred_at=f"2023-03-{i:02d}T09:00:00") for i in range(1, 6)]
+
+
+def counts(warehouse: Warehouse) -> dict[str, int]:
+    return {
+        "raw": warehouse.scalar("SELECT count(*) FROM raw.dossier_events"),
+        "quarantine": warehouse.scalar("SELECT count(*) FROM raw.quarantine"),
+        "ledger": warehouse.scalar("SELECT count(*) FROM raw.ingest_ledger"),
+    }
+
+
+@pytest.mark.parametrize("name", ["d.jsonl", "d.jsonl.gz", "d.csv", "d.csv.gz", "d.parquet"])
+def test_every_format_gives_the_same_events(warehouse, name):
+    warehouse.register_portals()
+    warehouse.land("dossier", name, RECORDS)
+    warehouse.ingest()
+    rows = warehouse.query(
+        "SELECT event_id, occurred_at, channel, service_level, due_at, source_line"
+        " FROM raw.dossier_events ORDER BY event_id"
+    )
+    assert [r[0] for r in rows] == ["e1", "e2", "e3", "e4", "e5"]
+    assert rows[0][1] == datetime(2023, 3, 1, 2, 0, tzinfo=UTC)  # 09:00 local
+    assert rows[0][2:5] == ("online", 4, datetime(2023, 3, 6, 10, 0, tzinfo=UTC))
+    # A line number for text formats (after the CSV header), a 1-based row for Parquet.
+    assert rows[0][5] == (2 if ".csv" in name else 1)
+
+
+def test_csv_with_bom_empty_cells_and_booleans(warehouse):
+    warehouse.register_portals()
+    text = (
+        "\ufeffevent_id,event_type,occurred_at,portal_id,question_id,responder_authorized,topic\n"
+        "q1,answered,2023-05-02 10:00:00,so-tttt,Q1,false,\n"
+    )
+    warehouse.land("question", "q.csv", text)
+    warehouse.ingest()
+    assert warehouse.query(
+        "SELECT event_id, responder_authorized, topic FROM raw.question_events"
+    ) == [("q1", False, None)]
+
+
+def test_typed_parquet_columns(warehouse):
+    warehouse.register_portals()
+    table = pa.table(
+        {
+            "event_id": ["e1", "e2"],
+            "event_type": ["received", "received"],
+            "occurred_at": pa.array(
+                [datetime(2023, 3, 31, 17, 30, tzinfo=UTC)] * 2, pa.timestamp("us", tz="UTC")
+            ),
+            "portal_id": ["so-tttt", "so-tttt"],
+            "dossier_id": ["D1", "D2"],
+            "channel": ["counter", "online"],
+            "service_level": pa.array([2, 5], pa.int64()),
+            "due_at": pa.array(
+                [datetime(2023, 4, 5, 10, 0)] * 2, pa.timestamp("us")
+            ),  # naive = local
+        }
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    warehouse.land("dossier", "typed.parquet", sink.getvalue().to_pybytes())
+    warehouse.ingest()
+    assert warehouse.query("SELECT event_id, occurred_on, due_at FROM raw.dossier_events") == [
+        ("e1", datetime(2023, 4, 1).date(), datetime(2023, 4, 5, 3, 0, tzinfo=UTC))
+    ]
+    [(line, event_id, reason, _, _)] = warehouse.quarantine()
+    assert (line, event_id) == (2, "e2")
+    assert "service_level '5' is not one of 2, 3, 4" in reason
+
+
+# --- bad input: each kind is quarantined with its reason and the run goes on -------------------
+
+
+def test_malformed_json_line_is_quarantined_with_its_line_number(warehouse):
+    warehouse.register_portals()
+    good = encode_lines(RECORDS[:2])
+    warehouse.land("dossier", "d.jsonl", good[0] + '{"event_id": "e9", "event_type": \n' + good[1])
+    warehouse.ingest()
+    [(line, _, reason, codes, record)] = warehouse.quarantine()
+    assert (line, codes) == (2, ["malformed_record"])
+    assert record == '{"event_id": "e9", "event_type": '
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 2
+
+
+def test_json_that_is_not_an_object_is_a_malformed_record(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "d.jsonl", '["e1", "received"]\n"text"\n')
+    warehouse.ingest()
+    assert [c for _, _, _, c, _ in warehouse.quarantine()] == [["malformed_record"]] * 2
+
+
+def test_blank_lines_are_not_records(warehouse):
+    warehouse.register_portals()
+    lines = encode_lines(RECORDS[:2])
+    warehouse.land("dossier", "d.jsonl", lines[0] + "\n   \n" + lines[1])
+    result = [f for f in warehouse.ingest().files if f.stream == "dossier"][0]
+    assert (result.rows_read, result.accepted) == (2, 2)
+    assert warehouse.query("SELECT source_line FROM raw.dossier_events ORDER BY 1") == [(1,), (4,)]
+
+
+def test_csv_row_with_the_wrong_number_of_cells(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "d.csv", encode_csv(RECORDS[:2]) + "e9,received,2023-03-01\n")
+    warehouse.ingest()
+    [(line, _, reason, codes, _)] = warehouse.quarantine()
+    assert (line, codes) == (4, ["malformed_record"])
+    assert "CSV row has 3 cells" in reason
+
+
+def test_conflicting_duplicates_first_one_stands(warehouse):
+    warehouse.register_portals()
+    first = dossier("e1")
+    changed = dossier("e1", channel="counter")
+    warehouse.land("dossier", "a.jsonl", [first, changed, first])  # in one file
+    warehouse.land("dossier", "b.jsonl", [changed])  # and across files
+    report = warehouse.ingest()
+    assert warehouse.query("SELECT channel FROM raw.dossier_events") == [("online",)]
+    conflicts = warehouse.quarantine()
+    assert [c for _, _, _, c, _ in conflicts] == [["conflict"], ["conflict"]]
+    assert "came earlier in this file (line 1)" in conflicts[0][2]
+    a_batch = report.files[1].batch_id
+    assert f"is held with another payload from batch {a_batch}" in conflicts[1][2]
+    assert (
+        warehouse.scalar(
+            "SELECT conflicts_with FROM raw.quarantine WHERE source_file = 'dossier/b.jsonl'"
+        )
+        == a_batch
+    )
+    a, b = report.files[1:]
+    assert (a.accepted, a.duplicates, a.quarantined) == (1, 1, 1)
+    assert (b.accepted, b.duplicates, b.quarantined) == (0, 0, 1)
+
+
+def test_exact_duplicates_are_counted_not_stored(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", RECORDS)
+    # The same events again in another format, with the same instants written in UTC.
+    again = [r | {"occurred_at": f"2023-03-{i:02d}T02:00:00Z"} for i, r in enumerate(RECORDS, 1)]
+    warehouse.land("dossier", "b.csv", again)
+    report = warehouse.ingest()
+    b = report.files[-1]
+    assert (b.rows_read, b.accepted, b.duplicates, b.quarantined) == (5, 0, 5, 0)
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 5
+
+
+def test_non_utf8_csv_rejects_the_file_and_the_run_goes_on(warehouse):
+    warehouse.register_portals()
+    text = encode_csv([dossier("e1", title_vi="Hồ sơ đất đai")])
+    warehouse.land("dossier", "a.csv", text.encode("cp1258", errors="replace"))
+    warehouse.land("dossier", "b.jsonl", RECORDS)
+    report = warehouse.ingest()
+    a, b = report.files[1:]
+    assert a.status == "unreadable" and "UnicodeDecodeError" in a.error
+    assert b.status == "ingested" and b.accepted == 5
+    [(line, _, reason, codes, record)] = warehouse.quarantine()
+    assert (line, codes, record) == (None, ["unreadable_file"], None)
+    assert reason.startswith("unreadable_file: UnicodeDecodeError")
+
+
+def test_corrupt_parquet_rejects_the_file(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.parquet", b"PAR1 this is not really parquet PAR1")
+    warehouse.land("dossier", "b.parquet", encode_parquet(RECORDS))
+    report = warehouse.ingest()
+    assert [f.status for f in report.files[1:]] == ["unreadable", "ingested"]
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 5
+
+
+@pytest.mark.parametrize("name", ["d.jsonl.gz", "d.csv.gz"])
+def test_truncated_gzip_rejects_the_whole_file(warehouse, name):
+    warehouse.register_portals()
+    body = encode_lines(RECORDS * 200) if "jsonl" in name else encode_csv(RECORDS * 200)
+    compressed = gzip.compress("".join(body).encode() if isinstance(body, list) else body.encode())
+    warehouse.land("dossier", name, compressed[: len(compressed) // 2])
+    [result] = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+    assert result.status == "unreadable"
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 0  # none of its rows
+    assert warehouse.quarantine()[0][3] == ["unreadable_file"]
+
+
+def test_unsupported_file_is_recorded_not_ignored(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "export.xlsx", b"PK\x03\x04")
+    [result] = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+    assert result.status == "unreadable" and "unsupported format" in result.error
+
+
+# --- re-runs, order, replay ----------------------------------------------------------------
+
+
+def test_ingesting_the_same_landing_twice_adds_nothing(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", RECORDS + [dossier("bad", channel="fax")])
+    warehouse.ingest()
+    before = counts(warehouse)
+    second = warehouse.ingest()
+    assert counts(warehouse) == before
+    assert {f.status for f in second.files} == {"already_ingested"}
+
+
+def test_the_same_content_under_another_name_is_skipped(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", RECORDS)
+    warehouse.land("dossier", "copy-of-a.jsonl", RECORDS)
+    report = warehouse.ingest()
+    assert report.files[-1].status == "same_content"
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 5
+
+
+def test_ledger_rows_read_equal_accepted_plus_duplicates_plus_quarantined(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", RECORDS + [RECORDS[0], dossier("x", channel="fax")])
+    warehouse.land("dossier", "b.csv", RECORDS[:3] + [dossier("y", portal_id="nope")])
+    warehouse.ingest()
+    rows = warehouse.query(
+        "SELECT source_file, rows_read, accepted, duplicates, quarantined FROM raw.ingest_ledger"
+        " WHERE stream = 'dossier' ORDER BY source_file"
+    )
+    assert rows == [("dossier/a.jsonl", 7, 5, 1, 1), ("dossier/b.csv", 4, 0, 3, 1)]
+
+
+def snapshot(warehouse: Warehouse):
+    events = warehouse.query(
+        "SELECT event_id, event_type, occurred_at, portal_id, channel, service_level, due_at"
+        " FROM raw.dossier_events ORDER BY ALL"
+    )
+    quarantined = warehouse.query(
+        "SELECT event_id, reason_codes FROM raw.quarantine WHERE released_at IS NULL ORDER BY ALL"
+    )
+    return events, quarantined
+
+
+def test_the_result_does_not_depend_on_file_order(tmp_path):
+    files = {
+        "a.jsonl": RECORDS[:3] + [dossier("bad", service_level=9)],
+        "b.csv": RECORDS[2:],
+        "c.parquet": [dossier("late", "resolved", occurred_at="2023-04-01T08:00:00")] + RECORDS[:1],
+    }
+    results = []
+    for order in (["a.jsonl", "b.csv", "c.parquet"], ["c.parquet", "b.csv", "a.jsonl"]):
+        warehouse = Warehouse(tmp_path / "-".join(order))
+        for name in order:
+            warehouse.land("dossier", name, files[name])
+        warehouse.register_portals()  # the newest file of all: the registry is still read first
+        warehouse.ingest()
+        results.append(snapshot(warehouse))
+    assert results[0] == results[1]
+    assert len(results[0][0]) == 6
+
+
+def test_replay_moves_records_once_the_registry_knows_their_portal(warehouse):
+    warehouse.register_portals()
+    warehouse.land(
+        "dossier",
+        "a.jsonl",
+        [
+            dossier("e1", portal_id="so-du-lich"),
+            dossier("e2", portal_id="so-du-lich", channel="fax"),
+        ],
+    )
+    warehouse.land(
+        "dossier", "b.jsonl", [dossier("e1", portal_id="so-du-lich")]
+    )  # same event again
+    warehouse.ingest()
+    assert len(warehouse.quarantine()) == 3
+    assert warehouse.replay().totals()["accepted"] == 0  # the registry does not know it yet
+
+    warehouse.land(
+        "portal",
+        "new.jsonl",
+        [
+            {
+                "event_id": "reg-dl",
+                "event_type": "registered",
+                "occurred_at": "2023-01-01T00:00:00",
+                "portal_id": "so-du-lich",
+                "name": "Sở Du lịch",
+                "portal_group": "department",
+                "bloc": "government",
+                "scored": True,
+            }
+        ],
+    )
+    warehouse.ingest()
+    totals = warehouse.replay().totals()
+    assert (
+        totals["rows_read"],
+        totals["accepted"],
+        totals["duplicates"],
+        totals["quarantined"],
+    ) == (3, 1, 1, 1)
+    assert warehouse.query("SELECT event_id, source_file, source_line FROM raw.dossier_events") == [
+        ("e1", "dossier/a.jsonl", 1)
+    ]
+    # e2 still breaks a rule (channel 'fax'): it stays, with its reasons.
+    [(_, event_id, _, codes, _)] = warehouse.quarantine()
+    assert event_id == "e2" and "invalid_value" in codes
+    # Replaying again moves nothing and counts nothing twice.
+    assert warehouse.replay().totals()["accepted"] == 0
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 1
+    assert warehouse.query(
+        "SELECT released_as, count(*) FROM raw.quarantine GROUP BY ALL ORDER BY 1"
+    ) == [("accepted", 1), ("duplicate", 1), (None, 1)]
+    assert warehouse.scalar(
+        "SELECT sum(accepted) FROM raw.ingest_ledger WHERE stream = 'dossier'"
+    ) == warehouse.scalar("SELECT count(*) FROM raw.dossier_events")
+
+
+# --- crashes ------------------------------------------------------------------------------
+
+
+def test_a_process_killed_in_the_middle_of_a_file_leaves_none_of_it(warehouse):
+    warehouse.register_portals()
+    warehouse.ingest()
+    many = [dossier(f"e{i}") for i in range(20_000)]
+    warehouse.land("dossier", "big.parquet", encode_parquet(many))
+    command = [
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "ingest",
+        "--landing",
+        str(warehouse.landing),
+        "--db",
+        str(warehouse.settings.db),
+    ]
+    # The failpoint kills the process after the file's rows were written, before its commit.
+    killed = subprocess.run(
+        command,
+        env=os.environ | {"PORTAL_WAREHOUSE_FAILPOINT": "before_commit"},
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == -9
+    assert counts(warehouse) == {"raw": 0, "quarantine": 0, "ledger": 1}
+
+    subprocess.run(command, check=True, capture_output=True)
+    assert counts(warehouse) == {"raw": 20_000, "quarantine": 0, "ledger": 2}
+    assert warehouse.query(
+        "SELECT rows_read, accepted FROM raw.ingest_ledger WHERE stream = 'dossier'"
+    ) == [(20_000, 20_000)]
+
+
+# --- personal data --------------------------------------------------------------------------
+
+PLANTED = ["Nguyễn Thị Planted", "planted.asker@example.vn", "0912 345 678", "bí mật riêng tư"]
+
+
+def test_planted_personal_strings_appear_in_no_table(tmp_path):
+    warehouse = Warehouse(tmp_path, pii_key=b"test-key")
+    warehouse.register_portals()
+    name, email, phone, body = PLANTED
+    asked = {
+        "event_id": "q1",
+        "event_type": "submitted",
+        "occurred_at": "2023-05-02T10:00:00",
+        "portal_id": "so-tttt",
+        "question_id": "Q1",
+        "asker_name": name,
+        "asker_email": email,
+        "asker_phone": phone,
+        "body": body,
+    }
+    warehouse.land("question", "a.jsonl", [asked])
+    warehouse.land("question", "b.csv", [asked | {"event_id": "q2", "portal_id": "unknown"}])
+    warehouse.land("question", "c.parquet", [asked | {"event_id": "q3", "rating": "x"}])
+    broken = (
+        f'{{"event_id": "q4", "asker_name": "{name}", "body": "{body}", "asker_email": "{email}'
+    )
+    warehouse.land("question", "d.jsonl", broken + "\n")
+    short_row = encode_csv([asked]).splitlines()[1].rsplit(",", 1)[0]  # one cell missing
+    warehouse.land(
+        "question", "e.csv", encode_csv([asked]).splitlines()[0] + "\n" + short_row + "\n"
+    )
+    warehouse.ingest()
+    warehouse.replay()
+    assert warehouse.scalar("SELECT count(*) FROM raw.question_events") == 1
+    assert warehouse.scalar("SELECT count(*) FROM raw.quarantine") == 4
+
+    tables = warehouse.query(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
+    )
+    for schema, table in tables:
+        text = warehouse.scalar(
+            f'SELECT string_agg(t::VARCHAR, \'|\') FROM "{schema}"."{table}" AS t'
+        )
+        for planted in PLANTED:
+            assert planted not in (text or ""), f"{planted!r} found in {schema}.{table}"
+    data = warehouse.settings.db.read_bytes()
+    for planted in PLANTED:
+        assert planted.encode() not in data
+
+
+def test_asker_key_is_a_keyed_hash_of_the_asker(tmp_path):
+    warehouse = Warehouse(tmp_path, pii_key=b"k1")
+    warehouse.register_portals()
+    base = {"event_type": "submitted", "occurred_at": "2023-05-02T10:00:00", "portal_id": "so-tttt"}
+    warehouse.land(
+        "question",
+        "a.jsonl",
+        [
+            base | {"event_id": "q1", "question_id": "Q1", "asker_email": "An@Example.vn"},
+            base | {"event_id": "q2", "question_id": "Q2", "asker_email": " an@example.vn "},
+            base | {"event_id": "q3", "question_id": "Q3", "asker_phone": "0912-345-678"},
+            base | {"event_id": "q4", "question_id": "Q4"},
+        ],
+    )
+    warehouse.ingest()
+    keys = dict(warehouse.query("SELECT event_id, asker_key FROM raw.question_events"))
+    assert keys["q1"] == keys["q2"] and len(keys["q1"]) == 64
+    assert keys["q3"] not in (None, keys["q1"])
+    assert keys["q4"] is None
+
+
+def test_without_a_key_no_asker_key_is_kept(warehouse):
+    warehouse.register_portals()
+    warehouse.land(
+        "question",
+        "a.jsonl",
+        [
+            {
+                "event_id": "q1",
+                "event_type": "submitted",
+                "occurred_at": "2023-05-02T10:00:00",
+                "portal_id": "so-tttt",
+                "question_id": "Q1",
+                "asker_email": "an@example.vn",
+            }
+        ],
+    )
+    warehouse.ingest()
+    assert warehouse.query("SELECT asker_key FROM raw.question_events") == [(None,)]
+
+
+# --- BI tools reach the raw tables through SQLAlchemy -------------------------------------
+
+
+def test_sqlalchemy_clients_can_reflect_and_query(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", RECORDS)
+    warehouse.ingest()
+    engine = sa.create_engine(
+        f"duckdb:///{warehouse.settings.db}", connect_args={"read_only": True}
+    )
+    with engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        assert "dossier_events" in inspector.get_table_names(schema="raw")
+        columns = {c["name"] for c in inspector.get_columns("dossier_events", schema="raw")}
+        assert {"event_id", "occurred_at", "occurred_on", "batch_id"} <= columns
+        table = sa.Table("dossier_events", sa.MetaData(), schema="raw", autoload_with=connection)
+        query = sa.select(sa.func.count()).select_from(table).where(table.c.channel == "online")
+        assert connection.execute(query).scalar() == 5
+    engine.dispose()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def encode_lines(records) -> list[str]:
+    from tests.conftest import encode
+
+    return encode("x.jsonl", records).decode().splitlines(keepends=True)
+
+
+def encode_csv(records) -> str:
+    from tests.conftest import encode
+
+    return encode("x.csv", records).decode()
+
+
+def encode_parquet(records) -> bytes:
+    from tests.conftest import encode
+
+    return encode("x.parquet", records)

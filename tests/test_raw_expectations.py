@@ -1,0 +1,299 @@
+"""Great Expectations batch health checks on hand-built raw batches (offline)."""
+
+from __future__ import annotations
+
+from itertools import cycle, islice
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from data_contracts import raw_expectations
+from data_contracts.raw_expectations import (
+    COLD_START_MAX_ROWS,
+    BatchHealth,
+    check_batch,
+    expected_volume,
+)
+from ingest.contract import STREAMS, Field
+
+ROWS = 20
+LOCAL_TIME = "datetime64[us, Asia/Ho_Chi_Minh]"  # what DuckDB hands pandas for a TIMESTAMPTZ
+DTYPES = {
+    "text": "str",
+    "timestamp": LOCAL_TIME,
+    "boolean": "boolean",
+    "integer": "Int32",
+    "decimal": "float64",
+    "list": "object",
+}
+START = pd.Timestamp("2026-03-02 08:00", tz="Asia/Ho_Chi_Minh")
+
+
+def _field_values(field: Field, rows: int) -> list:
+    if field.values is not None:
+        # Every allowed value, and a null: enumerations are checked on their non-null values.
+        allowed = [int(v) if field.kind == "integer" else v for v in field.values]
+        return list(islice(cycle([*allowed, None]), rows))
+    samples = {
+        "text": lambda i: f"{field.name}-{i}",
+        "timestamp": lambda i: START + pd.Timedelta(days=i),
+        "boolean": lambda i: i % 2 == 0,
+        "integer": lambda i: i,
+        "decimal": lambda i: i / 2,
+        "list": lambda i: [f"{field.name}-{i}"],
+    }
+    return [samples[field.kind](i) for i in range(rows)]
+
+
+def raw_batch(stream: str, rows: int = ROWS, batch_id: str = "batch-1") -> pd.DataFrame:
+    """A batch of valid rows shaped like raw.<stream>_events."""
+    contract = STREAMS[stream]
+    occurred_at = pd.Series(
+        [START + pd.Timedelta(minutes=i) for i in range(rows)], dtype=LOCAL_TIME
+    )
+    columns = {
+        "event_id": pd.Series([f"{stream}-{i}" for i in range(rows)], dtype="str"),
+        "event_type": pd.Series(list(islice(cycle(contract.event_types), rows)), dtype="str"),
+        "occurred_at": occurred_at,
+        "occurred_on": occurred_at.dt.tz_localize(None).dt.normalize(),
+        "portal_id": pd.Series(["portal-1"] * rows, dtype="str"),
+        "source": pd.Series(["export"] * rows, dtype="str"),
+    }
+    for field in contract.fields:
+        columns[field.name] = pd.Series(_field_values(field, rows), dtype=DTYPES[field.kind])
+    columns |= {
+        "extra": pd.Series(["{}"] * rows, dtype="str"),
+        "payload_hash": pd.Series([f"hash-{i}" for i in range(rows)], dtype="str"),
+        "batch_id": pd.Series([batch_id] * rows, dtype="str"),
+        "source_file": pd.Series([f"{stream}/{batch_id}.jsonl"] * rows, dtype="str"),
+        "source_line": pd.Series(range(1, rows + 1), dtype="Int64"),
+        "ingested_at": pd.Series([START + pd.Timedelta(hours=1)] * rows, dtype=LOCAL_TIME),
+    }
+    return pd.DataFrame(columns)
+
+
+def check(events: pd.DataFrame, stream: str, docs_root: Path, **overrides) -> BatchHealth:
+    """check_batch with the delivery figures of a clean batch, unless overridden."""
+    arguments = {
+        "batch_id": "batch-1",
+        "rows_read": len(events),
+        "quarantined": 0,
+        "recent_volumes": [ROWS - 2, ROWS, ROWS + 2],
+        "docs_root": docs_root,
+    } | overrides
+    return check_batch(events, stream, **arguments)
+
+
+@pytest.mark.parametrize("stream", sorted(STREAMS))
+def test_a_good_batch_passes(stream: str, tmp_path: Path) -> None:
+    health = check(raw_batch(stream), stream, tmp_path)
+
+    assert health.failed == ()
+    assert health.success
+    assert health.statistics["unsuccessful_expectations"] == 0
+    assert (
+        health.statistics["successful_expectations"] == health.statistics["evaluated_expectations"]
+    )
+
+
+def test_exactly_the_largest_quarantined_share_passes(tmp_path: Path) -> None:
+    health = check(raw_batch("dossier", rows=95), "dossier", tmp_path, rows_read=100, quarantined=5)
+
+    assert health.success, health.failed
+
+
+def _set(column: str, row: int, value):
+    def mutate(events: pd.DataFrame) -> None:
+        events.loc[row, column] = value
+
+    return mutate
+
+
+def _duplicate_event_id(events: pd.DataFrame) -> None:
+    events.loc[1, "event_id"] = events.loc[0, "event_id"]
+
+
+def _drop_channel(events: pd.DataFrame) -> None:
+    del events["channel"]
+
+
+def _unchanged(events: pd.DataFrame) -> None:
+    pass
+
+
+EVENTS = "raw.dossier_events: "
+FAILURES = [
+    pytest.param(
+        _set("event_id", 3, None),
+        {},
+        EVENTS + "expect_column_values_to_not_be_null(event_id)",
+        id="null-event-id",
+    ),
+    pytest.param(
+        _set("portal_id", 3, None),
+        {},
+        EVENTS + "expect_column_values_to_not_be_null(portal_id)",
+        id="null-portal-id",
+    ),
+    pytest.param(
+        _set("event_type", 3, "archived"),
+        {},
+        EVENTS + "expect_column_values_to_be_in_set(event_type)",
+        id="event-type-outside-enum",
+    ),
+    pytest.param(
+        _duplicate_event_id,
+        {},
+        EVENTS + "expect_column_values_to_be_unique(event_id)",
+        id="duplicate-event-id",
+    ),
+    pytest.param(
+        _set("occurred_at", 3, pd.Timestamp("2099-01-01", tz="UTC")),
+        {},
+        EVENTS + "expect_column_values_to_be_between(occurred_at)",
+        id="occurred-in-2099",
+    ),
+    pytest.param(
+        _set("occurred_at", 3, pd.Timestamp("1999-12-31 23:00", tz="UTC")),
+        {},
+        EVENTS + "expect_column_values_to_be_between(occurred_at)",
+        id="occurred-before-2000",
+    ),
+    pytest.param(
+        _set("service_level", 3, 5),
+        {},
+        EVENTS + "expect_column_values_to_be_in_set(service_level)",
+        id="service-level-5",
+    ),
+    pytest.param(
+        _set("channel", 3, "fax"),
+        {},
+        EVENTS + "expect_column_values_to_be_in_set(channel)",
+        id="channel-outside-enum",
+    ),
+    pytest.param(
+        _drop_channel,
+        {},
+        EVENTS + "expect_column_values_to_be_in_set(channel) raised",
+        id="enumerated-column-missing",
+    ),
+    pytest.param(
+        _unchanged,
+        {"rows_read": ROWS + 5, "quarantined": 5},
+        "raw.dossier_delivery: expect_column_max_to_be_between(quarantined_share) observed 0.2",
+        id="high-quarantined-share",
+    ),
+    pytest.param(
+        _unchanged,
+        {"recent_volumes": [2, 3, 2, 3]},
+        EVENTS + "expect_table_row_count_to_be_between observed 20",
+        id="volume-far-above-recent",
+    ),
+    pytest.param(
+        _unchanged,
+        {"recent_volumes": [900, 1000, 1100]},
+        EVENTS + "expect_table_row_count_to_be_between observed 20",
+        id="volume-far-below-recent",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "overrides", "expected"), FAILURES)
+def test_a_bad_batch_fails_the_right_expectation(
+    mutate, overrides: dict, expected: str, tmp_path: Path
+) -> None:
+    events = raw_batch("dossier")
+    mutate(events)
+
+    health = check(events, "dossier", tmp_path, **overrides)
+
+    assert not health.success
+    assert len(health.failed) == 1, health.failed
+    assert health.failed[0].startswith(expected), health.failed
+    assert health.statistics["unsuccessful_expectations"] == 1
+
+
+def test_an_integer_enumeration_rejects_a_value_outside_it(tmp_path: Path) -> None:
+    events = raw_batch("question")
+    events.loc[3, "rating"] = 6
+
+    health = check(events, "question", tmp_path)
+
+    assert health.failed == (
+        "raw.question_events: expect_column_values_to_be_in_set(rating)"
+        f" 1 of {ROWS} rows unexpected, e.g. 6",
+    )
+
+
+def test_an_empty_delivery_fails_even_without_history(tmp_path: Path) -> None:
+    health = check(
+        raw_batch("post", rows=0), "post", tmp_path, rows_read=4, quarantined=4, recent_volumes=[]
+    )
+
+    assert sorted(health.failed) == [
+        "raw.post_delivery: expect_column_max_to_be_between(quarantined_share)"
+        " observed 1.0 (expected 0.0 .. 0.05)",
+        f"raw.post_events: expect_table_row_count_to_be_between observed 0"
+        f" (expected 1 .. {COLD_START_MAX_ROWS})",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("recent_volumes", "bounds"),
+    [
+        ([], (1, COLD_START_MAX_ROWS)),
+        ([100, 5000], (1, COLD_START_MAX_ROWS)),
+        ([90, 100, 110], (20, 500)),
+        ([1, 1000, 100, 120], (22, 550)),  # the median resists one odd delivery
+        ([1, 2, 3], (1, 10)),
+    ],
+)
+def test_expected_volume_scales_the_median_of_recent_batches(
+    recent_volumes: list[int], bounds: tuple[int, int]
+) -> None:
+    assert expected_volume(recent_volumes) == bounds
+
+
+def test_data_docs_accumulate_the_validations_under_docs_root(tmp_path: Path) -> None:
+    check(raw_batch("dossier"), "dossier", tmp_path, batch_id="dossier-2026-03-01")
+    # A later process starts from a fresh context and must still list the earlier batch.
+    raw_expectations._project.cache_clear()
+    health = check(raw_batch("dossier"), "dossier", tmp_path, batch_id="dossier-2026-03-02")
+
+    assert health.docs_index is not None
+    assert health.docs_index.is_relative_to(tmp_path)
+    index = health.docs_index.read_text(encoding="utf-8")
+    for mention in ("raw.dossier_events", "raw.dossier_delivery"):
+        assert mention in index
+    for batch_id in ("dossier-2026-03-01", "dossier-2026-03-02"):
+        assert batch_id in index
+        assert list(tmp_path.rglob(f"validations/raw/dossier_events/{batch_id}/*/*.html"))
+
+
+def test_a_batch_id_with_a_path_separator_is_documented(tmp_path: Path) -> None:
+    health = check(raw_batch("post"), "post", tmp_path, batch_id="post/2026-03-01.jsonl")
+
+    assert health.success
+    assert "post_2026-03-01.jsonl" in health.docs_index.read_text(encoding="utf-8")
+
+
+def test_the_verdict_survives_data_docs_that_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "site").write_text("not a directory")
+
+    health = check(raw_batch("dossier"), "dossier", tmp_path, quarantined=10)
+
+    assert health.docs_index is None
+    assert not health.success
+    assert health.failed[0].startswith("raw.dossier_delivery: expect_column_max_to_be_between")
+
+
+@pytest.mark.parametrize(
+    ("stream", "rows_read", "quarantined"),
+    [("poll", 10, 0), ("post", 10, 11), ("post", 10, -1)],
+)
+def test_impossible_arguments_are_refused(
+    stream: str, rows_read: int, quarantined: int, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError):
+        check(raw_batch("post"), stream, tmp_path, rows_read=rows_read, quarantined=quarantined)
