@@ -1,0 +1,73 @@
+"""One asset per raw stream, all written by one ingest of the landing folder."""
+
+import dagster as dg
+
+from ingest.contract import STREAM_ORDER, STREAMS
+from ingest.loader import ingest_landing
+from orchestration.checks import delivery_health
+from orchestration.resources import WarehouseResource
+
+WRITER_POOL = "duckdb_writer"  # DuckDB allows one writer: every asset that writes uses this pool
+
+
+def raw_key(stream: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", f"{stream}_events"])
+
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        raw_key(stream),
+        group_name="raw",
+        kinds={"duckdb"},
+        description=f"Every accepted `{stream}` event, append-only ({STREAMS[stream].table}).",
+    )
+    for stream in STREAM_ORDER
+]
+HEALTH_CHECKS = [
+    dg.AssetCheckSpec(
+        "delivery_health",
+        asset=raw_key(stream),
+        blocking=False,
+        description="Great Expectations on each delivery ingested by the run (Data Docs linked).",
+    )
+    for stream in STREAM_ORDER
+]
+
+
+@dg.multi_asset(specs=RAW_SPECS, check_specs=HEALTH_CHECKS, can_subset=True, pool=WRITER_POOL)
+def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Ingest new files of the selected streams; the registry is always read first."""
+    settings = warehouse.settings()
+    streams = [s for s in STREAM_ORDER if raw_key(s) in context.selected_asset_keys]
+    report = ingest_landing(settings, streams=streams)
+    for stream in streams:
+        totals = report.totals(stream)
+        new = [f for f in report.files if f.stream == stream and f.status != "already_ingested"]
+        context.log.info(f"{stream}: {totals}")
+        yield dg.MaterializeResult(
+            asset_key=raw_key(stream),
+            metadata={
+                "files": totals["files"],
+                "rows_read": totals["rows_read"],
+                "accepted": totals["accepted"],
+                "duplicates": totals["duplicates"],
+                "quarantined": totals["quarantined"],
+                "unreadable_files": totals["unreadable"],
+                "run_id": report.run_id,
+                "files_detail": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- `{f.source_file}` {f.status}: read {f.rows_read}, accepted"
+                        f" {f.accepted}, duplicates {f.duplicates}, quarantined {f.quarantined}"
+                        + (f" ({f.error})" if f.error else "")
+                        for f in new
+                    )
+                    or "no new file"
+                ),
+            },
+        )
+        if (
+            dg.AssetCheckKey(raw_key(stream), "delivery_health")
+            in context.selected_asset_check_keys
+        ):
+            batches = [f.batch_id for f in new if f.status == "ingested"]
+            yield delivery_health(settings, stream, batches)

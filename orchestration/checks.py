@@ -1,0 +1,77 @@
+"""Data contracts attached to assets: Great Expectations on each ingested delivery."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ingest.contract import STREAMS
+from ingest.settings import Settings
+from ingest.warehouse import connect
+
+RECENT_BATCHES = 10  # the volume expectation compares a delivery with this many before it
+
+
+def docs_root(settings: Settings):
+    return settings.db.parent / "data_docs"
+
+
+def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg.AssetCheckResult:
+    """Validate each delivery of this run; the check fails (as a warning) when any one does."""
+    from data_contracts.raw_expectations import check_batch  # GX is slow to import
+
+    asset_key = dg.AssetKey(["raw", f"{stream}_events"])
+    if not batch_ids:
+        return dg.AssetCheckResult(
+            asset_key=asset_key,
+            check_name="delivery_health",
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"deliveries": 0, "note": "no new delivery in this run"},
+        )
+    failed: list[str] = []
+    docs = None
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        for batch_id in batch_ids:
+            rows_read, quarantined, ingested_at = con.execute(
+                "SELECT rows_read, quarantined, ingested_at FROM raw.ingest_ledger"
+                " WHERE batch_id = ?",
+                [batch_id],
+            ).fetchone()
+            recent = [
+                n
+                for (n,) in con.execute(
+                    "SELECT accepted FROM raw.ingest_ledger WHERE stream = ?"
+                    " AND status = 'ingested' AND ingested_at < ?"
+                    " ORDER BY ingested_at DESC LIMIT ?",
+                    [stream, ingested_at, RECENT_BATCHES],
+                ).fetchall()
+            ]
+            events = con.execute(
+                f"SELECT * FROM {STREAMS[stream].table} WHERE batch_id = ?", [batch_id]
+            ).df()
+            health = check_batch(
+                events,
+                stream,
+                batch_id=batch_id,
+                rows_read=rows_read,
+                quarantined=quarantined,
+                recent_volumes=recent,
+                docs_root=docs_root(settings),
+            )
+            failed += [f"{batch_id}: {f}" for f in health.failed]
+            docs = health.docs_index or docs
+    finally:
+        con.close()
+    metadata = {"deliveries": len(batch_ids), "failed_expectations": len(failed)}
+    if failed:
+        metadata["failures"] = dg.MetadataValue.md("\n".join(f"- {f}" for f in failed[:50]))
+    if docs is not None:
+        metadata["data_docs"] = dg.MetadataValue.path(str(docs))
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name="delivery_health",
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )

@@ -1,0 +1,17 @@
+"""The warehouse as a Dagster resource: the same settings the command line reads."""
+
+import dagster as dg
+
+from ingest.settings import Settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Paths left empty fall back to the PORTAL_WAREHOUSE_* environment, then to ./data/."""
+
+    landing: str | None = None
+    db: str | None = None
+    publish: str | None = None
+    tz: str | None = None
+
+    def settings(self) -> Settings:
+        return Settings.from_env(landing=self.landing, db=self.db, publish=self.publish, tz=self.tz)

@@ -1,0 +1,40 @@
+"""Watch the landing folder; new or changed files launch an ingest of their streams."""
+
+import hashlib
+import json
+
+import dagster as dg
+
+from ingest.loader import discover
+from orchestration.assets.ingest import raw_key
+from orchestration.resources import WarehouseResource
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.groups("raw"),
+    description="Ingest every new landed file into raw (the sensor's job).",
+)
+
+
+@dg.sensor(
+    job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING
+)
+def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    """The cursor remembers each file's size and modification time; the DuckDB file is not
+    opened here, since a running ingest holds its only writer's lock."""
+    seen = json.loads(context.cursor) if context.cursor else {}
+    now = {
+        f.relative: f"{f.path.stat().st_size}:{f.path.stat().st_mtime_ns}"
+        for f in discover(warehouse.settings().landing)
+    }
+    changed = sorted(name for name, stamp in now.items() if seen.get(name) != stamp)
+    context.update_cursor(json.dumps(now, sort_keys=True))
+    if not changed:
+        return dg.SkipReason("no new or changed file in the landing folder")
+    streams = sorted({name.split("/", 1)[0] for name in changed})
+    run_key = hashlib.sha256("\n".join(f"{n}={now[n]}" for n in changed).encode()).hexdigest()
+    return dg.RunRequest(
+        run_key=run_key,
+        asset_selection=[raw_key(s) for s in streams],
+        tags={"landing/files": str(len(changed))},
+    )

@@ -1,0 +1,89 @@
+"""The Dagster code location: definitions load, the ingest materialises, the sensor reacts."""
+
+import dagster as dg
+
+from orchestration.assets.ingest import WRITER_POOL, raw_events, raw_key
+from orchestration.definitions import defs
+from orchestration.resources import WarehouseResource
+from orchestration.sensors import landing_sensor
+from tests.conftest import dossier
+
+STREAMS = ["portal", "post", "question", "dossier", "assessment"]
+
+
+def test_definitions_hold_the_raw_assets_checks_job_and_sensor():
+    repo = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
+    assert keys == {f"raw/{s}_events" for s in STREAMS}
+    checks = {(k.asset_key.to_user_string(), k.name) for k in repo.asset_graph.asset_check_keys}
+    assert checks == {(f"raw/{s}_events", "delivery_health") for s in STREAMS}
+    assert repo.get_job("ingest_job") is not None
+    assert repo.get_sensor_def("landing_sensor") is not None
+    assert raw_events.op.pool == WRITER_POOL
+
+
+def resource_for(warehouse) -> WarehouseResource:
+    return WarehouseResource(landing=str(warehouse.landing), db=str(warehouse.settings.db))
+
+
+def test_materialising_ingests_and_reports_counts(warehouse):
+    warehouse.register_portals()
+    warehouse.land(
+        "dossier", "a.jsonl", [dossier("e1"), dossier("e1"), dossier("e2", channel="fax")]
+    )
+    result = dg.materialize([raw_events], resources={"warehouse": resource_for(warehouse)})
+    assert result.success
+    metadata = {
+        m.asset_key.path[-1]: m.metadata
+        for m in result.asset_materializations_for_node("raw_events")
+    }
+    dossier_meta = metadata["dossier_events"]
+    assert (dossier_meta["accepted"].value, dossier_meta["duplicates"].value) == (1, 1)
+    assert dossier_meta["quarantined"].value == 1
+    assert metadata["portal_events"]["accepted"].value == 3
+    checks = {c.asset_key.path[-1]: c for c in result.get_asset_check_evaluations()}
+    assert set(checks) == {f"{s}_events" for s in STREAMS}
+    # One record in three quarantined is far above the 5% a healthy delivery allows.
+    assert not checks["dossier_events"].passed
+    assert "data_docs" in checks["dossier_events"].metadata
+    assert checks["portal_events"].passed
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 1
+
+
+def test_a_subset_ingests_only_its_streams(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("e1")])
+    result = dg.materialize(
+        [raw_events],
+        selection=[raw_key("portal")],
+        resources={"warehouse": resource_for(warehouse)},
+    )
+    assert result.success
+    assert warehouse.scalar("SELECT count(*) FROM raw.portal_events") == 3
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 0
+
+
+def test_the_sensor_requests_an_ingest_of_new_files_only(warehouse):
+    resources = {"warehouse": resource_for(warehouse)}
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        assert isinstance(landing_sensor(context), dg.SkipReason)
+
+        warehouse.register_portals()
+        warehouse.land("dossier", "a.jsonl", [dossier("e1")])
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        request = landing_sensor(context)
+        assert isinstance(request, dg.RunRequest)
+        assert set(request.asset_selection) == {raw_key("portal"), raw_key("dossier")}
+
+        again = dg.build_sensor_context(
+            instance=instance, resources=resources, cursor=context.cursor
+        )
+        assert isinstance(landing_sensor(again), dg.SkipReason)
+
+        warehouse.land("question", "q.jsonl", [])
+        later = dg.build_sensor_context(
+            instance=instance, resources=resources, cursor=context.cursor
+        )
+        request = landing_sensor(later)
+        assert set(request.asset_selection) == {raw_key("question")}
