@@ -87,3 +87,12 @@ def test_the_sensor_requests_an_ingest_of_new_files_only(warehouse):
         )
         request = landing_sensor(later)
         assert set(request.asset_selection) == {raw_key("question")}
+
+
+def test_the_instance_gives_the_writer_pool_one_slot(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    shutil.copy(Path(__file__).parents[1] / "orchestration" / "dagster.yaml", tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
