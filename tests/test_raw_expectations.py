@@ -91,10 +91,14 @@ def test_a_good_batch_passes(stream: str, tmp_path: Path) -> None:
 
     assert health.failed == ()
     assert health.success
-    assert health.statistics["unsuccessful_expectations"] == 0
-    assert (
-        health.statistics["successful_expectations"] == health.statistics["evaluated_expectations"]
-    )
+    # 4 non-null envelope columns, event_type, occurred_at, event_id, row count, quarantined
+    # share, and one per enumerated field.
+    enumerated = sum(field.values is not None for field in STREAMS[stream].fields)
+    assert health.statistics == {
+        "evaluated_expectations": 9 + enumerated,
+        "successful_expectations": 9 + enumerated,
+        "unsuccessful_expectations": 0,
+    }
 
 
 def test_exactly_the_largest_quarantined_share_passes(tmp_path: Path) -> None:
@@ -279,7 +283,7 @@ def test_a_batch_id_with_a_path_separator_is_documented(tmp_path: Path) -> None:
 
 
 def test_the_verdict_survives_data_docs_that_cannot_be_written(tmp_path: Path) -> None:
-    (tmp_path / "site").write_text("not a directory")
+    (tmp_path / "site").write_text("not a directory")  # where the Data Docs site would go
 
     health = check(raw_batch("dossier"), "dossier", tmp_path, quarantined=10)
 
@@ -289,11 +293,15 @@ def test_the_verdict_survives_data_docs_that_cannot_be_written(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("stream", "rows_read", "quarantined"),
-    [("poll", 10, 0), ("post", 10, 11), ("post", 10, -1)],
+    ("stream", "rows_read", "quarantined", "message"),
+    [
+        ("poll", 10, 0, "unknown stream 'poll'"),
+        ("post", 10, 11, "quarantined=11 must be between 0 and rows_read=10"),
+        ("post", 10, -1, "quarantined=-1 must be between 0 and rows_read=10"),
+    ],
 )
 def test_impossible_arguments_are_refused(
-    stream: str, rows_read: int, quarantined: int, tmp_path: Path
+    stream: str, rows_read: int, quarantined: int, message: str, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         check(raw_batch("post"), stream, tmp_path, rows_read=rows_read, quarantined=quarantined)

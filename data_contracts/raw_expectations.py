@@ -1,0 +1,320 @@
+"""Great Expectations checks of the health of one ingested delivery (batch) of a raw stream.
+
+`check_batch` validates a batch's accepted rows, as a pandas DataFrame shaped like
+`raw.<stream>_events`, against two suites built from `ingest.contract`:
+
+- `raw.<stream>_events`, on the rows: envelope columns non-null, `event_type` among the stream's
+  event types, enumerated fields among their allowed values, `occurred_at` between 2000-01-01 and
+  now + 1 day, `event_id` unique within the batch, and the row count within the volume expected
+  from recent batches of the stream (see `expected_volume`).
+- `raw.<stream>_delivery`, on a one-row summary of the delivery: the share of rows read that
+  were quarantined at most `max_quarantined_share`. It has its own one-row table because the
+  events table cannot carry it: a delivery whose every row was quarantined has no rows there.
+
+The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
+suites are built once per process. Validation results are kept as JSON under
+`docs_root/results` and the Data Docs site under `docs_root/site`, so validations accumulate
+across runs; everything else (suites, validation definitions) lives in memory and is rebuilt
+from the contract, which keeps the contract the one source of truth and lets several processes
+share a docs root without writing a shared config file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+# Said before GX loads, and again in the context's config: these checks must run offline.
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+
+import great_expectations as gx  # noqa: E402
+import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.core.expectation_validation_result import (  # noqa: E402
+    ExpectationSuiteValidationResult,
+    ExpectationValidationResult,
+)
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from ingest.contract import ALL, ENVELOPE, STREAMS, Field, Stream  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+EARLIEST_OCCURRED_AT = pd.Timestamp("2000-01-01", tz="UTC")
+LATEST_OCCURRED_AT_MARGIN = timedelta(days=1)  # clocks at the portals run a little ahead
+
+# Volume rule: with at least MIN_HISTORY recent batches, a batch may hold between
+# VOLUME_FRACTION and VOLUME_MULTIPLE times their median row count; with fewer, anything from
+# one row up to COLD_START_MAX_ROWS. An empty delivery is never healthy.
+MIN_HISTORY = 3
+VOLUME_FRACTION = 0.2
+VOLUME_MULTIPLE = 5.0
+COLD_START_MAX_ROWS = 1_000_000
+
+DOCS_SITE = "raw_batches"
+# The index re-reads every result it lists, so listing all of them would slow each check as
+# results accumulate; older pages stay on disk, reachable from their suite's folder.
+DOCS_INDEX_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class BatchHealth:
+    success: bool
+    failed: tuple[str, ...]  # one line per failed expectation: suite, expectation, column, observed
+    statistics: dict  # evaluated / successful / unsuccessful expectation counts
+    docs_index: Path | None  # the Data Docs index.html; None when the docs could not be written
+
+
+def expected_volume(recent_volumes: Sequence[int]) -> tuple[int, int]:
+    """The (min, max) row count a batch may have, given recent batches of the same stream."""
+    if len(recent_volumes) < MIN_HISTORY:
+        return 1, COLD_START_MAX_ROWS
+    median = statistics.median(recent_volumes)
+    return max(1, math.floor(median * VOLUME_FRACTION)), max(1, math.ceil(median * VOLUME_MULTIPLE))
+
+
+def check_batch(
+    events: pd.DataFrame,
+    stream: str,
+    *,
+    batch_id: str,
+    rows_read: int,
+    quarantined: int,
+    recent_volumes: Sequence[int],
+    docs_root: Path,
+    max_quarantined_share: float = 0.05,
+) -> BatchHealth:
+    """Validate one batch's accepted rows and record the result in the Data Docs under docs_root.
+
+    rows_read counts every row of the landed file, quarantined those set aside by the loader;
+    recent_volumes are the accepted row counts of the stream's recent batches, this one excluded.
+    """
+    if stream not in STREAMS:
+        raise ValueError(f"unknown stream {stream!r}; expected one of {sorted(STREAMS)}")
+    if not 0 <= quarantined <= rows_read:
+        raise ValueError(f"quarantined={quarantined} must be between 0 and rows_read={rows_read}")
+
+    project = _project(docs_root.resolve())
+    events_check, delivery_check = project.validations(STREAMS[stream])
+    min_rows, max_rows = expected_volume(recent_volumes)
+    parameters = {
+        "min_rows": min_rows,
+        "max_rows": max_rows,
+        "latest_occurred_at": pd.Timestamp.now(tz="UTC") + LATEST_OCCURRED_AT_MARGIN,
+        "max_quarantined_share": max_quarantined_share,
+    }
+    delivery = pd.DataFrame({"quarantined_share": [quarantined / rows_read if rows_read else 0.0]})
+    # One run id for both validations, named after the batch, so the docs show them together.
+    # The run name becomes a path segment, where GX refuses separators.
+    run_name = batch_id.replace("/", "_").replace("\\", "_")
+    run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
+    results = [
+        check.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=parameters,
+            run_id=run_id,
+        )
+        for check, frame in ((events_check, events), (delivery_check, delivery))
+    ]
+    return BatchHealth(
+        success=all(result.success for result in results),
+        failed=tuple(
+            _describe(result.suite_name, outcome)
+            for result in results
+            for outcome in result.results
+            if not outcome.success
+        ),
+        statistics={
+            key: sum(result.statistics[key] for result in results)
+            for key in (
+                "evaluated_expectations",
+                "successful_expectations",
+                "unsuccessful_expectations",
+            )
+        },
+        docs_index=project.build_docs(results, run_id),
+    )
+
+
+def _allowed_values(field: Field) -> list:
+    # The contract lists every enumeration as strings; an INTEGER column holds numbers.
+    if field.kind == "integer":
+        return [int(value) for value in field.values]
+    return list(field.values)
+
+
+def events_suite(stream: Stream) -> gx.ExpectationSuite:
+    """The expectations on a batch's rows, from the stream's contract."""
+    suite = gx.ExpectationSuite(name=stream.table)
+    for field in ENVELOPE:
+        if ALL in field.required_for:
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=field.name))
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeInSet(column="event_type", value_set=list(stream.event_types))
+    )
+    for field in stream.fields:
+        if field.values is not None:
+            suite.add_expectation(
+                gxe.ExpectColumnValuesToBeInSet(column=field.name, value_set=_allowed_values(field))
+            )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(
+            column="occurred_at",
+            min_value=EARLIEST_OCCURRED_AT,
+            max_value={"$PARAMETER": "latest_occurred_at"},
+        )
+    )
+    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="event_id"))
+    suite.add_expectation(
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value={"$PARAMETER": "min_rows"}, max_value={"$PARAMETER": "max_rows"}
+        )
+    )
+    return suite
+
+
+def delivery_suite(stream: Stream) -> gx.ExpectationSuite:
+    """The expectations on a one-row summary of the delivery."""
+    suite = gx.ExpectationSuite(name=f"raw.{stream.name}_delivery")
+    suite.add_expectation(
+        gxe.ExpectColumnMaxToBeBetween(
+            column="quarantined_share",
+            min_value=0,
+            max_value={"$PARAMETER": "max_quarantined_share"},
+        )
+    )
+    return suite
+
+
+class _Project:
+    """A GX context writing results and Data Docs under one docs root, kept for the process."""
+
+    def __init__(self, docs_root: Path) -> None:
+        stores = InMemoryStoreBackendDefaults()
+        stores.stores[stores.validation_results_store_name]["store_backend"] = {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(docs_root / "results"),
+        }
+        self.site_dir = docs_root / "site"
+        config = DataContextConfig(
+            store_backend_defaults=stores,
+            data_docs_sites={
+                DOCS_SITE: {
+                    "class_name": "SiteBuilder",
+                    "show_how_to_buttons": False,
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.site_dir),
+                    },
+                    "site_index_builder": {
+                        "class_name": "DefaultSiteIndexBuilder",
+                        "validation_results_limit": DOCS_INDEX_LIMIT,
+                    },
+                }
+            },
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        )
+        self.context = gx.get_context(project_config=config, mode="ephemeral")
+        self.source = self.context.data_sources.add_pandas("raw")
+        self._validations: dict[str, tuple[gx.ValidationDefinition, gx.ValidationDefinition]] = {}
+
+    def validations(
+        self, stream: Stream
+    ) -> tuple[gx.ValidationDefinition, gx.ValidationDefinition]:
+        """The (events, delivery) validation definitions of a stream, built on first use."""
+        if stream.name not in self._validations:
+            self._validations[stream.name] = (
+                self._validation(f"{stream.name}_events", events_suite(stream)),
+                self._validation(f"{stream.name}_delivery", delivery_suite(stream)),
+            )
+        return self._validations[stream.name]
+
+    def _validation(self, asset_name: str, suite: gx.ExpectationSuite) -> gx.ValidationDefinition:
+        batch = self.source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(
+            "batch"
+        )
+        return self.context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=suite.name, data=batch, suite=self.context.suites.add(suite)
+            )
+        )
+
+    def build_docs(
+        self, results: Sequence[ExpectationSuiteValidationResult], run_id: gx.RunIdentifier
+    ) -> Path | None:
+        """Render these results and their suites, then the index; the index's path."""
+        resources: list = []
+        for result in results:
+            suite_id = ExpectationSuiteIdentifier(name=result.suite_name)
+            resources.append(suite_id)
+            resources.append(
+                ValidationResultIdentifier(
+                    expectation_suite_identifier=suite_id,
+                    run_id=run_id,
+                    batch_identifier=result.batch_id,
+                )
+            )
+        try:
+            self.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
+        except Exception:
+            # The docs are a view of the verdict: failing to render them must not lose it.
+            logger.exception("could not build the Data Docs under %s", self.site_dir)
+            return None
+        return self.site_dir / "index.html"
+
+
+@cache
+def _project(docs_root: Path) -> _Project:
+    return _Project(docs_root)
+
+
+def _describe(suite_name: str, outcome: ExpectationValidationResult) -> str:
+    """A line saying which expectation failed, on which column, with what it observed."""
+    config = outcome.expectation_config
+    column = config.kwargs.get("column")
+    what = f"{suite_name}: {config.type}" + (f"({column})" if column else "")
+    error = _exception_message(outcome.exception_info)
+    if error is not None:
+        return f"{what} raised: {error}"
+    result = outcome.result
+    if "observed_value" in result:
+        observed = f"observed {result['observed_value']}"
+    else:
+        examples = ", ".join(str(value) for value in result["partial_unexpected_list"][:5])
+        observed = (
+            f"{result['unexpected_count']} of {result['element_count']} rows unexpected,"
+            f" e.g. {examples}"
+        )
+    low, high = config.kwargs.get("min_value"), config.kwargs.get("max_value")
+    if (low, high) != (None, None):
+        observed += f" (expected {low} .. {high})"
+    return f"{what} {observed}"
+
+
+def _exception_message(info: dict) -> str | None:
+    # GX reports an expectation's own error flat, but a failed metric keyed by metric id.
+    if info.get("raised_exception"):
+        return info["exception_message"]
+    nested = [
+        detail["exception_message"]
+        for detail in info.values()
+        if isinstance(detail, dict) and detail.get("raised_exception")
+    ]
+    return nested[0] if nested else None
