@@ -23,7 +23,15 @@ from pathlib import Path
 import duckdb
 
 from ingest.contract import STREAM_ORDER, STREAMS, Stream, file_format
-from ingest.readers import UnreadableFile, load_json_lines, load_source, quote
+from ingest.readers import (
+    READ_ERRORS,
+    UnreadableFile,
+    describe,
+    drop_scratch,
+    load_json_lines,
+    load_source,
+    quote,
+)
 from ingest.redact import register_asker_key
 from ingest.settings import Settings
 from ingest.validate import create_checked
@@ -145,28 +153,34 @@ def ingest_file(con, landed: LandedFile, run_id: str, tz: str) -> FileResult:
         return FileResult(landed.relative, landed.stream, "same_content", batch_id=batch_id)
 
     stream = STREAMS[landed.stream]
-    try:  # reading fills temporary tables only; the warehouse changes in one transaction below
+    try:
         if landed.fmt is None:
             raise UnreadableFile(
                 "unsupported format: expected .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet"
             )
+        # Reading and checking fill temporary tables only (outside the transaction: scanning
+        # them is much faster once committed); the warehouse changes in one transaction.
         load_source(con, landed.path, landed.fmt, stream)
-    except UnreadableFile as e:
+        _classify(con, stream, tz)
+        with _transaction(con):
+            counts = _apply(con, stream, batch_id, now, file=landed.relative)
+            _write_ledger(con, ledger, "ingested", **counts)
+            _failpoint("before_commit")
+    except (UnreadableFile, *READ_ERRORS) as e:
+        error = str(e) if isinstance(e, UnreadableFile) else describe(e)
         with _transaction(con):
             con.execute(
                 """INSERT INTO raw.quarantine (stream, source_file, line_number, reason,
                        reason_codes, batch_id, quarantined_at)
                    VALUES (?, ?, NULL, ?, ['unreadable_file'], ?, ?)""",
-                [landed.stream, landed.relative, f"unreadable_file: {e}", batch_id, now],
+                [landed.stream, landed.relative, f"unreadable_file: {error}", batch_id, now],
             )
-            _write_ledger(con, ledger, "unreadable", error=str(e))
+            _write_ledger(con, ledger, "unreadable", error=error)
         return FileResult(
-            landed.relative, landed.stream, "unreadable", batch_id=batch_id, error=str(e)
+            landed.relative, landed.stream, "unreadable", batch_id=batch_id, error=error
         )
-    with _transaction(con):
-        counts = _apply(con, stream, tz, batch_id, now, file=landed.relative)
-        _write_ledger(con, ledger, "ingested", **counts)
-        _failpoint("before_commit")
+    finally:
+        drop_scratch(con)
     return FileResult(landed.relative, landed.stream, "ingested", batch_id=batch_id, **counts)
 
 
@@ -217,18 +231,20 @@ def _classify(con, stream: Stream, tz: str) -> None:
     _create_registry(con, stream)
     create_checked(con, stream, tz)
     con.execute("DROP TABLE IF EXISTS _repeats")
+    # Only ids seen twice are joined back (a CTE read twice would copy the whole batch).
     con.execute(f"""
         CREATE TEMP TABLE _repeats AS
-        WITH valid AS (SELECT * FROM _checked WHERE len(_reasons) = 0),
-        firsts AS (
-            SELECT event_id, min(_line) AS first_line FROM valid
-            GROUP BY event_id HAVING count(*) > 1
+        WITH firsts AS (
+            SELECT event_id, min(_line) AS first_line FROM _checked
+            WHERE len(_reasons) = 0 GROUP BY event_id HAVING count(*) > 1
         )
         SELECT later._line, later.event_id, firsts.first_line,
                {_same_payload(stream, "later", "first")} AS same
-        FROM valid AS later
-        JOIN firsts ON later.event_id = firsts.event_id AND later._line > firsts.first_line
-        JOIN valid AS first ON first.event_id = firsts.event_id AND first._line = firsts.first_line
+        FROM firsts
+        JOIN _checked AS later
+          ON later.event_id = firsts.event_id AND later._line > firsts.first_line
+         AND len(later._reasons) = 0
+        JOIN _checked AS first ON first._line = firsts.first_line
     """)
     con.execute("DROP TABLE IF EXISTS _known")
     con.execute(f"""
@@ -266,8 +282,7 @@ def _record_text(stream: Stream) -> str:
     return f"coalesce(s._text, {merged}::VARCHAR)"
 
 
-def _apply(con, stream: Stream, tz: str, batch_id: str, now, file: str) -> dict[str, int]:
-    _classify(con, stream, tz)
+def _apply(con, stream: Stream, batch_id: str, now, file: str) -> dict[str, int]:
     accepted = _insert_accepted(
         con, stream, batch_id, now, origin=f"{quote(file)}, c._line", origin_join=""
     )
@@ -337,8 +352,8 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
           AND NOT list_contains(reason_codes, 'malformed_record')
     """)
     load_json_lines(con, "_open", stream)
+    _classify(con, stream, tz)
     with _transaction(con):
-        _classify(con, stream, tz)
         accepted = _insert_accepted(
             con,
             stream,

@@ -1,10 +1,11 @@
-"""Readers: one landed file into the temporary table `_src`, whatever its format.
+"""Readers: one landed file as the temporary view `_src`, whatever its format.
 
 `_src` has one row per record: `_line` (line, or 1-based Parquet row), `_error` (why the record
 could not even be parsed), `_text` (that unparsed record, personal data blanked), one column per
 contract field (text, or the Parquet column's own type), `asker_key`, and `_extra` (unknown keys
 as a JSON object). Personal fields are read only to compute `asker_key` and never reach `_src`.
-A file that cannot be read at all raises `UnreadableFile`.
+A file that cannot be read at all raises `UnreadableFile` (or, for a Parquet file whose damage
+lies past its footer, one of `READ_ERRORS` when `_src` is scanned).
 """
 
 from __future__ import annotations
@@ -28,6 +29,18 @@ class UnreadableFile(Exception):
     """The file as a whole cannot be read (not UTF-8, corrupt Parquet or gzip, unknown format)."""
 
 
+# The file's fault; any other error is ours and must fail loudly.
+READ_ERRORS = (
+    duckdb.IOException,
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    OSError,
+    EOFError,
+    UnicodeDecodeError,
+    csv.Error,
+)
+
+
 def quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -42,59 +55,61 @@ def _asker_key_sql(value_of) -> str:
 
 
 def load_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, stream: Stream) -> None:
-    con.execute("DROP TABLE IF EXISTS _src")
     try:
         {"jsonl": _load_jsonl, "csv": _load_csv, "parquet": _load_parquet}[fmt](con, path, stream)
-    except (
-        duckdb.IOException,
-        duckdb.InvalidInputException,
-        duckdb.ConversionException,
-        OSError,
-        EOFError,
-        UnicodeDecodeError,
-        csv.Error,
-    ) as e:  # the file's fault; anything else is ours and must fail loudly
-        raise UnreadableFile(f"{type(e).__name__}: {e}".splitlines()[0][:500]) from e
+    except READ_ERRORS as e:
+        raise UnreadableFile(describe(e)) from e
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0][:500]
+
+
+SCRATCH_TABLES = ("_lines", "_csv")
+
+
+def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Free what a reader held (the JSON Lines' text may carry personal data)."""
+    con.execute("DROP VIEW IF EXISTS _src")
+    for table in SCRATCH_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: Stream) -> None:
     """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine."""
     keys = list(dict.fromkeys([*stream.known_keys, "asker_key"]))
     fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
-    position = {k: i + 1 for i, k in enumerate(keys)}
-
-    def value_of(key: str) -> str:
-        return f"v[{position[key]}]"
-
     known = "[" + ", ".join(quote(k) for k in keys) + "]"
-    # Unknown keys are kept as delivered; most records have none, so look only when there are.
-    extra = f"""
-        CASE WHEN len(list_filter(json_keys(line), k -> NOT list_contains({known}, k))) > 0
-        THEN to_json(map_from_entries(list_transform(
+    # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
+    # unnest makes the struct columns, so the parse is not repeated for each column read.
+    as_text = quote("{" + ", ".join(f'"{k}": "VARCHAR"' for k in keys) + "}")
+    # Unknown keys are kept as delivered. Most records have none: a line whose key count equals
+    # its known keys with a value cannot have any, and only the others are looked at closely.
+    maybe_extra = f"len(json_keys(line)) > list_count([{', '.join(map(ident, keys))}])"
+    extra = f"""nullif(to_json(map_from_entries(list_transform(
             list_filter(json_keys(line), k -> NOT list_contains({known}, k)),
-            k -> {{'k': k, 'v': json_extract(line, '$."' || k || '"')}})))::VARCHAR
-        END"""
-    paths = "[" + ", ".join(quote(f'$."{k}"') for k in keys) + "]"
+            k -> {{'k': k, 'v': json_extract(line, '$."' || k || '"')}})))::VARCHAR, '{{}}')"""
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _src AS
+        CREATE OR REPLACE TEMP VIEW _src AS
         SELECT
             _line,
             CASE WHEN NOT is_object THEN 'malformed_record: not a JSON object' END AS _error,
             CASE WHEN NOT is_object THEN {redact_sql("line")} END AS _text,
-            {", ".join(f"{value_of(f)} AS {ident(f)}" for f in fields)},
-            {_asker_key_sql(value_of) if stream.name == "question" else "NULL::VARCHAR"}
+            {", ".join(ident(f) for f in fields)},
+            {_asker_key_sql(ident) if stream.name == "question" else "NULL::VARCHAR"}
                 AS asker_key,
-            CASE WHEN is_object THEN {extra} END AS _extra
+            CASE WHEN is_object AND {maybe_extra} THEN {extra} END AS _extra
         FROM (
             SELECT
                 _line,
                 line,
-                -- CASE, not AND: DuckDB evaluates both sides of an AND; json_type raises
-                CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END
-                    AS is_object,
-                CASE WHEN is_object THEN json_extract_string(line, {paths}) END AS v
-            FROM {lines_table}
-            WHERE trim(line) <> ''  -- blank lines are not records
+                v IS NOT NULL AND starts_with(ltrim(line), '{{') AS is_object,
+                unnest(v)
+            FROM (
+                SELECT _line, line, TRY(from_json(line, {as_text})) AS v
+                FROM {lines_table}
+                WHERE trim(line) <> ''  -- blank lines are not records
+            )
         )
     """)
 
@@ -111,19 +126,13 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
     # Read whole lines, not JSON: a malformed line must become a quarantined record with its line
     # number, not a failed file. The delimiter cannot occur in valid JSON (control characters are
     # escaped there). Insertion order is kept, so rowid is the line's position.
-    con.execute("DROP TABLE IF EXISTS _lines")
     con.execute(
-        f"""CREATE TEMP TABLE _lines AS SELECT line FROM read_csv({quote(str(path))},
+        f"""CREATE OR REPLACE TEMP TABLE _lines AS SELECT line FROM read_csv({quote(str(path))},
             columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f\x1e\x1d\x1c',
             quote = '', escape = '', auto_detect = false, max_line_size = 67108864,
             strict_mode = false, compression = 'none')"""
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW _numbered AS SELECT rowid + 1 AS _line, line FROM _lines"
-    )
-    load_json_lines(con, "_numbered", stream)
-    con.execute("DROP VIEW _numbered")
-    con.execute("DROP TABLE _lines")
+    load_json_lines(con, "(SELECT rowid + 1 AS _line, line FROM _lines)", stream)
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
@@ -172,13 +181,14 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
     try:
         key = _asker_key_sql(ident) if stream.name == "question" else "NULL::VARCHAR"
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _src AS
+            CREATE OR REPLACE TEMP TABLE _csv AS
             SELECT _line, _error, _text, {", ".join(ident(f) for f in fields)},
                    {key} AS asker_key, _extra
             FROM _csv_rows
         """)
     finally:
         con.unregister("_csv_rows")
+    con.execute("CREATE OR REPLACE TEMP VIEW _src AS SELECT * FROM _csv")
 
 
 def json_text(value: dict) -> str:
@@ -212,7 +222,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) ->
         else "NULL::VARCHAR"
     )
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _src AS
+        CREATE OR REPLACE TEMP VIEW _src AS
         SELECT
             file_row_number + 1 AS _line,
             NULL::VARCHAR AS _error,

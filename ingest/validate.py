@@ -22,23 +22,29 @@ TIMESTAMP_TYPES = {
 }
 
 
-def _normalised(field: Field, src_type: str) -> str:
-    """The field's typed value, or NULL when it is absent or cannot be read as its type."""
+def _delivered(field: Field, src_type: str) -> str:
+    """The value as delivered, NULL when absent: text trimmed (empty = null), or a typed value."""
     col = ident(field.name)
-    text = f"nullif(trim({col}{'' if src_type == 'VARCHAR' else '::VARCHAR'}), '')"
+    return f"nullif(trim({col}), '')" if src_type == "VARCHAR" else col
+
+
+def _normalised(field: Field, src_type: str) -> str:
+    """The field's typed value from `t_<name>`, or NULL when absent or not of its type."""
+    t = ident("t_" + field.name)
+    text = t if src_type == "VARCHAR" else f"nullif(trim({t}::VARCHAR), '')"
     if field.kind == "text":
         return text
     if field.kind == "timestamp":
         # Naive text and naive Parquet timestamps are local time: the session's time zone.
-        native = src_type in TIMESTAMP_TYPES
-        return f"try_cast({col if native else text} AS TIMESTAMPTZ)"
+        native = src_type in TIMESTAMP_TYPES or src_type == "VARCHAR"
+        return f"try_cast({t if native else text} AS TIMESTAMPTZ)"
     if field.kind == "boolean":
         if src_type == "BOOLEAN":
-            return col
+            return t
         return f"CASE lower({text}) WHEN 'true' THEN true WHEN 'false' THEN false END"
     if field.kind == "integer":
         native = src_type in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
-        return f"try_cast({col if native else text} AS INTEGER)"
+        return f"try_cast({t if native else text} AS INTEGER)"
     if field.kind == "decimal":
         return f"try_cast({text} AS {sql_type(field)})"
     if field.kind == "list":
@@ -50,91 +56,102 @@ def _normalised(field: Field, src_type: str) -> str:
     raise ValueError(f"unknown field kind {field.kind}")
 
 
-def _present(field: Field, src_type: str) -> str:
-    col = ident(field.name)
-    if src_type == "VARCHAR":
-        return f"(nullif(trim({col}), '') IS NOT NULL)"
-    return f"({col} IS NOT NULL)"
+def _present(field: Field) -> str:
+    return f"({ident('t_' + field.name)} IS NOT NULL)"
 
 
 def _shown(field: Field) -> str:
     """The delivered value, quoted and shortened, for a reason's message."""
-    return f"'''' || left({ident(field.name)}::VARCHAR, 60) || ''''"
+    return f"'''' || left({ident('t_' + field.name)}::VARCHAR, 60) || ''''"
 
 
-def _reasons(stream: Stream, field: Field, src_type: str) -> list[str]:
+def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]:
+    """(condition, message) pairs: the record breaks the rule where the condition holds."""
     name, norm = field.name, ident("n_" + field.name)
-    present = _present(field, src_type)
-    reasons = []
+    present = _present(field)
+    shown = _shown(field)
+    rules = []
     if field.required_for:
         when = "true"
         if ALL not in field.required_for:
             types = sorted(field.required_for)
             when = f"n_event_type IN ({', '.join(quote(t) for t in types)})"
         on = "" if ALL in field.required_for else " on " + ", ".join(sorted(field.required_for))
-        reasons.append(
-            f"CASE WHEN {when} AND NOT {present} "
-            f"THEN {quote(f'missing_field: {name} is required{on}')} END"
-        )
+        rules.append((f"{when} AND NOT {present}", quote(f"missing_field: {name} is required{on}")))
     code = "invalid_timestamp" if field.kind == "timestamp" else "invalid_value"
-    reasons.append(
-        f"CASE WHEN {present} AND {norm} IS NULL THEN "
-        f"'{code}: {name} ' || {_shown(field)} || ' is not a valid {field.kind}' END"
+    rules.append(
+        (
+            f"{present} AND {norm} IS NULL",
+            f"'{code}: {name} ' || {shown} || ' is not a valid {field.kind}'",
+        )
     )
     if field.name == "event_type":
+        types = ", ".join(quote(t) for t in stream.event_types)
         allowed = ", ".join(stream.event_types)
-        reasons.append(
-            f"CASE WHEN {norm} NOT IN ({', '.join(quote(t) for t in stream.event_types)}) THEN "
-            f"'unknown_event_type: event_type ' || {_shown(field)} || ' is not one of {allowed}'"
-            " END"
+        rules.append(
+            (
+                f"{norm} NOT IN ({types})",
+                f"'unknown_event_type: event_type ' || {shown} || ' is not one of {allowed}'",
+            )
         )
     if field.values is not None:
-        allowed = ", ".join(field.values)
         values = ", ".join(quote(v) for v in field.values)
-        reasons.append(
-            f"CASE WHEN {norm}::VARCHAR NOT IN ({values}) THEN "
-            f"'invalid_value: {name} ' || {_shown(field)} || ' is not one of {allowed}' END"
+        allowed = ", ".join(field.values)
+        rules.append(
+            (
+                f"{norm}::VARCHAR NOT IN ({values})",
+                f"'invalid_value: {name} ' || {shown} || ' is not one of {allowed}'",
+            )
         )
     if field.pattern is not None:
-        reasons.append(
-            f"CASE WHEN NOT regexp_full_match({norm}, {quote(field.pattern)}) THEN "
-            f"'invalid_value: {name} ' || {_shown(field)} || ' is not of the form "
-            f"{field.pattern.replace(chr(39), chr(39) * 2)}' END"
+        form = field.pattern.replace("'", "''")
+        rules.append(
+            (
+                f"NOT regexp_full_match({norm}, {quote(field.pattern)})",
+                f"'invalid_value: {name} ' || {shown} || ' is not of the form {form}'",
+            )
         )
     if field.max_length is not None:
-        reasons.append(
-            f"CASE WHEN length({norm}) > {field.max_length} THEN "
-            f"'invalid_value: {name} is longer than {field.max_length} characters' END"
+        rules.append(
+            (
+                f"length({norm}) > {field.max_length}",
+                quote(f"invalid_value: {name} is longer than {field.max_length} characters"),
+            )
         )
     if field.kind == "timestamp":
         # Events cannot come from the future; deadlines may lie ahead, but not a century ahead.
-        latest = (
-            "current_timestamp + INTERVAL 1 DAY"
-            if field.name == "occurred_at"
-            else "TIMESTAMPTZ '2100-01-01'"
+        occurred = field.name == "occurred_at"
+        latest = "current_timestamp + INTERVAL 1 DAY" if occurred else "TIMESTAMPTZ '2100-01-01'"
+        until = "now" if occurred else "2100-01-01"
+        rules.append(
+            (
+                f"{norm} < TIMESTAMPTZ '{EARLIEST}' OR {norm} > {latest}",
+                f"'invalid_timestamp: {name} ' || {shown} || ' is outside {EARLIEST} .. {until}'",
+            )
         )
-        reasons.append(
-            f"CASE WHEN {norm} < TIMESTAMPTZ '{EARLIEST}' OR {norm} > {latest} THEN "
-            f"'invalid_timestamp: {name} ' || {_shown(field)} || ' is outside {EARLIEST} .. "
-            f"{'now' if field.name == 'occurred_at' else '2100-01-01'}' END"
-        )
-    return reasons
+    return rules
 
 
 def create_checked(con, stream: Stream, tz: str) -> None:
     """`_checked` from `_src`, given `_registry` (the portal ids the registry knows)."""
     src_types = {name: type_ for name, type_, *_ in con.execute("DESCRIBE _src").fetchall()}
-    fields = [f for f in stream.all_fields]
-    normalised = ",\n".join(
+    fields = list(stream.all_fields)
+    delivered = ", ".join(
+        f"{_delivered(f, src_types[f.name])} AS {ident('t_' + f.name)}" for f in fields
+    )
+    normalised = ", ".join(
         f"{_normalised(f, src_types[f.name])} AS {ident('n_' + f.name)}" for f in fields
     )
-    reasons = [r for f in fields for r in _reasons(stream, f, src_types[f.name])]
+    rules = [r for f in fields for r in _rules(stream, f, src_types[f.name])]
     portal_check = "n_portal_id NOT IN (SELECT portal_id FROM _registry)"
     if stream.name == "portal":  # a registration is what makes a portal known
         portal_check = f"n_event_type <> 'registered' AND {portal_check}"
-    reasons.append(
-        f"CASE WHEN {portal_check} THEN "
-        "'unknown_portal: portal_id ''' || n_portal_id || ''' is not in the portal registry' END"
+    unknown = "'unknown_portal: portal_id ''' || n_portal_id || ''' is not in the portal registry'"
+    rules.append((portal_check, unknown))
+    # Most records break no rule: one test for all of them, messages only for the others.
+    broken = " OR ".join(f"coalesce({condition}, false)" for condition, _ in rules)
+    messages = ", ".join(
+        f"CASE WHEN {condition} THEN {message} END" for condition, message in rules
     )
     con.execute("DROP TABLE IF EXISTS _checked")
     con.execute(f"""
@@ -147,7 +164,8 @@ def create_checked(con, stream: Stream, tz: str) -> None:
             _extra::JSON AS extra,
             CASE
                 WHEN _error IS NOT NULL THEN [_error]
-                ELSE list_filter([{", ".join(reasons)}], r -> r IS NOT NULL)
+                WHEN NOT ({broken}) THEN []::VARCHAR[]
+                ELSE list_filter([{messages}], r -> r IS NOT NULL)
             END AS _reasons
-        FROM (SELECT *, {normalised} FROM _src)
+        FROM (SELECT *, {normalised} FROM (SELECT _line, _error, _extra, {delivered} FROM _src))
     """)
