@@ -1,0 +1,46 @@
+"""The command line and its settings: flags over environment over fallbacks."""
+
+from pathlib import Path
+
+from ingest.settings import Settings
+from orchestration.cli import main
+from tests.conftest import dossier
+
+
+def test_fallbacks_environment_and_flags(monkeypatch):
+    for name in ("LANDING", "DB", "PUBLISH", "TZ", "PII_KEY"):
+        monkeypatch.delenv(f"PORTAL_WAREHOUSE_{name}", raising=False)
+    assert Settings.from_env() == Settings(
+        landing=Path("data/landing"),
+        db=Path("data/warehouse.duckdb"),
+        publish=Path("data/publish"),
+        tz="Asia/Ho_Chi_Minh",
+        pii_key=None,
+    )
+    monkeypatch.setenv("PORTAL_WAREHOUSE_DB", "/srv/w.duckdb")
+    monkeypatch.setenv("PORTAL_WAREHOUSE_TZ", "UTC")
+    monkeypatch.setenv("PORTAL_WAREHOUSE_PII_KEY", "s3cret")
+    settings = Settings.from_env(db="flag.duckdb", landing=None)
+    assert settings.db == Path("flag.duckdb")  # the flag wins
+    assert settings.landing == Path("data/landing")  # no flag, no variable: the fallback
+    assert (settings.tz, settings.pii_key) == ("UTC", b"s3cret")
+
+
+def test_ingest_then_status(warehouse, capsys):
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("e1"), dossier("e2", channel="fax")])
+    db, landing = str(warehouse.settings.db), str(warehouse.landing)
+    assert main(["ingest", "--landing", landing, "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "dossier/a.jsonl" in out and "accepted         1" in out
+    assert "2 file(s), 5 read = 4 accepted + 0 duplicates + 1 quarantined" in out
+    assert main(["status", "--db", db]) == 0
+    status = capsys.readouterr().out
+    assert "dossier                1" in status  # raw events per stream
+    assert "invalid_value" in status  # the quarantine by reason
+
+
+def test_ingest_of_a_missing_landing_folder_is_a_clear_error(tmp_path, capsys):
+    code = main(["ingest", "--landing", str(tmp_path / "nowhere"), "--db", str(tmp_path / "w")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
