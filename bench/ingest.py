@@ -1,0 +1,142 @@
+"""Ingest throughput against a hand-written DuckDB baseline, in the same run.
+
+For each size and format: generate clean dossier events once, then in fresh processes (so that
+peak RSS is each one's own) time
+- ours: `ingest.loader.ingest_landing` on the file (registry ingested beforehand, not timed);
+- baseline: one `INSERT INTO ... SELECT ... FROM read_<format>(file)` with an anti-join on
+  event_id, into a fresh DuckDB file — what a careful engineer would write by hand.
+
+    python bench/ingest.py                 # 1M and 10M events (about 10 minutes)
+    python bench/ingest.py --sizes 200000  # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATIO = {"parquet": 2.0, "jsonl": 3.0}
+RSS_LIMIT_MB = 2048
+
+
+def write_inputs(n: int, folder: Path) -> dict[str, Path]:
+    from ingest.sample import dossier_events, portal_registry
+
+    con = duckdb.connect()
+    events = dossier_events(n)  # noqa: F841 (read by DuckDB's replacement scan)
+    registry = portal_registry()  # noqa: F841
+    (folder / "portal").mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY registry TO '{folder}/portal/registry.parquet' (FORMAT parquet)")
+    paths = {
+        "parquet": folder / "dossier.parquet",
+        "jsonl": folder / "dossier.jsonl",
+    }
+    con.execute(f"COPY events TO '{paths['parquet']}' (FORMAT parquet)")
+    con.execute(f"COPY events TO '{paths['jsonl']}' (FORMAT json)")
+    return paths
+
+
+def child_ours(fmt: str, source: Path, registry: Path, work: Path) -> dict:
+    from ingest.loader import ingest_landing
+    from ingest.settings import Settings
+
+    landing = work / "landing"
+    (landing / "dossier").mkdir(parents=True)
+    (landing / "portal").mkdir(parents=True)
+    (landing / "portal" / registry.name).symlink_to(registry)
+    settings = Settings.from_env(landing=landing, db=work / "ours.duckdb")
+    ingest_landing(settings, streams=["portal"])
+    (landing / "dossier" / source.name).symlink_to(source)
+    started = time.perf_counter()
+    report = ingest_landing(settings, streams=["dossier"])
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "accepted": report.totals()["accepted"]}
+
+
+def child_baseline(fmt: str, source: Path, work: Path) -> dict:
+    reader = f"read_parquet('{source}')" if fmt == "parquet" else f"read_json('{source}')"
+    con = duckdb.connect(str(work / "baseline.duckdb"))
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE dossier_events AS SELECT * FROM {reader} LIMIT 0")
+    con.execute(f"""
+        INSERT INTO dossier_events
+        SELECT * FROM {reader} AS src
+        WHERE NOT EXISTS (SELECT 1 FROM dossier_events AS d WHERE d.event_id = src.event_id)
+    """)
+    con.execute("CHECKPOINT")
+    seconds = time.perf_counter() - started
+    accepted = con.execute("SELECT count(*) FROM dossier_events").fetchone()[0]
+    return {"seconds": seconds, "accepted": accepted}
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--formats", nargs="+", default=["parquet", "jsonl"])
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        kind, fmt, source, *rest = args.child
+        if kind == "ours":
+            result = child_ours(fmt, Path(source), Path(rest[0]), Path(rest[1]))
+        else:
+            result = child_baseline(fmt, Path(source), Path(rest[0]))
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+
+    print(
+        f"{'events':>11} {'format':<8} {'ours s':>8} {'events/s':>11} {'RSS MB':>7} "
+        f"{'base s':>7} {'base RSS':>8} {'ratio':>6} {'target':>7}  verdict"
+    )
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+            tmp = Path(tmp)
+            paths = write_inputs(n, tmp / "in")
+            for fmt in args.formats:
+                source = paths[fmt]
+                (tmp / f"ours-{fmt}").mkdir()
+                (tmp / f"base-{fmt}").mkdir()
+                ours = run_child(
+                    "ours",
+                    fmt,
+                    str(source),
+                    str(tmp / "in/portal/registry.parquet"),
+                    str(tmp / f"ours-{fmt}"),
+                )
+                base = run_child("baseline", fmt, str(source), str(tmp / f"base-{fmt}"))
+                assert ours["accepted"] == base["accepted"], (ours, base)
+                ratio = ours["seconds"] / base["seconds"]
+                ok = ratio <= TARGET_RATIO[fmt] and ours["peak_rss_mb"] <= RSS_LIMIT_MB
+                print(
+                    f"{ours['accepted']:>11,} {fmt:<8} {ours['seconds']:>8.2f} "
+                    f"{ours['accepted'] / ours['seconds']:>11,.0f} {ours['peak_rss_mb']:>7.0f} "
+                    f"{base['seconds']:>7.2f} {base['peak_rss_mb']:>8.0f} {ratio:>5.2f}x "
+                    f"{'<=' + str(TARGET_RATIO[fmt]) + 'x':>7}  {'ok' if ok else 'MISSED'}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
