@@ -23,15 +23,17 @@ TIMESTAMP_TYPES = {
 
 
 def _delivered(field: Field, src_type: str) -> str:
-    """The value as delivered, NULL when absent: text trimmed (empty = null), or a typed value."""
+    """The value exactly as delivered, NULL when absent (an empty text is absent)."""
     col = ident(field.name)
-    return f"nullif(trim({col}), '')" if src_type == "VARCHAR" else col
+    # Not trimmed: trimming every text cost a third of the check, and a padded value is kept
+    # as delivered (or, for an enumeration, quarantined with its reason).
+    return f"nullif({col}, '')" if src_type == "VARCHAR" else col
 
 
 def _normalised(field: Field, src_type: str) -> str:
     """The field's typed value from `t_<name>`, or NULL when absent or not of its type."""
     t = ident("t_" + field.name)
-    text = t if src_type == "VARCHAR" else f"nullif(trim({t}::VARCHAR), '')"
+    text = t if src_type == "VARCHAR" else f"nullif({t}::VARCHAR, '')"
     if field.kind == "text":
         return text
     if field.kind == "timestamp":
