@@ -125,13 +125,15 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
         return
     # Read whole lines, not JSON: a malformed line must become a quarantined record with its line
     # number, not a failed file. The delimiter cannot occur in valid JSON (control characters are
-    # escaped there). Insertion order is kept, so rowid is the line's position.
+    # escaped there). Insertion order is kept here, so rowid is the line's position.
+    con.execute("SET preserve_insertion_order = true")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _lines AS SELECT line FROM read_csv({quote(str(path))},
             columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f\x1e\x1d\x1c',
-            quote = '', escape = '', auto_detect = false, max_line_size = 67108864,
+            quote = '', escape = '', auto_detect = false, max_line_size = 8388608,
             strict_mode = false, compression = 'none')"""
     )
+    con.execute("SET preserve_insertion_order = false")  # every later step orders by _line
     load_json_lines(con, "(SELECT rowid + 1 AS _line, line FROM _lines)", stream)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -37,6 +38,10 @@ def connect(db: Path | str, tz: str, read_only: bool = False) -> duckdb.DuckDBPy
         Path(db).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=read_only)
     con.execute("SET TimeZone = ?", [tz])
+    # Rows carry their own line numbers; letting DuckDB write them in any order is faster.
+    con.execute("SET preserve_insertion_order = false")
+    # Large deliveries spill their scratch tables to disk instead of growing without bound.
+    con.execute("SET memory_limit = ?", [os.environ.get("PORTAL_WAREHOUSE_MEMORY_LIMIT", "1GB")])
     return con
 
 
