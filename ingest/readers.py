@@ -108,7 +108,8 @@ def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: St
             FROM (
                 SELECT _line, line, TRY(from_json(line, {as_text})) AS v
                 FROM {lines_table}
-                WHERE trim(line) <> ''  -- blank lines are not records
+                -- blank lines are not records (trim reads the whole line: test it last)
+                WHERE starts_with(line, '{{') OR trim(line) <> ''
             )
         )
     """)
