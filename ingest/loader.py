@@ -161,7 +161,7 @@ def ingest_file(con, landed: LandedFile, run_id: str, tz: str) -> FileResult:
         # Reading and checking fill temporary tables only (outside the transaction: scanning
         # them is much faster once committed); the warehouse changes in one transaction.
         load_source(con, landed.path, landed.fmt, stream)
-        _classify(con, stream, tz)
+        _classify(con, stream, tz, landed.fmt)
         with _transaction(con):
             counts = _apply(con, stream, batch_id, now, file=landed.relative)
             _write_ledger(con, ledger, "ingested", **counts)
@@ -225,36 +225,71 @@ def _create_registry(con, stream: Stream) -> None:
     """)
 
 
-def _classify(con, stream: Stream, tz: str) -> None:
-    """`_checked`, then `_repeats` (later copies of an id within the batch, compared with the
-    first) and `_known` (ids raw already holds, compared with the standing event)."""
+def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
+    """`_checked` (a view: typed records with their reasons) and three narrow tables:
+    `_verdict` (every record's line, event id and reasons), `_repeats` (later copies of an id
+    within the batch, compared with the first) and `_known` (ids raw already holds, compared
+    with the standing event). Only `_verdict` costs a pass over the batch; the records whose
+    payloads must be compared are few, and only they are read again."""
     _create_registry(con, stream)
-    create_checked(con, stream, tz)
-    con.execute("DROP TABLE IF EXISTS _repeats")
-    # Only ids seen twice are joined back (a CTE read twice would copy the whole batch).
+    # Parsing JSON again for the insert would cost more than keeping the checked records.
+    create_checked(con, stream, tz, materialize=fmt in ("jsonl", "replay"))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _verdict AS SELECT _line, event_id,"
+        " CASE WHEN len(_reasons) > 0 THEN _reasons END AS reasons FROM _checked"
+    )
+    # Two joins against small sides: the ids repeated within the batch, and raw's ids.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _pairs AS
+        SELECT v._line, v.event_id, firsts.first_line AS other_line,
+               NULL::VARCHAR AS standing_batch
+        FROM _verdict AS v
+        JOIN (
+            SELECT event_id, min(_line) AS first_line FROM _verdict WHERE reasons IS NULL
+            GROUP BY event_id HAVING count(*) > 1
+        ) AS firsts ON v.event_id = firsts.event_id AND v._line > firsts.first_line
+        WHERE v.reasons IS NULL
+    """)
     con.execute(f"""
-        CREATE TEMP TABLE _repeats AS
-        WITH firsts AS (
-            SELECT event_id, min(_line) AS first_line FROM _checked
-            WHERE len(_reasons) = 0 GROUP BY event_id HAVING count(*) > 1
-        )
-        SELECT later._line, later.event_id, firsts.first_line,
+        INSERT INTO _pairs
+        SELECT v._line, v.event_id, NULL, held.batch_id
+        FROM _verdict AS v JOIN {stream.table} AS held ON held.event_id = v.event_id
+        WHERE v.reasons IS NULL AND v._line NOT IN (SELECT _line FROM _pairs)
+    """)
+    payload = [f.name for f in stream.all_fields] + ["extra"]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _involved AS
+        SELECT _line, {", ".join(payload)} FROM _checked
+        WHERE _line IN (SELECT _line FROM _pairs UNION ALL SELECT other_line FROM _pairs)
+    """
+        if _has_rows(con, "_pairs")
+        else f"""
+        CREATE OR REPLACE TEMP TABLE _involved AS
+        SELECT _line, {", ".join(payload)} FROM _checked LIMIT 0
+    """
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _repeats AS
+        SELECT p._line, p.event_id, p.other_line AS first_line,
                {_same_payload(stream, "later", "first")} AS same
-        FROM firsts
-        JOIN _checked AS later
-          ON later.event_id = firsts.event_id AND later._line > firsts.first_line
-         AND len(later._reasons) = 0
-        JOIN _checked AS first ON first._line = firsts.first_line
+        FROM _pairs AS p
+        JOIN _involved AS later ON later._line = p._line
+        JOIN _involved AS first ON first._line = p.other_line
+        WHERE p.standing_batch IS NULL
     """)
-    con.execute("DROP TABLE IF EXISTS _known")
     con.execute(f"""
-        CREATE TEMP TABLE _known AS
-        SELECT c._line, c.event_id, held.batch_id AS standing_batch,
-               {_same_payload(stream, "c", "held")} AS same
-        FROM _checked AS c
-        JOIN {stream.table} AS held ON held.event_id = c.event_id
-        WHERE len(c._reasons) = 0 AND c._line NOT IN (SELECT _line FROM _repeats)
+        CREATE OR REPLACE TEMP TABLE _known AS
+        SELECT p._line, p.event_id, p.standing_batch, {_same_payload(stream, "c", "held")} AS same
+        FROM _pairs AS p
+        JOIN _involved AS c ON c._line = p._line
+        JOIN {stream.table} AS held ON held.event_id = p.event_id
+        WHERE p.standing_batch IS NOT NULL
     """)
+
+
+def _has_rows(con, table: str) -> bool:
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
 
 
 def _insert_accepted(con, stream: Stream, batch_id: str, now, origin: str, origin_join: str) -> int:
@@ -266,9 +301,10 @@ def _insert_accepted(con, stream: Stream, batch_id: str, now, origin: str, origi
         SELECT {", ".join("c." + c for c in columns)}, {quote(batch_id)}, {origin},
                ?::TIMESTAMPTZ
         FROM _checked AS c {origin_join}
-        WHERE len(c._reasons) = 0
-          AND c._line NOT IN (SELECT _line FROM _repeats)
-          AND c._line NOT IN (SELECT _line FROM _known)
+        WHERE c._line NOT IN (
+            SELECT _line FROM _verdict WHERE reasons IS NOT NULL
+            UNION ALL SELECT _line FROM _pairs
+        )
     """,
         [now],
     ).fetchone()[0]
@@ -286,35 +322,39 @@ def _apply(con, stream: Stream, batch_id: str, now, file: str) -> dict[str, int]
     accepted = _insert_accepted(
         con, stream, batch_id, now, origin=f"{quote(file)}, c._line", origin_join=""
     )
-    quarantined = con.execute(
-        f"""
-        INSERT INTO raw.quarantine (stream, source_file, line_number, event_id, reason,
-            reason_codes, conflicts_with, record, batch_id, quarantined_at)
-        SELECT {quote(stream.name)}, {quote(file)}, q._line, c.event_id,
-               array_to_string(q.reasons, '; '),
-               list_transform(q.reasons, r -> split_part(r, ':', 1)),
-               q.conflicts_with, {_record_text(stream)}, {quote(batch_id)}, ?::TIMESTAMPTZ
-        FROM (
-            SELECT _line, _reasons AS reasons, NULL AS conflicts_with
-            FROM _checked WHERE len(_reasons) > 0
-            UNION ALL
-            SELECT _line, ['conflict: event_id ''' || event_id || ''' came earlier in this file'
-                           || ' (line ' || first_line || ') with another payload'],
-                   {quote(batch_id)}
-            FROM _repeats WHERE NOT same
-            UNION ALL
-            SELECT _line, ['conflict: event_id ''' || event_id || ''' is held with another'
-                           || ' payload from batch ' || standing_batch],
-                   standing_batch
-            FROM _known WHERE NOT same
-        ) AS q
-        JOIN _checked AS c ON c._line = q._line
-        JOIN _src AS s ON s._line = q._line
-    """,
-        [now],
-    ).fetchone()[0]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _rejects AS
+        SELECT _line, event_id, reasons, NULL AS conflicts_with
+        FROM _verdict WHERE reasons IS NOT NULL
+        UNION ALL
+        SELECT _line, event_id,
+               ['conflict: event_id ''' || event_id || ''' came earlier in this file'
+                || ' (line ' || first_line || ') with another payload'],
+               {quote(batch_id)}
+        FROM _repeats WHERE NOT same
+        UNION ALL
+        SELECT _line, event_id,
+               ['conflict: event_id ''' || event_id || ''' is held with another'
+                || ' payload from batch ' || standing_batch],
+               standing_batch
+        FROM _known WHERE NOT same
+    """)
+    quarantined = 0
+    if _has_rows(con, "_rejects"):  # reading the records' text again costs a pass: only if any
+        quarantined = con.execute(
+            f"""
+            INSERT INTO raw.quarantine (stream, source_file, line_number, event_id, reason,
+                reason_codes, conflicts_with, record, batch_id, quarantined_at)
+            SELECT {quote(stream.name)}, {quote(file)}, q._line, q.event_id,
+                   array_to_string(q.reasons, '; '),
+                   list_transform(q.reasons, r -> split_part(r, ':', 1)),
+                   q.conflicts_with, {_record_text(stream)}, {quote(batch_id)}, ?::TIMESTAMPTZ
+            FROM _rejects AS q JOIN _src AS s ON s._line = q._line
+            """,
+            [now],
+        ).fetchone()[0]
     rows_read, duplicates = con.execute("""
-        SELECT (SELECT count(*) FROM _checked),
+        SELECT (SELECT count(*) FROM _verdict),
                (SELECT count(*) FROM _repeats WHERE same) + (SELECT count(*) FROM _known WHERE same)
     """).fetchone()
     return dict(
@@ -335,6 +375,7 @@ def replay_quarantine(settings: Settings) -> IngestReport:
     try:
         for name in STREAM_ORDER:
             results.append(_replay_stream(con, STREAMS[name], run_id, settings.tz))
+            drop_scratch(con)
     finally:
         con.close()
     return IngestReport(run_id, tuple(r for r in results if r.rows_read))
@@ -352,7 +393,7 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
           AND NOT list_contains(reason_codes, 'malformed_record')
     """)
     load_json_lines(con, "_open", stream)
-    _classify(con, stream, tz)
+    _classify(con, stream, tz, "replay")
     with _transaction(con):
         accepted = _insert_accepted(
             con,
@@ -370,14 +411,14 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
                                                           SELECT _line FROM _known)
                                    THEN 'duplicate' ELSE 'accepted' END
             WHERE quarantine_id IN (
-                SELECT _line FROM _checked WHERE len(_reasons) = 0
+                SELECT _line FROM _verdict WHERE reasons IS NULL
                 EXCEPT SELECT _line FROM _repeats WHERE NOT same
                 EXCEPT SELECT _line FROM _known WHERE NOT same
             )
             """,
             [now],
         ).fetchone()[0]
-        rows_read = con.execute("SELECT count(*) FROM _checked").fetchone()[0]
+        rows_read = con.execute("SELECT count(*) FROM _verdict").fetchone()[0]
         counts = dict(
             rows_read=rows_read,
             accepted=accepted,

@@ -10,6 +10,7 @@ lies past its footer, one of `READ_ERRORS` when `_src` is scanned).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -65,14 +66,27 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".splitlines()[0][:500]
 
 
-SCRATCH_TABLES = ("_lines", "_csv")
+SCRATCH_TABLES = (
+    "_lines",
+    "_csv",
+    "_open",
+    "_registry",
+    "_verdict",
+    "_pairs",
+    "_involved",
+    "_repeats",
+    "_known",
+    "_rejects",
+)
 
 
 def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
     """Free what a reader held (the JSON Lines' text may carry personal data)."""
-    con.execute("DROP VIEW IF EXISTS _src")
-    for table in SCRATCH_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for kind, name in [("VIEW", "_checked"), ("VIEW", "_src")] + [
+        ("TABLE", table) for table in ("_checked", *SCRATCH_TABLES)
+    ]:
+        with contextlib.suppress(duckdb.CatalogException):  # a name held by the other kind
+            con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
 def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: Stream) -> None:
@@ -128,13 +142,15 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
     # number, not a failed file. The delimiter cannot occur in valid JSON (control characters are
     # escaped there). Insertion order is kept here, so rowid is the line's position.
     con.execute("SET preserve_insertion_order = true")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _lines AS SELECT line FROM read_csv({quote(str(path))},
-            columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f\x1e\x1d\x1c',
-            quote = '', escape = '', auto_detect = false, max_line_size = 8388608,
-            strict_mode = false, compression = 'none')"""
-    )
-    con.execute("SET preserve_insertion_order = false")  # every later step orders by _line
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _lines AS SELECT line FROM read_csv(
+                {quote(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false,
+                delim = '\x1f\x1e\x1d\x1c', quote = '', escape = '', auto_detect = false,
+                max_line_size = 8388608, strict_mode = false, compression = 'none')"""
+        )
+    finally:
+        con.execute("SET preserve_insertion_order = false")  # later steps order by _line
     load_json_lines(con, "(SELECT rowid + 1 AS _line, line FROM _lines)", stream)
 
 

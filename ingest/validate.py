@@ -134,8 +134,9 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
     return rules
 
 
-def create_checked(con, stream: Stream, tz: str) -> None:
-    """`_checked` from `_src`, given `_registry` (the portal ids the registry knows)."""
+def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
+    """`_checked` over `_src`, given `_registry` (the portal ids the registry knows): a view, or
+    a table where reading `_src` again would cost more than keeping the result."""
     src_types = {name: type_ for name, type_, *_ in con.execute("DESCRIBE _src").fetchall()}
     fields = list(stream.all_fields)
     delivered = ", ".join(
@@ -155,9 +156,8 @@ def create_checked(con, stream: Stream, tz: str) -> None:
     messages = ", ".join(
         f"CASE WHEN {condition} THEN {message} END" for condition, message in rules
     )
-    con.execute("DROP TABLE IF EXISTS _checked")
     con.execute(f"""
-        CREATE TEMP TABLE _checked AS
+        CREATE OR REPLACE TEMP {"TABLE" if materialize else "VIEW"} _checked AS
         SELECT
             _line,
             {", ".join(f"{ident('n_' + f.name)} AS {ident(f.name)}" for f in fields)},

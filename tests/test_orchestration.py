@@ -1,5 +1,7 @@
 """The Dagster code location: definitions load, the ingest materialises, the sensor reacts."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.assets.ingest import WRITER_POOL, raw_events, raw_key
@@ -41,6 +43,8 @@ def test_materialising_ingests_and_reports_counts(warehouse):
     assert (dossier_meta["accepted"].value, dossier_meta["duplicates"].value) == (1, 1)
     assert dossier_meta["quarantined"].value == 1
     assert metadata["portal_events"]["accepted"].value == 3
+    docs = Path(dossier_meta["data_docs"].value)
+    assert docs.is_file() and "raw.dossier_events" in docs.read_text()
     checks = {c.asset_key.path[-1]: c for c in result.get_asset_check_evaluations()}
     assert set(checks) == {f"{s}_events" for s in STREAMS}
     # One record in three quarantined is far above the 5% a healthy delivery allows.
