@@ -226,11 +226,11 @@ def _create_registry(con, stream: Stream) -> None:
 
 
 def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
-    """`_checked` (a view: typed records with their reasons) and three narrow tables:
-    `_verdict` (every record's line, event id and reasons), `_repeats` (later copies of an id
-    within the batch, compared with the first) and `_known` (ids raw already holds, compared
-    with the standing event). Only `_verdict` costs a pass over the batch; the records whose
-    payloads must be compared are few, and only they are read again."""
+    """`_checked` (typed records with their reasons), then narrow tables: `_verdict` (every
+    record's line, event id and reasons), `_pairs` (valid records whose id came earlier in the
+    batch, or is held in raw), `_repeats` and `_known` (those pairs, with whether the payloads
+    are the same). Only `_verdict` costs a pass over the batch; the records whose payloads must
+    be compared are few, and only they (`_involved`) are read again."""
     _create_registry(con, stream)
     # Parsing JSON again for the insert would cost more than keeping the checked records.
     create_checked(con, stream, tz, materialize=fmt in ("jsonl", "replay"))
@@ -257,18 +257,12 @@ def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
         WHERE v.reasons IS NULL AND v._line NOT IN (SELECT _line FROM _pairs)
     """)
     payload = [f.name for f in stream.all_fields] + ["extra"]
-    con.execute(
-        f"""
+    involved = "SELECT _line FROM _pairs UNION ALL SELECT other_line FROM _pairs"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _involved AS
         SELECT _line, {", ".join(payload)} FROM _checked
-        WHERE _line IN (SELECT _line FROM _pairs UNION ALL SELECT other_line FROM _pairs)
-    """
-        if _has_rows(con, "_pairs")
-        else f"""
-        CREATE OR REPLACE TEMP TABLE _involved AS
-        SELECT _line, {", ".join(payload)} FROM _checked LIMIT 0
-    """
-    )
+        WHERE {f"_line IN ({involved})" if _has_rows(con, "_pairs") else "false"}
+    """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _repeats AS
         SELECT p._line, p.event_id, p.other_line AS first_line,
