@@ -489,3 +489,17 @@ def encode_parquet(records) -> bytes:
     from tests.conftest import encode
 
     return encode("x.parquet", records)
+
+
+def test_parquet_damaged_past_its_footer_rejects_the_file_whole(warehouse):
+    warehouse.register_portals()
+    data = bytearray(encode_parquet([dossier(f"e{i}") for i in range(5_000)]))
+    middle = len(data) // 3
+    data[middle : middle + 200] = b"\xff" * 200  # the pages, not the footer, are broken
+    warehouse.land("dossier", "a.parquet", bytes(data))
+    [result] = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+    assert result.status == "unreadable", result
+    assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 0
+    assert (
+        warehouse.scalar("SELECT count(*) FROM raw.ingest_ledger WHERE status = 'unreadable'") == 1
+    )
