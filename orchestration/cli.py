@@ -96,8 +96,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import duckdb
+
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        # DuckDB allows one writer per file: say so rather than print a traceback.
+        print(f"error: the warehouse is in use by another process ({e})", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

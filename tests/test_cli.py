@@ -44,3 +44,32 @@ def test_ingest_of_a_missing_landing_folder_is_a_clear_error(tmp_path, capsys):
     code = main(["ingest", "--landing", str(tmp_path / "nowhere"), "--db", str(tmp_path / "w")])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_warehouse_held_by_another_writer_is_a_clear_error(warehouse):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    warehouse.register_portals()
+    warehouse.settings.db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse.settings.db)):  # another process's ingest, say
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "orchestration.cli",
+                "ingest",
+                "--landing",
+                str(warehouse.landing),
+                "--db",
+                str(warehouse.settings.db),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 3
+    assert "in use by another process" in result.stderr
+    assert "Traceback" not in result.stderr
