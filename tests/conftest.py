@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 from pathlib import Path
 
 import duckdb
@@ -61,6 +62,13 @@ class Warehouse:
 
     def register_portals(self, portals=REGISTRY) -> None:
         self.land("portal", "registry.jsonl", portals)
+
+    def ingest_command(self) -> list[str]:
+        """`portal-warehouse ingest` on this warehouse, to run in another process."""
+        return [
+            sys.executable, "-m", "orchestration.cli", "ingest",
+            "--landing", str(self.landing), "--db", str(self.settings.db),
+        ]  # fmt: skip
 
     def ingest(self, **kwargs):
         return ingest_landing(self.settings, **kwargs)

@@ -48,7 +48,6 @@ def test_ingest_of_a_missing_landing_folder_is_a_clear_error(tmp_path, capsys):
 
 def test_a_warehouse_held_by_another_writer_is_a_clear_error(warehouse):
     import subprocess
-    import sys
 
     import duckdb
 
@@ -56,16 +55,7 @@ def test_a_warehouse_held_by_another_writer_is_a_clear_error(warehouse):
     warehouse.settings.db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse.settings.db)):  # another process's ingest, say
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "orchestration.cli",
-                "ingest",
-                "--landing",
-                str(warehouse.landing),
-                "--db",
-                str(warehouse.settings.db),
-            ],
+            warehouse.ingest_command(),
             capture_output=True,
             text=True,
             check=False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -331,16 +330,7 @@ def test_a_process_killed_in_the_middle_of_a_file_leaves_none_of_it(warehouse):
     warehouse.ingest()
     many = [dossier(f"e{i}") for i in range(20_000)]
     warehouse.land("dossier", "big.parquet", encode_parquet(many))
-    command = [
-        sys.executable,
-        "-m",
-        "orchestration.cli",
-        "ingest",
-        "--landing",
-        str(warehouse.landing),
-        "--db",
-        str(warehouse.settings.db),
-    ]
+    command = warehouse.ingest_command()
     # The failpoint kills the process after the file's rows were written, before its commit.
     killed = subprocess.run(
         command,
