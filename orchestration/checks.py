@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from ingest.contract import STREAMS
@@ -11,8 +13,15 @@ from ingest.warehouse import connect
 RECENT_BATCHES = 10  # the volume expectation compares a delivery with this many before it
 
 
-def docs_root(settings: Settings):
+def docs_root(settings: Settings) -> Path:
+    """Where Great Expectations keeps results and Data Docs: beside the warehouse."""
     return settings.db.parent / "data_docs"
+
+
+def docs_index(settings: Settings) -> Path:
+    return (
+        docs_root(settings) / "site" / "index.html"
+    )  # as data_contracts.raw_expectations builds it
 
 
 def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg.AssetCheckResult:

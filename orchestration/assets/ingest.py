@@ -4,7 +4,7 @@ import dagster as dg
 
 from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.loader import ingest_landing
-from orchestration.checks import delivery_health, docs_root
+from orchestration.checks import delivery_health, docs_index
 from orchestration.resources import WarehouseResource
 
 WRITER_POOL = "duckdb_writer"  # DuckDB allows one writer: every asset that writes uses this pool
@@ -54,9 +54,7 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 "quarantined": totals["quarantined"],
                 "unreadable_files": totals["unreadable"],
                 "run_id": report.run_id,
-                "data_docs": dg.MetadataValue.path(
-                    str(docs_root(settings) / "site" / "index.html")
-                ),
+                "data_docs": dg.MetadataValue.path(str(docs_index(settings))),
                 "files_detail": dg.MetadataValue.md(
                     "\n".join(
                         f"- `{f.source_file}` {f.status}: read {f.rows_read}, accepted"
