@@ -68,6 +68,11 @@ class Stream:
         return ENVELOPE + self.fields
 
     @property
+    def delivered_fields(self) -> list[str]:
+        """The fields a source delivers; `asker_key` is computed by the warehouse."""
+        return [f.name for f in self.all_fields if f.name != "asker_key"]
+
+    @property
     def known_keys(self) -> tuple[str, ...]:
         """Keys that are not 'extra': the contract's fields and the personal ones we drop."""
         return tuple(f.name for f in self.all_fields) + PERSONAL_FIELDS

@@ -62,7 +62,7 @@ class IngestReport:
             key: sum(getattr(f, key) for f in files)
             for key in ("rows_read", "accepted", "duplicates", "quarantined")
         } | {
-            "files": sum(f.status not in ("already_ingested",) for f in files),
+            "files": sum(f.status != "already_ingested" for f in files),
             "unreadable": sum(f.status == "unreadable" for f in files),
         }
 

@@ -92,7 +92,7 @@ def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
 def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: Stream) -> None:
     """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine."""
     keys = list(dict.fromkeys([*stream.known_keys, "asker_key"]))
-    fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
+    fields = stream.delivered_fields
     known = "[" + ", ".join(quote(k) for k in keys) + "]"
     # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
     # unnest makes the struct columns, so the parse is not repeated for each column read.
@@ -163,7 +163,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
         reader = csv.reader(text, strict=True)
         header = next(reader, None) or []
         header = [h.strip() for h in header]
-        fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
+        fields = stream.delivered_fields
         columns: dict[str, list] = {c: [] for c in ["_line", "_error", "_text", *fields]}
         columns["_extra"] = []
         personal = {h: [] for h in (*PERSONAL_FIELDS, "asker_key")}
@@ -228,7 +228,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) ->
             return f"array_to_string({ident(key)}, ';')"
         return ident(key)
 
-    fields = [f.name for f in stream.all_fields if f.name != "asker_key"]
+    fields = stream.delivered_fields
     extra_keys = [k for k in present if k not in stream.known_keys and k != "file_row_number"]
     extra = (
         "json_object(" + ", ".join(f"{quote(k)}, {ident(k)}" for k in extra_keys) + ")::VARCHAR"

@@ -15,8 +15,7 @@ from ingest.contract import PERSONAL_FIELDS
 _PERSONAL_KEY = "|".join(PERSONAL_FIELDS)
 # A "key": "value" pair of a personal field inside text that is not valid JSON (the value may be
 # cut off by the end of the line).
-_PERSONAL_JSON_PAIR = re.compile(rf'("(?:{_PERSONAL_KEY})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)')
-_PERSONAL_JSON_PAIR_SQL = rf'("(?:{_PERSONAL_KEY})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)'
+_PERSONAL_JSON_PAIR = rf'("(?:{_PERSONAL_KEY})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)'
 REDACTED = "[redacted]"
 
 
@@ -40,14 +39,9 @@ def asker_key(key: bytes | None, name: str | None, email: str | None, phone: str
     return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
 
 
-def redact_text(text: str) -> str:
-    """Blank the values of personal keys in a record that could not be parsed."""
-    return _PERSONAL_JSON_PAIR.sub(rf'\1"{REDACTED}"\2', text)
-
-
 def redact_sql(expr: str) -> str:
-    """The same redaction as a DuckDB expression, for the bulk path."""
-    pattern = _PERSONAL_JSON_PAIR_SQL.replace("'", "''")
+    """Blank the values of personal keys inside a record that could not be parsed."""
+    pattern = _PERSONAL_JSON_PAIR.replace("'", "''")
     return f"regexp_replace({expr}, '{pattern}', '\\1\"{REDACTED}\"\\2', 'g')"
 
 
