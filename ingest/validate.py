@@ -87,22 +87,17 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
             f"'{code}: {name} ' || {shown} || ' is not a valid {field.kind}'",
         )
     )
-    if field.name == "event_type":
-        types = ", ".join(quote(t) for t in stream.event_types)
-        allowed = ", ".join(stream.event_types)
+    # The event type is an enumeration too, with its own reason code.
+    allowed, code = (
+        (stream.event_types, "unknown_event_type")
+        if name == "event_type"
+        else (field.values, "invalid_value")
+    )
+    if allowed is not None:
         rules.append(
             (
-                f"{norm} NOT IN ({types})",
-                f"'unknown_event_type: event_type ' || {shown} || ' is not one of {allowed}'",
-            )
-        )
-    if field.values is not None:
-        values = ", ".join(quote(v) for v in field.values)
-        allowed = ", ".join(field.values)
-        rules.append(
-            (
-                f"{norm}::VARCHAR NOT IN ({values})",
-                f"'invalid_value: {name} ' || {shown} || ' is not one of {allowed}'",
+                f"{norm}::VARCHAR NOT IN ({', '.join(quote(v) for v in allowed)})",
+                f"'{code}: {name} ' || {shown} || ' is not one of {', '.join(allowed)}'",
             )
         )
     if field.pattern is not None:
