@@ -1,0 +1,1 @@
+"""The report's appendices as XLSX, CSV and Parquet, released in versions per period."""

@@ -1,0 +1,242 @@
+"""Publishing one period: the appendices' files and a manifest, as a new numbered version.
+
+`<publish_root>/<period_id>/v<N>/` is built whole in a hidden directory beside it, flushed to
+disk, then renamed into place: a reader never sees half a version, and no version is ever
+rewritten. A failure removes the hidden directory and leaves the earlier versions as they were.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingest.contract import STREAMS
+from publish import appendices
+from publish.appendices import APPENDIX_02, APPENDIX_03, Appendix
+
+# What a release holds, in this order; issue 4 adds appendices 01, 01.2 and the summary.
+PUBLISHED: list[Appendix] = [APPENDIX_02, APPENDIX_03]
+FORMATS = ("xlsx", "csv", "parquet")
+RAW_TABLES = tuple(stream.table for stream in STREAMS.values())
+MANIFEST = "manifest.json"
+
+_VERSION = re.compile(r"v(\d+)")
+_PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # becomes a directory name
+_RENAME_ATTEMPTS = 100
+
+
+class PublishError(RuntimeError):
+    """The period cannot be published as asked."""
+
+
+@dataclass(frozen=True)
+class Release:
+    version: int
+    path: Path
+    files: dict[str, str]  # file name -> sha256
+    manifest: dict[str, Any]
+
+
+def publish_period(
+    con: duckdb.DuckDBPyConnection,
+    period_id: str,
+    publish_root: Path | str,
+    *,
+    run_id: str,
+    code_version: str,
+    contracts: Sequence[Mapping[str, Any]],
+    cutoff: date | datetime | str | None = None,
+) -> Release:
+    """Publish the period's appendices from the warehouse's marts as the next version."""
+    if not _PERIOD_ID.fullmatch(period_id):
+        raise PublishError(f"period_id {period_id!r} cannot name a directory")
+    tables, watermark = _read(con, period_id)
+    period_start, period_end = _period_bounds(period_id, tables)
+
+    period_dir = Path(publish_root) / period_id
+    period_dir.mkdir(parents=True, exist_ok=True)
+    # Hidden, so nothing that lists versions sees it; beside them, so the rename stays on one disk.
+    tmp = period_dir / f".publishing-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        entries = []
+        for appendix in PUBLISHED:
+            table = tables[appendix.table]
+            rows = table.to_pylist()
+            for fmt in FORMATS:
+                path = tmp / f"{appendix.table}.{fmt}"
+                if fmt == "xlsx":
+                    appendices.write_xlsx(
+                        appendix, rows, path,
+                        period_id=period_id, period_start=period_start, period_end=period_end,
+                    )  # fmt: skip
+                elif fmt == "csv":
+                    appendices.write_csv(appendix, rows, path)
+                else:
+                    appendices.write_parquet(table, path)
+                _fsync(path)
+                entries.append(_file_entry(path, appendix, fmt, table.num_rows))
+
+        manifest = {
+            "period_id": period_id,
+            "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(),
+            "cutoff": _iso(cutoff),
+            "run_id": run_id,
+            "code_version": code_version,
+            "published_at": datetime.now(UTC).isoformat(),
+            "event_watermark": watermark,
+            "files": entries,
+            # Through JSON and back, so the manifest holds exactly what the file says.
+            "contracts": json.loads(json.dumps(list(contracts), default=_iso)),
+        }
+        manifest_path = tmp / MANIFEST
+        manifest_path.write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        _fsync(manifest_path)
+        _fsync(tmp)
+        version, final = _rename_to_next_version(tmp, period_dir)
+        _fsync(period_dir)  # makes the rename itself durable
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Release(
+        version=version,
+        path=final,
+        files={e["name"]: e["sha256"] for e in entries},
+        manifest=manifest,
+    )
+
+
+def _read(con: duckdb.DuckDBPyConnection, period_id: str) -> tuple[dict[str, pa.Table], str | None]:
+    """The period's mart rows and the event watermark, from one snapshot of the warehouse."""
+    with _snapshot(con):
+        tables = {}
+        for appendix in PUBLISHED:
+            columns = ", ".join(f'"{c}"' for c in appendix.mart_columns)
+            tables[appendix.table] = con.execute(
+                f"select {columns} from marts.{appendix.table} "
+                "where period_id = ? order by display_order",
+                [period_id],
+            ).to_arrow_table()
+        return tables, _event_watermark(con)
+
+
+@contextmanager
+def _snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A read transaction, so the marts and the watermark agree; the caller's own one if open."""
+    try:
+        con.execute("begin transaction")
+        own = True
+    except duckdb.TransactionException:  # already inside the caller's transaction
+        own = False
+    try:
+        yield
+    finally:
+        if own:
+            con.execute("rollback")
+
+
+def _event_watermark(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The latest ingested_at over the raw event tables that exist, in UTC."""
+    present = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = 'raw'"
+        ).fetchall()
+    }
+    latest = [
+        con.execute(f"select max(ingested_at) from {table}").fetchone()[0]
+        for table in RAW_TABLES
+        if table in present
+    ]
+    latest = [t for t in latest if t is not None]
+    return max(latest).astimezone(UTC).isoformat() if latest else None
+
+
+def _period_bounds(period_id: str, tables: Mapping[str, pa.Table]) -> tuple[date, date]:
+    empty = [name for name, table in tables.items() if table.num_rows == 0]
+    if len(empty) == len(tables):
+        raise PublishError(f"period {period_id!r} has no rows in any of the marts {empty}")
+    if empty:
+        # Every agency has a row in every appendix, even with zero counts: an empty one means
+        # its mart was not built for this period.
+        raise PublishError(f"period {period_id!r} has no rows in {empty}")
+    bounds = {
+        (row["period_start"], row["period_end"])
+        for table in tables.values()
+        for row in table.select(["period_start", "period_end"]).to_pylist()
+    }
+    if len(bounds) != 1:
+        raise PublishError(f"period {period_id!r} has differing bounds across marts: {bounds}")
+    return bounds.pop()
+
+
+def _file_entry(path: Path, appendix: Appendix, fmt: str, rows: int) -> dict[str, Any]:
+    """rows counts the mart rows; the XLSX and the CSV also end with their total row."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return {
+        "name": path.name,
+        "table": appendix.table,
+        "format": fmt,
+        "rows": rows,
+        "bytes": path.stat().st_size,
+        "sha256": digest.hexdigest(),
+    }
+
+
+def _rename_to_next_version(tmp: Path, period_dir: Path) -> tuple[int, Path]:
+    """Rename into v<highest + 1>; when another publisher took that number first, the rename
+    fails (its directory is not empty) and the next number is tried."""
+    for _ in range(_RENAME_ATTEMPTS):
+        version = 1 + max(
+            (int(m.group(1)) for p in period_dir.iterdir() if (m := _VERSION.fullmatch(p.name))),
+            default=0,
+        )
+        target = period_dir / f"v{version}"
+        try:
+            os.rename(tmp, target)
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                continue
+            raise
+        return version, target
+    raise PublishError(f"no free version number in {period_dir} after {_RENAME_ATTEMPTS} tries")
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY
+    if path.is_dir():
+        flags |= getattr(os, "O_DIRECTORY", 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _iso(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
