@@ -1,6 +1,5 @@
-"""Data contracts attached to assets: Great Expectations on each ingested delivery."""
-
-from __future__ import annotations
+"""Data contracts attached to assets: Great Expectations on each ingested delivery, and the
+marts' Pandera contracts as blocking checks (a failure stops the publish of its period)."""
 
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import dagster as dg
 from ingest.contract import STREAMS
 from ingest.settings import Settings
 from ingest.warehouse import connect
+from orchestration.resources import WarehouseResource
 
 RECENT_BATCHES = 10  # the volume expectation compares a delivery with this many before it
 
@@ -84,3 +84,45 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
         severity=dg.AssetCheckSeverity.WARN,
         metadata=metadata,
     )
+
+
+PERIOD_MARTS = ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings")
+CONTRACT_SPECS = [
+    dg.AssetCheckSpec(
+        "contract",
+        asset=dg.AssetKey(["marts", mart]),
+        blocking=True,
+        description=f"Pandera contract of marts.{mart} (data_contracts/marts.py) for the period.",
+    )
+    for mart in PERIOD_MARTS
+]
+
+
+def contract_results(settings: Settings, period_id: str) -> list:
+    """Every period mart's contract for one period, read from the warehouse."""
+    from data_contracts.marts import check_mart  # pandera is slow to import
+
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        return [check_mart(con, mart, period_id) for mart in PERIOD_MARTS]
+    finally:
+        con.close()
+
+
+@dg.multi_asset_check(specs=CONTRACT_SPECS)
+def mart_contracts(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Blocking: when a rule fails, the publish of this period does not run."""
+    period_id = context.op_execution_context.partition_key
+    for result in contract_results(warehouse.settings(), period_id):
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["marts", result.mart]),
+            check_name="contract",
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=result.message(),
+            metadata={
+                "period_id": period_id,
+                "rows": result.rows,
+                "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in result.failures)),
+            },
+        )

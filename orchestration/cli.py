@@ -71,6 +71,37 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the period job in-process: the same Dagster job the UI and the schedule run."""
+    import os
+
+    import dagster as dg
+
+    from orchestration.dbt_project import ensure_manifest
+
+    settings = Settings.from_env(landing=args.landing, db=args.db, publish=args.publish, tz=args.tz)
+    # dbt runs as a subprocess and reads its paths from the environment, as the resource does
+    os.environ.update(
+        PORTAL_WAREHOUSE_LANDING=str(settings.landing.resolve()),
+        PORTAL_WAREHOUSE_DB=str(settings.db.resolve()),
+        PORTAL_WAREHOUSE_PUBLISH=str(settings.publish.resolve()),
+        PORTAL_WAREHOUSE_TZ=settings.tz,
+    )
+    ensure_manifest()
+    from orchestration.definitions import defs
+    from orchestration.partitions import report_periods
+    from orchestration.runs import run_period
+
+    if args.period not in report_periods.get_partition_keys():
+        print(f"error: unknown report period {args.period!r}", file=sys.stderr)
+        return 2
+    # with DAGSTER_HOME set the run is recorded in that instance, so the UI shows it
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    outcome = run_period(defs, args.period, cutoff=args.cutoff, instance=instance)
+    print(outcome.summary())
+    return outcome.exit_code
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="portal-warehouse", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -92,6 +123,10 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--stream", action="append", help="only this stream (repeatable)")
     command("replay-quarantine", cmd_replay, "re-check quarantined records; move those now valid")
     command("status", cmd_status, "what is in raw, the ledger and the quarantine")
+    r = command("run", cmd_run, "ingest, build, check and publish one report period", True)
+    r.add_argument("--period", required=True, help="report period, e.g. 2023-9M or 2024-Q1")
+    r.add_argument("--cutoff", help="last local date of the period, e.g. 2023-09-25")
+    r.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
     return p
 
 

@@ -7,13 +7,8 @@ import dagster as dg
 
 from ingest.loader import discover
 from orchestration.assets.ingest import raw_key
+from orchestration.jobs import ingest_job
 from orchestration.resources import WarehouseResource
-
-ingest_job = dg.define_asset_job(
-    "ingest_job",
-    selection=dg.AssetSelection.groups("raw"),
-    description="Ingest every new landed file into raw (the sensor's job).",
-)
 
 
 @dg.sensor(

@@ -70,6 +70,7 @@ due_at_closing as (
     where
         events.event_type in ('received', 'due_changed')
         and events.occurred_at <= closings.closing.closed_at
+        and closings.closing.kind = 'resolved'
     group by events.dossier_id
 ),
 
@@ -96,10 +97,9 @@ select
     closings.closing.closed_on,
     due_at_closing.due_on as due_on_at_resolution,
     case
-        when closings.closing.kind != 'resolved' then null
         when closings.closing.closed_on < due_at_closing.due_on then 'early'
         when closings.closing.closed_on = due_at_closing.due_on then 'on_time'
-        else 'late'
+        when closings.closing.closed_on > due_at_closing.due_on then 'late'
     end as timeliness,
     receipts.dossier_id is null as is_orphan,
     totals.resolutions,

@@ -1,0 +1,76 @@
+"""Publishing a period: the appendices as files under <publish>/<period_id>/v<N>/."""
+
+import subprocess
+from importlib.metadata import version
+
+import dagster as dg
+
+from ingest.warehouse import connect
+from orchestration.assets.transform import PeriodConfig
+from orchestration.checks import PERIOD_MARTS, contract_results
+from orchestration.partitions import report_periods
+from orchestration.resources import WarehouseResource
+from publish.release import publish_period
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit the run's code came from."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=__file__.rsplit("/", 3)[0],
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return f"{version('portal-warehouse')}+{commit}"
+
+
+@dg.asset(
+    key=["publish", "appendices"],
+    group_name="publish",
+    deps=[dg.AssetKey(["marts", mart]) for mart in PERIOD_MARTS],
+    partitions_def=report_periods,
+    kinds={"xlsx", "csv", "parquet"},
+)
+def published_appendices(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PeriodConfig
+) -> dg.MaterializeResult:
+    """Appendices 02 and 03 as XLSX, CSV and Parquet with a manifest, as a new version.
+
+    Runs only after the marts' blocking contracts passed; they are checked again here so the
+    manifest records exactly what was verified for the files it lists."""
+    settings = warehouse.settings()
+    period_id = context.partition_key
+    contracts = contract_results(settings, period_id)
+    failed = [c.message() for c in contracts if not c.passed]
+    if failed:
+        raise dg.Failure("contracts failed, nothing published:\n" + "\n".join(failed))
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        release = publish_period(
+            con,
+            period_id,
+            settings.publish,
+            run_id=context.run_id,
+            code_version=code_version(),
+            contracts=[
+                {"mart": c.mart, "passed": c.passed, "rows": c.rows, "failures": list(c.failures)}
+                for c in contracts
+            ],
+            cutoff=config.cutoff,
+        )
+    finally:
+        con.close()
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(release.path)),
+            "version": release.version,
+            "files": dg.MetadataValue.md(
+                "\n".join(f"- `{n}` {h}" for n, h in release.files.items())
+            ),
+            "event_watermark": str(release.manifest.get("event_watermark")),
+        }
+    )
