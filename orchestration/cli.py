@@ -97,7 +97,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     # with DAGSTER_HOME set the run is recorded in that instance, so the UI shows it
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    outcome = run_period(defs, args.period, cutoff=args.cutoff, instance=instance)
+    outcome = run_period(
+        defs,
+        args.period,
+        cutoff=args.cutoff,
+        instance=instance,
+        job_name="publish_job" if args.publish_only else "period_job",
+        log_level="INFO" if args.verbose else "WARNING",
+    )
     print(outcome.summary())
     return outcome.exit_code
 
@@ -127,6 +134,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--period", required=True, help="report period, e.g. 2023-9M or 2024-Q1")
     r.add_argument("--cutoff", help="last local date of the period, e.g. 2023-09-25")
     r.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
+    r.add_argument(
+        "--publish-only", action="store_true", help="check and publish the marts as built"
+    )
+    r.add_argument("--verbose", action="store_true", help="print the run's log (dbt included)")
     return p
 
 

@@ -12,7 +12,7 @@ from orchestration.assets.publish import published_appendices
 from orchestration.assets.transform import period_models, warehouse_models
 from orchestration.checks import mart_contracts
 from orchestration.dbt_project import dbt_project
-from orchestration.jobs import ingest_job, period_job
+from orchestration.jobs import ingest_job, period_job, publish_job
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import quarterly_publish
 from orchestration.sensors import landing_sensor
@@ -23,7 +23,7 @@ DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "
 defs = dg.Definitions(
     assets=[raw_events, warehouse_models, period_models, published_appendices],
     asset_checks=[mart_contracts],
-    jobs=[ingest_job, period_job],
+    jobs=[ingest_job, period_job, publish_job],
     schedules=[quarterly_publish],
     sensors=[landing_sensor],
     resources={

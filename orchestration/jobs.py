@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.checks import PERIOD_MARTS
 from orchestration.partitions import report_periods
 
 ingest_job = dg.define_asset_job(
@@ -18,4 +19,15 @@ period_job = dg.define_asset_job(
         "One report period: ingest → dbt build (models and tests) → Pandera contracts → publish."
         " Config `cutoff` ends the period early (e.g. 2023-09-25 for the 9-month report)."
     ),
+)
+
+# The marts' contracts and the publish, without rebuilding: republish a period as it was built.
+publish_job = dg.define_asset_job(
+    "publish_job",
+    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "appendices"]))
+    | dg.AssetSelection.checks(
+        *(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract") for mart in PERIOD_MARTS)
+    ),
+    partitions_def=report_periods,
+    description="Check the period's marts against their contracts and publish them as built.",
 )

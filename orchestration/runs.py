@@ -10,10 +10,13 @@ from orchestration.assets.transform import period_models
 CONTRACT_BLOCKED = 4  # exit code when a contract stopped the publish
 
 
-def run_config(cutoff: str | None) -> dict:
-    """The cutoff goes to every op that reads it: the period's dbt build and the publish."""
-    config = {"config": {"cutoff": cutoff}}
-    return {"ops": {period_models.op.name: config, published_appendices.op.name: config}}
+def run_config(job: dg.JobDefinition, cutoff: str | None, log_level: str) -> dict:
+    """The cutoff goes to every op of the job that reads it: the period's build, the publish."""
+    ops = {period_models.op.name, published_appendices.op.name} & set(job.graph.node_dict)
+    return {
+        "ops": {op: {"config": {"cutoff": cutoff}} for op in sorted(ops)},
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
 
 
 @dataclass
@@ -49,11 +52,14 @@ def run_period(
     cutoff: str | None = None,
     instance: dg.DagsterInstance | None = None,
     resources: dict | None = None,
+    job_name: str = "period_job",
+    log_level: str = "INFO",
 ) -> RunOutcome:
-    job = defs.resolve_job_def("period_job")
+    """Run `job_name` for one period; `publish_job` republishes the marts without a rebuild."""
+    job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         partition_key=period_id,
-        run_config=run_config(cutoff),
+        run_config=run_config(job, cutoff, log_level),
         instance=instance,
         resources=resources,
         raise_on_error=False,

@@ -1,8 +1,10 @@
 """The Dagster code location: definitions load, the ingest materialises, the sensor reacts."""
 
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from orchestration.assets.ingest import WRITER_POOL, raw_events, raw_key
 from orchestration.definitions import defs
@@ -13,15 +15,72 @@ from tests.conftest import dossier
 STREAMS = ["portal", "post", "question", "dossier", "assessment"]
 
 
-def test_definitions_hold_the_raw_assets_checks_job_and_sensor():
+def test_definitions_hold_the_graph_from_raw_to_publish():
     repo = defs.get_repository_def()
-    keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
-    assert keys == {f"raw/{s}_events" for s in STREAMS}
-    checks = {(k.asset_key.to_user_string(), k.name) for k in repo.asset_graph.asset_check_keys}
-    assert checks == {(f"raw/{s}_events", "delivery_health") for s in STREAMS}
-    assert repo.get_job("ingest_job") is not None
+    graph = repo.asset_graph
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {f"raw/{s}_events" for s in STREAMS} <= keys
+    assert {
+        "staging/stg_dossier_events",
+        "intermediate/int_dossier_lifecycle",
+        "marts/dim_portal",
+        "marts/fct_dossiers_period",
+        "marts/appendix_02_questions",
+        "marts/appendix_03_dossiers",
+        "marts/data_quality_findings",
+        "publish/appendices",
+    } <= keys
+
+    def parents(key: str) -> set[str]:
+        node = graph.get(dg.AssetKey.from_user_string(key))
+        return {k.to_user_string() for k in node.parent_keys}
+
+    # raw -> staging -> replay -> facts -> marts -> publish
+    assert parents("staging/stg_dossier_events") == {"raw/dossier_events"}
+    assert "staging/stg_dossier_events" in parents("intermediate/int_dossier_lifecycle")
+    assert "intermediate/int_dossier_lifecycle" in parents("marts/fct_dossiers_period")
+    assert "marts/fct_dossiers_period" in parents("marts/appendix_03_dossiers")
+    assert parents("publish/appendices") == {
+        "marts/appendix_02_questions",
+        "marts/appendix_03_dossiers",
+        "marts/data_quality_findings",
+    }
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert {(f"raw/{s}_events", "delivery_health") for s in STREAMS} <= checks
+    for mart in ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings"):
+        spec = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract"))
+        assert spec.blocking
+    # dbt's own tests are checks too
+    assert ("staging/stg_dossier_events", "unique_stg_dossier_events_event_id") in checks
+    period_keys = [k for k in keys if k.startswith(("marts/appendix", "marts/fct", "publish/"))]
+    for key in period_keys:
+        partitions = graph.get(dg.AssetKey.from_user_string(key)).partitions_def
+        assert "2023-9M" in partitions.get_partition_keys(), key
+    assert graph.get(dg.AssetKey(["marts", "dim_portal"])).partitions_def is None
+    for job in ("ingest_job", "period_job", "publish_job"):
+        assert repo.get_job(job) is not None
     assert repo.get_sensor_def("landing_sensor") is not None
     assert raw_events.op.pool == WRITER_POOL
+
+
+@pytest.mark.parametrize(
+    ("tick", "periods"),
+    [
+        ("2023-04-05", ["2023-Q1"]),
+        ("2023-07-05", ["2023-Q2", "2023-H1"]),
+        ("2023-10-05", ["2023-Q3", "2023-9M"]),
+        ("2024-01-05", ["2023-Q4", "2023-FY"]),
+    ],
+)
+def test_the_quarterly_schedule_publishes_the_quarter_and_what_it_completes(tick, periods):
+    schedule = defs.get_repository_def().get_schedule_def("quarterly_publish")
+    assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
+    when = datetime.fromisoformat(tick + "T06:00:00+07:00")
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
+    requests = schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == periods
 
 
 def resource_for(warehouse) -> WarehouseResource:

@@ -1,0 +1,567 @@
+"""Pandera contracts of the marts that BI tools read (schema `marts`, see MARTS.md, version 1).
+
+`check_frame` validates a mart's rows, as a pandas DataFrame shaped like `marts.<mart>`, against
+the mart's hand-written model in `CONTRACTS`; `check_mart` first reads the rows (one period's,
+when given) from DuckDB. Validation is lazy, so a result lists every failed rule, one line each,
+naming the rule and the offending rows by their key, e.g.
+
+    in_progress = total - resolved - withdrawn >= 0 fails for portal_id=huyen-bao-yen
+    (in_progress=-16, total=40, resolved=50, withdrawn=6)
+
+Columns are coerced to the contract's dtypes before the checks run: DuckDB hands pandas a BIGINT
+as int64 or as Int64 depending on whether it holds a null, and an all-null VARCHAR as object, so
+the contract is about the values (every count an integer, every date a date), not about how the
+driver boxed them. The one exception is a timestamp without a time zone, refused as it comes
+rather than read as UTC. Columns beyond the contract's are allowed: MARTS.md lets marts add them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.api.checks import Check
+from pandera.config import ValidationDepth, config_context
+from pandera.errors import SchemaError, SchemaErrorReason, SchemaErrors
+from pandera.pandas import DataFrameModel
+from pandera.typing import Series
+
+RATE_TOLERANCE = 1e-9
+MAX_EXAMPLE_IDS = 5
+MAX_LISTED_ROWS = 5  # offending rows named per failed rule; the rest are counted
+
+BLOCS = ("government", "party")
+RESOLVED_CELLS = tuple(
+    f"resolved_l{level}_{timeliness}"
+    for level in (2, 3, 4)
+    for timeliness in ("early", "on_time", "late")
+)
+ON_TIME_CELLS = tuple(cell for cell in RESOLVED_CELLS if not cell.endswith("_late"))
+
+APPENDIX_KEY = ("period_id", "portal_id")
+FINDINGS_KEY = ("period_id", "stream", "finding", "portal_id")
+DIM_PORTAL_KEY = ("portal_id", "valid_from")
+
+# Timestamps are compared as instants; UTC is only how the contract boxes them.
+TIMESTAMPTZ = {"dtype_kwargs": {"unit": "us", "tz": "UTC"}}
+
+
+def _rule(name: str, *columns: str) -> Callable[[Callable], classmethod]:
+    """Make the decorated function a dataframe check called `name` that reads `columns`.
+
+    The function takes the coerced frame and returns a row mask, True where the row keeps the
+    rule. `columns` are also the values a failure line shows for each offending row.
+    """
+
+    def decorate(fn: Callable[[pd.DataFrame], pd.Series]) -> classmethod:
+        def check(cls, frame: pd.DataFrame) -> pd.Series | bool:
+            if not set(columns) <= set(frame.columns):
+                return True  # the missing column is a failure of its own, reported once
+            ok = pd.Series(fn(frame), index=frame.index)
+            # A null where the contract forbids one is reported once, by that column's
+            # not-null check, rather than again by every rule that reads the column.
+            schema = cls.to_schema().columns
+            not_null = [column for column in columns if not schema[column].nullable]
+            ok = ok.mask(frame[not_null].isna().any(axis=1), True)
+            return ok.fillna(False).astype(bool)
+
+        check.__name__ = fn.__name__
+        # The rule travels as `error`: pandera pops `name` off the shared check info when it
+        # builds the first model's schema, so a subclass built later would lose the name.
+        return pa.dataframe_check(
+            check, error=name, ignore_na=False, statistics={"columns": columns}
+        )
+
+    return decorate
+
+
+def _key_rule(*key: str) -> classmethod:
+    """A dataframe check that `key` identifies the rows."""
+
+    @_rule(f"one row per {' + '.join(key)}", *key)
+    def key_is_unique(frame: pd.DataFrame) -> pd.Series:
+        return ~frame.duplicated(list(key), keep=False)
+
+    return key_is_unique
+
+
+def _rate_matches(rate: pd.Series, numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """Rows whose rate is null exactly when the denominator is 0, and else the counts' ratio."""
+    rate = rate.astype("float64")
+    denominator = denominator.astype("float64")
+    expected = numerator.astype("float64") / denominator
+    zero = denominator == 0
+    return (zero & rate.isna()) | (~zero & ((rate - expected).abs() <= RATE_TOLERANCE))
+
+
+class _PeriodMart(DataFrameModel):
+    """The columns every per-period mart starts with."""
+
+    period_id: Series[str]
+    period_start: Series[pa.Date]
+    period_end: Series[pa.Date]
+
+    class Config:
+        coerce = True  # see the module docstring
+
+    @_rule("period_start <= period_end", "period_start", "period_end")
+    def period_is_ordered(frame: pd.DataFrame) -> pd.Series:
+        return frame["period_start"] <= frame["period_end"]
+
+
+class _AgencyAppendix(_PeriodMart):
+    """A report appendix with one printed row per agency and period."""
+
+    display_order: Series[pd.Int64Dtype]
+    portal_id: Series[str]
+    portal_name: Series[str]
+    portal_group: Series[str]
+
+    key_is_unique = _key_rule(*APPENDIX_KEY)
+
+    # A permutation of 1..n is exactly n distinct values within 1..n, which names the rows at
+    # fault: the one out of range, or both of a repeated pair.
+    @_rule("display_order runs 1..n within the period", "period_id", "display_order")
+    def display_order_is_gapless(frame: pd.DataFrame) -> pd.Series:
+        rows_in_period = frame.groupby("period_id")["display_order"].transform("size")
+        repeated = frame.duplicated(["period_id", "display_order"], keep=False)
+        return frame["display_order"].between(1, rows_in_period) & ~repeated
+
+
+class Appendix02Questions(_AgencyAppendix):
+    """`marts.appendix_02_questions`: citizens' questions per agency and period."""
+
+    total: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    answered: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    waiting_answer: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    waiting_acceptance: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    deleted: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    eligible: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    late: Series[pd.Int64Dtype] = pa.Field(nullable=True)  # bounded by a rule below
+    score: Series[float] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        name = "marts.appendix_02_questions"
+
+    @_rule(
+        "total = answered + waiting_answer + waiting_acceptance + deleted",
+        "total",
+        "answered",
+        "waiting_answer",
+        "waiting_acceptance",
+        "deleted",
+    )
+    def states_sum_to_total(frame: pd.DataFrame) -> pd.Series:
+        parts = ["answered", "waiting_answer", "waiting_acceptance", "deleted"]
+        return frame["total"] == frame[parts].sum(axis=1)
+
+    @_rule("eligible = total - deleted", "eligible", "total", "deleted")
+    def eligible_excludes_deleted(frame: pd.DataFrame) -> pd.Series:
+        return frame["eligible"] == frame["total"] - frame["deleted"]
+
+    # late stays null until the scorecard issue fills it, so only a value is bounded.
+    @_rule("late is null or within [0, eligible]", "late", "eligible")
+    def late_within_eligible(frame: pd.DataFrame) -> pd.Series:
+        return frame["late"].isna() | frame["late"].between(0, frame["eligible"])
+
+
+class Appendix03Dossiers(_AgencyAppendix):
+    """`marts.appendix_03_dossiers`: dossiers of administrative procedures per agency and period."""
+
+    total: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    carried_over: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    received_counter: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    received_online: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l2_early: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l2_on_time: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l2_late: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l3_early: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l3_on_time: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l3_late: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l4_early: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l4_on_time: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved_l4_late: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    resolved: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    withdrawn: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    # Its sign is part of the in_progress rule, so a negative value fails one rule, not two.
+    in_progress: Series[pd.Int64Dtype]
+    resolution_rate: Series[float] = pa.Field(
+        nullable=True, in_range={"min_value": 0, "max_value": 1}
+    )
+    on_time_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
+    score: Series[float] = pa.Field(nullable=True)
+
+    class Config:
+        name = "marts.appendix_03_dossiers"
+
+    @_rule(
+        "total = carried_over + received_counter + received_online",
+        "total",
+        "carried_over",
+        "received_counter",
+        "received_online",
+    )
+    def sources_sum_to_total(frame: pd.DataFrame) -> pd.Series:
+        parts = ["carried_over", "received_counter", "received_online"]
+        return frame["total"] == frame[parts].sum(axis=1)
+
+    @_rule("resolved = the nine level x timeliness cells", "resolved", *RESOLVED_CELLS)
+    def cells_sum_to_resolved(frame: pd.DataFrame) -> pd.Series:
+        return frame["resolved"] == frame[list(RESOLVED_CELLS)].sum(axis=1)
+
+    @_rule(
+        "in_progress = total - resolved - withdrawn >= 0",
+        "in_progress",
+        "total",
+        "resolved",
+        "withdrawn",
+    )
+    def in_progress_is_the_rest(frame: pd.DataFrame) -> pd.Series:
+        rest = frame["total"] - frame["resolved"] - frame["withdrawn"]
+        return (frame["in_progress"] == rest) & (rest >= 0)
+
+    @_rule(
+        "resolution_rate = resolved / total (null exactly when total = 0)",
+        "resolution_rate",
+        "resolved",
+        "total",
+    )
+    def resolution_rate_matches(frame: pd.DataFrame) -> pd.Series:
+        return _rate_matches(frame["resolution_rate"], frame["resolved"], frame["total"])
+
+    @_rule(
+        "on_time_rate = (early + on_time) / resolved (null exactly when resolved = 0)",
+        "on_time_rate",
+        "resolved",
+        *ON_TIME_CELLS,
+    )
+    def on_time_rate_matches(frame: pd.DataFrame) -> pd.Series:
+        on_time = frame[list(ON_TIME_CELLS)].sum(axis=1)
+        return _rate_matches(frame["on_time_rate"], on_time, frame["resolved"])
+
+
+class DataQualityFindings(_PeriodMart):
+    """`marts.data_quality_findings`: events the marts could not place, by finding and period."""
+
+    stream: Series[str]
+    # Not an enumeration: new findings may be added without a new contract version.
+    finding: Series[str]
+    portal_id: Series[str] = pa.Field(nullable=True)
+    count: Series[pd.Int64Dtype] = pa.Field(gt=0)
+    example_ids: Series[object]  # VARCHAR[]: DuckDB hands pandas numpy arrays
+
+    class Config:
+        name = "marts.data_quality_findings"
+
+    key_is_unique = _key_rule(*FINDINGS_KEY)
+
+    @pa.check(
+        "example_ids",
+        element_wise=True,
+        error=f"example_ids lists 1 to {MAX_EXAMPLE_IDS} event ids",
+    )
+    def example_ids_are_a_few(cls, ids: object) -> bool:
+        return (
+            isinstance(ids, list | tuple | np.ndarray)
+            and 1 <= len(ids) <= MAX_EXAMPLE_IDS
+            and all(isinstance(event_id, str) and event_id for event_id in ids)
+        )
+
+
+class DimPortal(DataFrameModel):
+    """`marts.dim_portal`: each portal's attributes over its validity intervals (not per period)."""
+
+    portal_id: Series[str]
+    name: Series[str]
+    portal_group: Series[str]
+    bloc: Series[str] = pa.Field(isin=list(BLOCS))
+    scored: Series[pd.BooleanDtype]
+    parent_portal_id: Series[str] = pa.Field(nullable=True)
+    valid_from: Series[pd.DatetimeTZDtype] = pa.Field(**TIMESTAMPTZ)
+    valid_to: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **TIMESTAMPTZ)  # null = open
+    is_current: Series[pd.BooleanDtype]
+
+    class Config:
+        name = "marts.dim_portal"
+        coerce = True  # see the module docstring
+
+    key_is_unique = _key_rule(*DIM_PORTAL_KEY)
+
+    @_rule("valid_to is null or after valid_from", "valid_from", "valid_to")
+    def interval_is_ordered(frame: pd.DataFrame) -> pd.Series:
+        return frame["valid_to"].isna() | (frame["valid_to"] > frame["valid_from"])
+
+    @_rule("at most one is_current row per portal_id", "portal_id", "is_current")
+    def one_current_row(frame: pd.DataFrame) -> pd.Series:
+        current = frame["is_current"].astype(bool)
+        return ~current | (current.groupby(frame["portal_id"]).transform("sum") <= 1)
+
+    # Pairwise within each portal: a portal has a handful of intervals, and unlike a sweep over
+    # sorted starts this names every row of every overlapping pair.
+    @_rule(
+        "validity intervals of a portal_id do not overlap", "portal_id", "valid_from", "valid_to"
+    )
+    def intervals_are_disjoint(frame: pd.DataFrame) -> pd.Series:
+        rows = frame[["portal_id", "valid_from", "valid_to"]].reset_index(names="row")
+        pairs = rows.merge(rows, on="portal_id", suffixes=("", "_other"))
+        pairs = pairs[pairs["row"] != pairs["row_other"]]
+        overlapping = (
+            pairs["valid_to_other"].isna() | (pairs["valid_from"] < pairs["valid_to_other"])
+        ) & (pairs["valid_to"].isna() | (pairs["valid_from_other"] < pairs["valid_to"]))
+        return ~frame.index.isin(pairs.loc[overlapping, "row"])
+
+
+CONTRACTS: dict[str, type[DataFrameModel]] = {
+    "appendix_02_questions": Appendix02Questions,
+    "appendix_03_dossiers": Appendix03Dossiers,
+    "data_quality_findings": DataQualityFindings,
+    "dim_portal": DimPortal,
+}
+_KEYS = {
+    "appendix_02_questions": APPENDIX_KEY,
+    "appendix_03_dossiers": APPENDIX_KEY,
+    "data_quality_findings": FINDINGS_KEY,
+    "dim_portal": DIM_PORTAL_KEY,
+}
+
+
+@dataclass(frozen=True)
+class ContractResult:
+    mart: str
+    period_id: str | None  # None when the rows were not one period's, or the mart has no periods
+    rows: int
+    failures: tuple[str, ...]  # one line per failed rule: the rule, the offending rows by key
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def message(self) -> str:
+        """One line for logs and asset check descriptions."""
+        head = self.mart if self.period_id is None else f"{self.mart} {self.period_id}"
+        if self.passed:
+            return f"{head}: {self.rows} rows pass the contract"
+        count = len(self.failures)
+        rules = "rule" if count == 1 else "rules"
+        return f"{head}: {count} {rules} failed: " + "; ".join(self.failures)
+
+
+def check_frame(mart: str, frame: pd.DataFrame, period_id: str | None = None) -> ContractResult:
+    """Validate a mart's rows; period_id only labels the result, it does not filter the rows."""
+    model = _model(mart)
+    if period_id is not None and not _has_periods(model):
+        period_id = None
+    # Failure cases name rows by index label: a fresh 0..n-1 index makes the labels unambiguous.
+    rows = frame.reset_index(drop=True)
+    # Forced on: an environment that turns pandera off, or down to schema-only checks, for speed
+    # elsewhere must not turn a blocking contract into one that always passes.
+    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        try:
+            model.validate(rows, lazy=True)
+        except SchemaErrors as errors:
+            failures = _failures(mart, rows, errors, period_id)
+        else:
+            failures = ()
+    failures = _naive_timestamps(model, rows) + failures
+    return ContractResult(mart=mart, period_id=period_id, rows=len(rows), failures=failures)
+
+
+def check_mart(
+    con: duckdb.DuckDBPyConnection, mart: str, period_id: str | None = None
+) -> ContractResult:
+    """Check `marts.<mart>`: only period_id's rows when given and the mart has periods."""
+    model = _model(mart)
+    relation = f"marts.{mart}"  # mart is a key of CONTRACTS, so safe to put in the SQL
+    if period_id is not None and not _has_periods(model):
+        period_id = None
+    try:
+        columns = [c[0] for c in con.execute(f"select * from {relation} limit 0").description]
+    except duckdb.CatalogException:
+        return ContractResult(mart, period_id, 0, (f"table {relation} is missing",))
+    if period_id is not None and "period_id" in columns:
+        query = con.execute(f"select * from {relation} where period_id = ?", [period_id])
+    else:
+        # Without a period_id column the whole table is checked, which fails on that column.
+        query = con.execute(f"select * from {relation}")
+    return check_frame(mart, query.df(), period_id)
+
+
+def _model(mart: str) -> type[DataFrameModel]:
+    if mart not in CONTRACTS:
+        raise ValueError(f"no contract for mart {mart!r}; expected one of {sorted(CONTRACTS)}")
+    return CONTRACTS[mart]
+
+
+def _has_periods(model: type[DataFrameModel]) -> bool:
+    return "period_id" in model.to_schema().columns
+
+
+# How a failure line spells pandera's built-in checks used above, from the check's statistics.
+_BUILTIN_RULES = {
+    "greater_than": "{column} > {min_value}",
+    "greater_than_or_equal_to": "{column} >= {min_value}",
+    "in_range": "{column} in [{min_value}, {max_value}]",
+    "isin": "{column} in {{{allowed_values}}}",
+}
+
+
+@dataclass
+class _Failure:
+    columns: tuple[str, ...]  # the values shown for each offending row
+    rows: dict[Hashable, None]  # offending row labels, in order, without repeats
+    note: str = ""  # said when no row explains the failure, e.g. a wrong column dtype
+
+
+def _failures(
+    mart: str, frame: pd.DataFrame, errors: SchemaErrors, period_id: str | None
+) -> tuple[str, ...]:
+    """One line per failed rule, in pandera's order, from its lazily collected errors."""
+    schema = CONTRACTS[mart].to_schema().columns
+    missing: list[str] = []
+    found: dict[str, _Failure] = {}
+    for error in errors.schema_errors:
+        column = _column(error)
+        reason = error.reason_code
+        rows = _rows(error.failure_cases)
+        note = ""
+        if reason is SchemaErrorReason.COLUMN_NOT_IN_DATAFRAME:
+            missing.append(column or error.failure_cases)  # pandera gives the name as the case
+            continue
+        if reason is SchemaErrorReason.SERIES_CONTAINS_NULLS:
+            rule, columns = f"{column} is not null", (column,)
+        elif reason in (SchemaErrorReason.WRONG_DATATYPE, SchemaErrorReason.DATATYPE_COERCION):
+            # One rule however pandera splits it (a failed coercion, then the wrong dtype).
+            dtype = schema[column].dtype
+            rule, columns = f"{column} has type {dtype}", (column,)
+            rows = rows or _uncoercible(frame[column], dtype)
+            note = "" if rows else f"the column is {frame[column].dtype}"
+        elif isinstance(error.check, Check):
+            rule = _rule_name(error.check, column)
+            columns = tuple(error.check.statistics.get("columns", (column,)))
+            if reason is SchemaErrorReason.CHECK_ERROR:
+                rows, note = [], f"could not be evaluated ({_first_line(error)})"
+        else:
+            rule, columns = _first_line(error), ()
+        failure = found.setdefault(rule, _Failure(columns=columns, rows={}, note=note))
+        failure.rows.update(dict.fromkeys(rows))
+    # The key names each row; a period's result says its period once, in the message.
+    key = [c for c in _KEYS[mart] if period_id is None or c != "period_id"]
+    lines = [
+        _line(rule, failure, _shown_values(frame, errors.data), key, _KEYS[mart])
+        for rule, failure in found.items()
+    ]
+    if missing:
+        lines.insert(0, "required columns are missing: " + ", ".join(missing))
+    return tuple(lines)
+
+
+def _shown_values(frame: pd.DataFrame, coerced: object) -> pd.DataFrame:
+    """The values to print: as the rules saw them, coerced (late=6, not the 6.0 of a column
+    with nulls), but timestamps in the zone they came in rather than the contract's UTC."""
+    if not isinstance(coerced, pd.DataFrame) or not coerced.index.equals(frame.index):
+        return frame
+    aware = [c for c in frame if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    return coerced.assign(**{c: frame[c] for c in aware})
+
+
+def _naive_timestamps(model: type[DataFrameModel], frame: pd.DataFrame) -> tuple[str, ...]:
+    """A failure for each TIMESTAMPTZ column that arrives without a time zone.
+
+    Coercion would read such a column (DuckDB's TIMESTAMP) as UTC, 7 hours off local time, so
+    this is decided on the rows as they came, before pandera coerces them.
+    """
+    return tuple(
+        f"{name} has a time zone (TIMESTAMPTZ) fails: the column is {frame[name].dtype}"
+        for name, column in model.to_schema().columns.items()
+        if isinstance(column.dtype.type, pd.DatetimeTZDtype)
+        and name in frame
+        and pd.api.types.is_datetime64_dtype(frame[name])
+        and getattr(frame[name].dtype, "tz", None) is None
+    )
+
+
+def _column(error: SchemaError) -> str | None:
+    # A failed coercion names its column only through the schema component that raised it.
+    if error.column_name is None and isinstance(error.schema, pa.Column):
+        return error.schema.name
+    return error.column_name
+
+
+def _rule_name(check: Check, column: str | None) -> str:
+    template = _BUILTIN_RULES.get(check.name)
+    if template is None:
+        return check.error or check.name  # this module's checks carry their rule as `error`
+    values = {
+        name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in check.statistics.items()
+    }
+    return template.format(column=column, **values)
+
+
+def _rows(cases: object) -> list[Hashable]:
+    """The row labels in pandera's failure cases, when they name any."""
+    if not isinstance(cases, pd.DataFrame) or "index" not in cases:
+        return []
+    return sorted({int(label) for label in cases["index"].dropna()})
+
+
+def _uncoercible(values: pd.Series, dtype: pa.DataType) -> list[Hashable]:
+    """Labels of the values that cannot be read as dtype.
+
+    pandera looks for them by coercing value by value with the dtype's scalar type, which takes
+    what the column's coercion rejects (np.int64(7.5) is 7), so for Int64 it names no row.
+    """
+    bad = []
+    for label, value in values.items():
+        if _is_null(value):
+            continue
+        try:
+            dtype.coerce(pd.Series([value], dtype=object))
+        except (TypeError, ValueError):
+            bad.append(label)
+    return bad
+
+
+def _line(
+    rule: str,
+    failure: _Failure,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    hidden: Sequence[str],
+) -> str:
+    if not failure.rows:
+        return f"{rule} fails: {failure.note}" if failure.note else f"{rule} fails"
+    shown = [c for c in failure.columns if c in frame and c not in hidden]
+    rows = list(failure.rows)
+    listed = [_describe(frame.loc[row], key, shown, row) for row in rows[:MAX_LISTED_ROWS]]
+    line = f"{rule} fails for " + ", ".join(listed)
+    if len(rows) > MAX_LISTED_ROWS:
+        line += f" and {len(rows) - MAX_LISTED_ROWS} more"
+    return line
+
+
+def _describe(row: pd.Series, key: Sequence[str], shown: Sequence[str], label: Hashable) -> str:
+    """A row by its key, then the values its rule read: `portal_id=x (in_progress=-16)`."""
+    named = " ".join(f"{c}={_show(row[c])}" for c in key if c in row.index) or f"row {label}"
+    if not shown:
+        return named
+    return f"{named} (" + ", ".join(f"{c}={_show(row[c])}" for c in shown) + ")"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list | tuple | np.ndarray):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    return "null" if _is_null(value) else str(value)
+
+
+def _is_null(value: object) -> bool:
+    return not isinstance(value, list | tuple | np.ndarray) and bool(pd.isna(value))
+
+
+def _first_line(error: SchemaError) -> str:
+    return str(error).strip().splitlines()[0]
