@@ -1,0 +1,237 @@
+"""Period semantics on hand-made events, through the real ingest, dbt and Dagster: boundaries in
+UTC and local time, carried-over dossiers, changed due dates, orphans, late answers, renames;
+then more events arrive and the incremental build must equal a rebuild from scratch."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.resources import WarehouseResource
+from orchestration.runs import run_period
+from tests.conftest import REGISTRY, Warehouse, dossier
+
+PERIOD, CUTOFF = "2023-9M", "2023-09-25"
+MARTS = ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings")
+
+
+def question(event_id, event_type, occurred_at, question_id, portal_id="huyen-bao-yen", **f):
+    return {
+        "event_id": event_id,
+        "event_type": event_type,
+        "occurred_at": occurred_at,
+        "portal_id": portal_id,
+        "question_id": question_id,
+    } | f
+
+
+def received(dossier_id, occurred_at, due_at, channel="online", **fields):
+    return dossier(
+        f"{dossier_id}.r",
+        dossier_id=dossier_id,
+        occurred_at=occurred_at,
+        due_at=due_at,
+        channel=channel,
+        **fields,
+    )
+
+
+def closed(dossier_id, occurred_at, kind="resolved", suffix=""):
+    return dossier(
+        f"{dossier_id}.{kind}{suffix}", kind, dossier_id=dossier_id, occurred_at=occurred_at
+    )
+
+
+DOSSIERS = [
+    # the cutoff day ends at 23:59:59 local (16:59:59 UTC); naive times are local
+    received("b1", "2023-09-25T16:59:59Z", "2023-10-05T17:00:00+07:00"),
+    received("b2", "2023-09-25T17:00:00Z", "2023-10-05T17:00:00+07:00"),
+    received("b3", "2023-09-25T23:59:59", "2023-10-05T17:00:00"),
+    received("b4", "2023-09-26T00:00:00", "2023-10-05T17:00:00"),
+    # the year starts at 17:00 UTC on 31/12: b5 is carried over, b6 received in the period
+    received("b5", "2022-12-31T16:59:59Z", "2023-01-10T17:00:00+07:00"),
+    received("b6", "2022-12-31T17:00:00Z", "2023-01-10T17:00:00+07:00", channel="counter"),
+    # due 06/03 moved to 10/03 before the resolution on 08/03: early, not late
+    received("b7", "2023-03-01T09:00:00+07:00", "2023-03-06T17:00:00+07:00"),
+    dossier(
+        "b7.due",
+        "due_changed",
+        dossier_id="b7",
+        occurred_at="2023-03-04T09:00:00+07:00",
+        due_at="2023-03-10T17:00:00+07:00",
+    ),  # fmt: skip
+    closed("b7", "2023-03-08T10:00:00+07:00"),
+    # resolved after the cutoff: still in progress at its end
+    received("b8", "2023-09-20T09:00:00+07:00", "2023-09-29T17:00:00+07:00"),
+    closed("b8", "2023-09-26T10:00:00+07:00"),
+    # resolved with no receipt: a finding, not a count
+    closed("b9", "2023-05-01T10:00:00+07:00"),
+    # resolved twice: counted once, the second is a finding
+    received("b10", "2023-04-01T09:00:00+07:00", "2023-04-10T17:00:00+07:00"),
+    closed("b10", "2023-04-02T10:00:00+07:00"),
+    closed("b10", "2023-04-03T10:00:00+07:00", suffix="-2"),
+    # an agency registered on 01/05/2023 whose first dossier is dated before that
+    received("b11", "2023-04-01T09:00:00+07:00", "2023-04-10T17:00:00+07:00", portal_id="xa-moi"),
+]
+QUESTIONS = [
+    question("q1.s", "submitted", "2023-09-25T17:30:00Z", "q1"),  # 00:30 on 26/09 local
+    question("q2.s", "submitted", "2023-09-20T08:00:00", "q2"),
+    question("q2.a", "accepted", "2023-09-21T08:00:00", "q2"),
+    question("q2.b", "answered", "2023-09-27T08:00:00", "q2"),  # after the cutoff
+    question("q3.s", "submitted", "2023-05-01T08:00:00", "q3"),
+    question("q3.d", "deleted", "2023-05-02T08:00:00", "q3", deletion_reason="duplicate"),
+    question("q4.a", "accepted", "2023-06-01T08:00:00", "q4"),  # never submitted
+    question("q5.s", "submitted", "2023-02-01T08:00:00", "q5"),
+    question("q5.b", "answered", "2023-02-03T08:00:00", "q5"),
+    question("q6.s", "submitted", "2023-08-01T08:00:00", "q6", portal_id="ban-tuyen-giao"),
+]
+PORTALS = [
+    {
+        "event_id": "reg-xa-moi",
+        "event_type": "registered",
+        "occurred_at": "2023-05-01T08:00:00+07:00",
+        "portal_id": "xa-moi",
+        "name": "Xã Mới",
+        "portal_group": "commune",
+        "bloc": "government",
+        "scored": False,
+    },
+    {
+        "event_id": "upd-ban-tuyen-giao",
+        "event_type": "updated",
+        "occurred_at": "2023-06-15T10:00:00+07:00",
+        "portal_id": "ban-tuyen-giao",
+        "name": "Ban Tuyên giáo và Dân vận Tỉnh ủy",
+    },
+]
+
+
+def resources(warehouse: Warehouse, db=None) -> dict:
+    return {
+        "warehouse": WarehouseResource(
+            landing=str(warehouse.landing),
+            db=str(db or warehouse.settings.db),
+            publish=str(warehouse.landing.parent / "publish"),
+        )
+    }
+
+
+def mart_rows(db, period=PERIOD) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            mart: con.execute(
+                f"SELECT * FROM marts.{mart} WHERE period_id = ? ORDER BY ALL", [period]
+            ).fetchall()
+            for mart in MARTS
+        }
+
+
+@pytest.fixture(scope="module")
+def edges(tmp_path_factory):
+    warehouse = Warehouse(tmp_path_factory.mktemp("edges"))
+    warehouse.land("portal", "registry.jsonl", REGISTRY + PORTALS)
+    warehouse.land("dossier", "a.jsonl", DOSSIERS[:8])
+    warehouse.land("dossier", "b.csv", DOSSIERS[8:])
+    warehouse.land("question", "q.jsonl", QUESTIONS)
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(warehouse))
+    assert outcome.exit_code == 0, outcome.summary()
+    return warehouse
+
+
+def appendix_row(warehouse, mart, portal_id, columns):
+    found = warehouse.query(
+        f"SELECT {', '.join(columns)} FROM marts.{mart} WHERE period_id = ? AND portal_id = ?",
+        [PERIOD, portal_id],
+    )
+    return dict(zip(columns, found[0], strict=True)) if found else None
+
+
+def test_dossier_windows_are_drawn_on_local_dates(edges):
+    columns = ["total", "carried_over", "received_counter", "received_online", "resolved"]
+    columns += ["resolved_l4_early", "resolved_l4_late", "withdrawn", "in_progress"]
+    assert appendix_row(edges, "appendix_03_dossiers", "so-tttt", columns) == {
+        "total": 7,  # b1 b3 b5 b6 b7 b8 b10
+        "carried_over": 1,  # b5
+        "received_counter": 1,  # b6
+        "received_online": 5,
+        "resolved": 2,  # b7 early, b10 once
+        "resolved_l4_early": 2,
+        "resolved_l4_late": 0,
+        "withdrawn": 0,
+        "in_progress": 5,
+    }
+
+
+def test_question_status_is_the_one_in_force_at_the_cutoff(edges):
+    columns = ["total", "answered", "waiting_answer", "waiting_acceptance", "deleted"]
+    row = appendix_row(edges, "appendix_02_questions", "huyen-bao-yen", columns)
+    assert row == {
+        "total": 3,
+        "answered": 1,
+        "waiting_answer": 1,
+        "waiting_acceptance": 0,
+        "deleted": 1,
+    }
+
+
+def test_names_are_those_in_force_at_the_period_end_and_history_is_kept(edges):
+    row = appendix_row(edges, "appendix_02_questions", "ban-tuyen-giao", ["portal_name"])
+    assert row == {"portal_name": "Ban Tuyên giáo và Dân vận Tỉnh ủy"}
+    history = edges.query(
+        "SELECT name, is_current FROM marts.dim_portal WHERE portal_id = 'ban-tuyen-giao'"
+        " ORDER BY valid_from"
+    )
+    assert history == [
+        ("Ban Tuyên giáo Tỉnh ủy", False),
+        ("Ban Tuyên giáo và Dân vận Tỉnh ủy", True),
+    ]
+
+
+def test_what_cannot_be_followed_is_reported(edges):
+    findings = edges.query(
+        "SELECT finding, portal_id, count, example_ids FROM marts.data_quality_findings"
+        " WHERE period_id = ? ORDER BY finding",
+        [PERIOD],
+    )
+    assert findings == [
+        ("duplicate_resolution", "so-tttt", 1, ["b10.resolved-2"]),
+        ("event_before_portal_registered", "xa-moi", 1, ["b11.r"]),
+        ("orphan_question_event", "huyen-bao-yen", 1, ["q4.a"]),
+        ("orphan_resolution", "so-tttt", 1, ["b9.resolved"]),
+    ]
+
+
+def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges, tmp_path):
+    other = run_period(defs, "2023-Q3", resources=resources(edges))
+    assert other.exit_code == 0, other.summary()
+    q3_before = mart_rows(edges.settings.db, "2023-Q3")
+    # later deliveries: the orphan's receipt arrives, a dossier is withdrawn, a new quarter
+    edges.land(
+        "dossier",
+        "c.jsonl",
+        [
+            received("b9", "2023-04-20T09:00:00+07:00", "2023-04-28T17:00:00+07:00"),
+            closed("b6", "2023-02-01T09:00:00+07:00", kind="withdrawn"),
+            received("c1", "2024-01-03T09:00:00+07:00", "2024-01-10T17:00:00+07:00"),
+        ],
+    )
+    incremental = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(edges))
+    assert incremental.exit_code == 0, incremental.summary()
+    after = mart_rows(edges.settings.db)
+    so_tttt = appendix_row(edges, "appendix_03_dossiers", "so-tttt", ["total", "withdrawn"])
+    assert so_tttt == {"total": 8, "withdrawn": 1}  # b9 now followed from its receipt
+    assert mart_rows(edges.settings.db, "2023-Q3") == q3_before  # only 2023-9M was replaced
+
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copy(edges.settings.db, rebuilt)
+    with duckdb.connect(str(rebuilt)) as con:
+        for schema in ("staging", "intermediate", "marts"):
+            con.execute(f"DROP SCHEMA {schema} CASCADE")
+    full = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(edges, rebuilt))
+    assert full.exit_code == 0, full.summary()
+    assert mart_rows(rebuilt) == after
+    lifecycle = "SELECT * EXCLUDE (last_ingested_at) FROM intermediate.int_dossier_lifecycle"
+    with duckdb.connect(str(rebuilt), read_only=True) as con:
+        from_scratch = sorted(con.execute(lifecycle).fetchall())
+    assert sorted(edges.query(lifecycle)) == from_scratch
