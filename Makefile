@@ -35,6 +35,7 @@ demo: $(VENV)/.installed $(MANIFEST)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check ingest orchestration data_contracts publish tests bench
 	$(BIN)/ruff format --check ingest orchestration data_contracts publish tests bench
+	cd models && ../$(BIN)/sqlfluff lint staging intermediate marts
 
 test: lint $(MANIFEST)
 	$(BIN)/pytest

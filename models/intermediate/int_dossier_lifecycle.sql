@@ -15,9 +15,10 @@ events as (
     select * from {{ ref('stg_dossier_events') }}
     {% if is_incremental() %}
         where dossier_id in (
-            select dossier_id from {{ ref('stg_dossier_events') }}
-            where ingested_at > (select max(last_ingested_at) from {{ this }})
-        )
+                select touched.dossier_id from {{ ref('stg_dossier_events') }} as touched
+                where touched.ingested_at
+                    > (select max(built.last_ingested_at) from {{ this }} as built)
+            )
     {% endif %}
 ),
 
@@ -26,15 +27,15 @@ receipts as (
     select
         dossier_id,
         arg_min(
-            {
-                'portal_id': portal_id,
-                'channel': channel,
-                'service_level': service_level,
-                'received_at': occurred_at,
-                'received_on': occurred_on,
-            },
-            (occurred_at, event_id)
-        ) as receipt,
+            struct_pack(
+                portal_id := portal_id,
+                channel := channel,
+                service_level := service_level,
+                received_at := occurred_at,
+                received_on := occurred_on
+            ),
+            row(occurred_at, event_id)
+        ) as receipt
     from events
     where event_type = 'received'
     group by dossier_id
@@ -45,13 +46,13 @@ closings as (
     select
         events.dossier_id,
         arg_min(
-            {
-                'kind': events.event_type,
-                'closed_at': events.occurred_at,
-                'closed_on': events.occurred_on,
-            },
-            (events.occurred_at, events.event_id)
-        ) as closing,
+            struct_pack(
+                kind := events.event_type,
+                closed_at := events.occurred_at,
+                closed_on := events.occurred_on
+            ),
+            row(events.occurred_at, events.event_id)
+        ) as closing
     from events
     inner join receipts on events.dossier_id = receipts.dossier_id
     where
@@ -64,7 +65,7 @@ closings as (
 due_at_closing as (
     select
         events.dossier_id,
-        arg_max(events.due_on, (events.occurred_at, events.event_id)) as due_on,
+        arg_max(events.due_on, row(events.occurred_at, events.event_id)) as due_on
     from events
     inner join closings on events.dossier_id = closings.dossier_id
     where
@@ -77,10 +78,10 @@ due_at_closing as (
 totals as (
     select
         dossier_id,
-        arg_min(portal_id, (occurred_at, event_id)) as first_portal_id,
+        arg_min(portal_id, row(occurred_at, event_id)) as first_portal_id,
         count(*) filter (where event_type = 'resolved') as resolutions,
         count(*) as events,
-        max(ingested_at) as last_ingested_at,
+        max(ingested_at) as last_ingested_at
     from events
     group by dossier_id
 )
@@ -104,7 +105,7 @@ select
     receipts.dossier_id is null as is_orphan,
     totals.resolutions,
     totals.events,
-    totals.last_ingested_at,
+    totals.last_ingested_at
 from totals
 left join receipts on totals.dossier_id = receipts.dossier_id
 left join closings on totals.dossier_id = closings.dossier_id

@@ -14,7 +14,7 @@ versions as (
         and (
             portals.valid_to_local is null
             or portals.valid_to_local >= {{ end_of_day('run_period.period_end') }}
-        ) as is_in_force,
+        ) as is_in_force
     from {{ ref('dim_portal') }} as portals
     cross join run_period
     where portals.valid_from_local < {{ end_of_day('run_period.period_end') }}
@@ -27,6 +27,6 @@ select
     bloc,
     scored,
     parent_portal_id,
-    is_in_force,
+    is_in_force
 from versions
 qualify row_number() over (partition by portal_id order by valid_from desc) = 1

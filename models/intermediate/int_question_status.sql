@@ -11,9 +11,13 @@ submissions as (
     select
         question_id,
         arg_min(
-            {'portal_id': portal_id, 'submitted_at': occurred_at, 'submitted_on': occurred_on},
-            (occurred_at, event_id)
-        ) as submission,
+            struct_pack(
+                portal_id := portal_id,
+                submitted_at := occurred_at,
+                submitted_on := occurred_on
+            ),
+            row(occurred_at, event_id)
+        ) as submission
     from events
     where event_type = 'submitted'
     group by question_id
@@ -33,7 +37,7 @@ statuses as (
             partition by events.question_id order by events.occurred_at, events.event_id
         ) as status_to_local,
         events.responder_authorized,
-        events.deletion_reason,
+        events.deletion_reason
     from events
 )
 
@@ -47,7 +51,7 @@ select
     statuses.status_from_local,
     statuses.status_to_local,
     statuses.responder_authorized,
-    statuses.deletion_reason,
+    statuses.deletion_reason
 from statuses
 -- a question event with no submission is reported by data_quality_findings, not counted
 inner join submissions on statuses.question_id = submissions.question_id

@@ -6,8 +6,8 @@ with
 
 kinds (kind, first_month, last_month) as (
     values
-        ('Q1', 1, 3), ('Q2', 4, 6), ('Q3', 7, 9), ('Q4', 10, 12),
-        ('H1', 1, 6), ('9M', 1, 9), ('FY', 1, 12)
+    ('Q1', 1, 3), ('Q2', 4, 6), ('Q3', 7, 9), ('Q4', 10, 12),
+    ('H1', 1, 6), ('9M', 1, 9), ('FY', 1, 12)
 ),
 
 event_years as (
@@ -26,7 +26,7 @@ standard as (
         kinds.kind as period_kind,
         event_years.year,
         make_date(event_years.year, kinds.first_month, 1) as period_start,
-        last_day(make_date(event_years.year, kinds.last_month, 1)) as standard_end,
+        last_day(make_date(event_years.year, kinds.last_month, 1)) as standard_end
     from event_years
     cross join kinds
 ),
@@ -41,7 +41,7 @@ with_cutoff as (
             end
         {% else %}
             standard_end
-        {% endif %} as period_end,
+        {% endif %} as period_end
     from standard
 )
 
@@ -56,5 +56,20 @@ select
     -- the same month/day window one year earlier ("cùng kỳ"); 29/02 maps to 28/02
     (period_start - interval 1 year)::date as previous_year_start,
     (period_end - interval 1 year)::date as previous_year_end,
-    period_id = '{{ var("period_id") }}' as is_run_period,
+    period_id = '{{ var("period_id") }}' as is_run_period
 from with_cutoff
+-- a bad period id or cutoff stops the build here, with its reason, rather than build nothing
+where
+    case
+        when not exists (
+                select 1 from with_cutoff as run
+                where run.period_id = '{{ var("period_id") }}'
+            )
+            then error(
+                    'unknown report period {{ var("period_id") }}:'
+                    || ' expected YYYY-Qn, YYYY-H1, YYYY-9M or YYYY-FY'
+                )
+        when period_end not between period_start and standard_end
+            then error('cutoff ' || period_end || ' is outside period ' || period_id)
+        else true
+    end

@@ -54,7 +54,7 @@ agencies as (
     where portals.is_in_force
 ),
 
-rows as (
+agency_rows as (
     select
         agencies.portal_id,
         coalesce(portals.name, agencies.portal_id) as portal_name,
@@ -68,7 +68,7 @@ rows as (
         coalesce(facts.answered_unauthorized, 0) as answered_unauthorized,
         null::bigint as late,  -- working-day deadlines come with the scorecard
         null::double as score,
-        null::varchar as note,
+        null::varchar as note
     from agencies
     left join facts on agencies.portal_id = facts.portal_id
     left join portals on agencies.portal_id = portals.portal_id
@@ -79,8 +79,12 @@ select
     run_period.period_start,
     run_period.period_end,
     row_number() over (
-        order by rows.score desc nulls last, rows.total desc, rows.portal_name, rows.portal_id
+        order by
+            agency_rows.score desc nulls last,
+            agency_rows.total desc,
+            agency_rows.portal_name asc,
+            agency_rows.portal_id asc
     )::integer as display_order,
-    rows.*,
-from rows
+    agency_rows.*
+from agency_rows
 cross join run_period

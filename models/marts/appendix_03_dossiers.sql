@@ -61,7 +61,7 @@ agencies as (
     where portals.is_in_force
 ),
 
-rows as (
+agency_rows as (
     select
         agencies.portal_id,
         coalesce(portals.name, agencies.portal_id) as portal_name,
@@ -75,7 +75,7 @@ rows as (
         {% endfor %}
         coalesce(facts.resolved, 0) as resolved,
         coalesce(facts.withdrawn, 0) as withdrawn,
-        coalesce(facts.in_progress, 0) as in_progress,
+        coalesce(facts.in_progress, 0) as in_progress
     from agencies
     left join facts on agencies.portal_id = facts.portal_id
     left join portals on agencies.portal_id = portals.portal_id
@@ -90,8 +90,8 @@ rated as (
             + resolved_l3_early + resolved_l3_on_time
             + resolved_l4_early + resolved_l4_on_time
         ) / nullif(resolved, 0) as on_time_rate,
-        null::double as score,  -- the rubric's tiers come with the scorecard
-    from rows
+        null::double as score  -- the rubric's tiers come with the scorecard
+    from agency_rows
 )
 
 select
@@ -102,9 +102,9 @@ select
         order by
             rated.on_time_rate desc nulls last,
             rated.total desc,
-            rated.portal_name,
-            rated.portal_id
+            rated.portal_name asc,
+            rated.portal_id asc
     )::integer as display_order,
-    rated.*,
+    rated.*
 from rated
 cross join run_period

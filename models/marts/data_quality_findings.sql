@@ -32,7 +32,7 @@ orphan_resolutions as (
         'dossier' as stream,
         'orphan_resolution' as finding,
         dossier_events.portal_id,
-        dossier_events.event_id,
+        dossier_events.event_id
     from dossier_events
     inner join dossiers on dossier_events.dossier_id = dossiers.dossier_id
     where
@@ -45,14 +45,14 @@ duplicate_resolutions as (
     select
         'dossier' as stream,
         'duplicate_resolution' as finding,
-        portal_id,
-        event_id,
+        resolutions.portal_id,
+        resolutions.event_id
     from (
         select
             events.*,
             row_number() over (
                 partition by events.dossier_id order by events.occurred_at, events.event_id
-            ) as resolution_number,
+            ) as resolution_number
         from {{ ref('stg_dossier_events') }} as events
         inner join dossiers on events.dossier_id = dossiers.dossier_id
         where
@@ -63,8 +63,8 @@ duplicate_resolutions as (
     ) as resolutions
     cross join run_period
     where
-        resolution_number > 1
-        and occurred_on between run_period.period_start and run_period.period_end
+        resolutions.resolution_number > 1
+        and resolutions.occurred_on between run_period.period_start and run_period.period_end
 ),
 
 question_events as (
@@ -78,27 +78,45 @@ orphan_question_events as (
     select
         'question' as stream,
         'orphan_question_event' as finding,
-        portal_id,
-        event_id,
+        question_events.portal_id,
+        question_events.event_id
     from question_events
-    where question_id not in (
-        select question_id from {{ ref('stg_question_events') }}
-        where event_type = 'submitted'
-    )
+    where question_events.question_id not in (
+            select submitted.question_id from {{ ref('stg_question_events') }} as submitted
+            where submitted.event_type = 'submitted'
+        )
 ),
 
 -- events of every stream against the lifetime of the portal they name
 stream_events as (
-    select 'dossier' as stream, portal_id, event_id, occurred_at from dossier_events
+    select
+        'dossier' as stream,
+        portal_id,
+        event_id,
+        occurred_at
+    from dossier_events
     union all
-    select 'question', portal_id, event_id, occurred_at from question_events
+    select
+        'question' as stream,
+        portal_id,
+        event_id,
+        occurred_at
+    from question_events
     union all
-    select 'post', events.portal_id, events.event_id, events.occurred_at
+    select
+        'post' as stream,
+        events.portal_id,
+        events.event_id,
+        events.occurred_at
     from {{ ref('stg_post_events') }} as events
     cross join run_period
     where events.occurred_on between run_period.period_start and run_period.period_end
     union all
-    select 'assessment', events.portal_id, events.event_id, events.occurred_at
+    select
+        'assessment' as stream,
+        events.portal_id,
+        events.event_id,
+        events.occurred_at
     from {{ ref('stg_assessment_events') }} as events
     cross join run_period
     where events.occurred_on between run_period.period_start and run_period.period_end
@@ -108,7 +126,7 @@ lifetimes as (
     select
         portal_id,
         min(registered_at) as registered_at,
-        max(retired_at) as retired_at,
+        max(retired_at) as retired_at
     from {{ ref('dim_portal') }}
     group by portal_id
 ),
@@ -122,7 +140,7 @@ outside_lifetime as (
             else 'event_after_portal_retired'
         end as finding,
         stream_events.portal_id,
-        stream_events.event_id,
+        stream_events.event_id
     from stream_events
     inner join lifetimes on stream_events.portal_id = lifetimes.portal_id
     where
@@ -148,7 +166,7 @@ select
     findings.finding,
     findings.portal_id,
     count(*) as count,
-    list(findings.event_id order by findings.event_id)[1:5] as example_ids,
+    list(findings.event_id order by findings.event_id)[1:5] as example_ids
 from findings
 cross join run_period
 group by all

@@ -11,7 +11,7 @@ ordered as (
     select
         *,
         -- at one instant a registration comes before an update, and both before a retirement
-        case event_type when 'registered' then 0 when 'updated' then 1 else 2 end as type_order,
+        case event_type when 'registered' then 0 when 'updated' then 1 else 2 end as type_order
     from events
 ),
 
@@ -29,7 +29,7 @@ carried as (
         min(occurred_at) filter (where event_type = 'registered') over portal as registered_at,
         max(occurred_at) filter (where event_type = 'retired') over portal as retired_at,
         max(successor_portal_ids) filter (where event_type = 'retired') over portal
-            as successor_portal_ids,
+            as successor_portal_ids
     from ordered
     window
         history as (partition by portal_id order by occurred_at, type_order, event_id),
@@ -54,6 +54,6 @@ select
     {{ local_time('valid_to') }} as valid_to_local,
     registered_at,
     retired_at,
-    successor_portal_ids,
+    successor_portal_ids
 from carried
 where event_type != 'retired'

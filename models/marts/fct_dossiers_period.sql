@@ -19,7 +19,7 @@ in_window as (
     select
         dossiers.*,
         dossiers.received_on < run_period.period_start as is_carried_over,
-        coalesce(dossiers.closed_on <= run_period.period_end, false) as is_closed_in_window,
+        coalesce(dossiers.closed_on <= run_period.period_end, false) as is_closed_in_window
     from {{ ref('int_dossier_lifecycle') }} as dossiers
     cross join run_period
     where
@@ -44,7 +44,7 @@ counts as (
             {% endfor %}
         {% endfor %}
         count(*) filter (where is_closed_in_window and closed_by = 'resolved') as resolved,
-        count(*) filter (where is_closed_in_window and closed_by = 'withdrawn') as withdrawn,
+        count(*) filter (where is_closed_in_window and closed_by = 'withdrawn') as withdrawn
     from in_window
     group by portal_id
 )
@@ -54,6 +54,6 @@ select
     run_period.period_start,
     run_period.period_end,
     counts.*,
-    counts.total - counts.resolved - counts.withdrawn as in_progress,
+    counts.total - counts.resolved - counts.withdrawn as in_progress
 from counts
 cross join run_period

@@ -15,7 +15,7 @@ run_period as (
 ),
 
 status_at_end as (
-    select questions.*,
+    select questions.*
     from {{ ref('int_question_status') }} as questions
     cross join run_period
     where
@@ -37,7 +37,7 @@ counts as (
         count(*) filter (where status = 'deleted') as deleted,
         count(*) filter (
             where status = 'answered' and not responder_authorized
-        ) as answered_unauthorized,
+        ) as answered_unauthorized
     from status_at_end
     group by portal_id
 )
@@ -47,6 +47,6 @@ select
     run_period.period_start,
     run_period.period_end,
     counts.*,
-    counts.total - counts.deleted as eligible,
+    counts.total - counts.deleted as eligible
 from counts
 cross join run_period

@@ -10,5 +10,5 @@ select
     points,
     note,
     assessor,
-    ingested_at,
+    ingested_at
 from {{ source('raw', 'assessment_events') }}

@@ -11,5 +11,5 @@ select
     service_level,
     due_at,
     {{ local_time('due_at') }}::date as due_on,
-    ingested_at,
+    ingested_at
 from {{ source('raw', 'dossier_events') }}

@@ -11,5 +11,5 @@ select
     scored,
     parent_portal_id,
     successor_portal_ids,
-    ingested_at,
+    ingested_at
 from {{ source('raw', 'portal_events') }}

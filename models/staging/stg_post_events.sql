@@ -9,5 +9,5 @@ select
     kind,
     category,
     coalesce(language, 'vi') as language,  -- EVENTS.md: vi unless the source says otherwise
-    ingested_at,
+    ingested_at
 from {{ source('raw', 'post_events') }}

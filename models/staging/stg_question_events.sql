@@ -14,5 +14,5 @@ select
     end as responder_authorized,
     rating,
     asker_key,
-    ingested_at,
+    ingested_at
 from {{ source('raw', 'question_events') }}
