@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -97,15 +98,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     # with DAGSTER_HOME set the run is recorded in that instance, so the UI shows it
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    outcome = run_period(
-        defs,
-        args.period,
-        cutoff=args.cutoff,
-        instance=instance,
-        job_name="publish_job" if args.publish_only else "period_job",
-        log_level="INFO" if args.verbose else "WARNING",
-    )
+    log = settings.db.parent / "logs" / f"run-{args.period}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as quiet:
+        if not args.verbose:  # dbt's own output goes to the log file, not the terminal
+            quiet.enter_context(contextlib.redirect_stdout(quiet.enter_context(log.open("a"))))
+        outcome = run_period(
+            defs,
+            args.period,
+            cutoff=args.cutoff,
+            instance=instance,
+            job_name="publish_job" if args.publish_only else "period_job",
+            log_level="INFO" if args.verbose else "WARNING",
+        )
     print(outcome.summary())
+    if not args.verbose:
+        print(f"dbt's output: {log}")
     return outcome.exit_code
 
 
