@@ -72,7 +72,8 @@ def run_period(
         materialization = event.step_materialization_data.materialization
         if materialization.asset_key == published_appendices.key:
             outcome.published = materialization.metadata["path"].value
-            outcome.files = materialization.metadata["files"].value.splitlines()
+            files = materialization.metadata["files"].value
+            outcome.files = [f"{name}  sha256 {digest}" for name, digest in files.items()]
     for event in result.all_events:
         if event.is_step_failure:
             outcome.errors.append(f"{event.step_key}: {event.step_failure_data.error.message}")

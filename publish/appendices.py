@@ -205,7 +205,8 @@ def total_row(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> dict[str
     total: dict[str, Any] = dict.fromkeys(appendix.mart_columns)
     for key in appendix.summed:
         values = [r[key] for r in rows if not _is_null(r[key])]
-        total[key] = sum(values) if values else None
+        # a column null in every row (a score not computed yet) stays empty; no rows sum to 0
+        total[key] = sum(values) if values or not rows else None
     for key, ratio in appendix.ratios.items():
         total[key] = ratio.of(total)
     label_column = next(c.key for c in appendix.columns if c.kind == TEXT)

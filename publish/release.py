@@ -174,10 +174,8 @@ def _period_bounds(period_id: str, tables: Mapping[str, pa.Table]) -> tuple[date
     empty = [name for name, table in tables.items() if table.num_rows == 0]
     if len(empty) == len(tables):
         raise PublishError(f"period {period_id!r} has no rows in any of the marts {empty}")
-    if empty:
-        # Every agency has a row in every appendix, even with zero counts: an empty one means
-        # its mart was not built for this period.
-        raise PublishError(f"period {period_id!r} has no rows in {empty}")
+    # One empty appendix is legitimate (no agency asked or was asked anything, this year or the
+    # last); all of them empty means the period was never built.
     bounds = {
         (row["period_start"], row["period_end"])
         for table in tables.values()

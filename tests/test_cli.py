@@ -63,3 +63,46 @@ def test_a_warehouse_held_by_another_writer_is_a_clear_error(warehouse):
     assert result.returncode == 3
     assert "in use by another process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def run_args(warehouse, *extra: str) -> list[str]:
+    root = warehouse.landing.parent
+    return [
+        "run", "--landing", str(warehouse.landing), "--db", str(warehouse.settings.db),
+        "--publish", str(root / "publish"), *extra,
+    ]  # fmt: skip
+
+
+def keep_environment(monkeypatch) -> None:
+    """`run` exports its paths for dbt; give them back after the test."""
+    for name in ("LANDING", "DB", "PUBLISH"):
+        monkeypatch.setenv(f"PORTAL_WAREHOUSE_{name}", "unused")
+    monkeypatch.setenv("PORTAL_WAREHOUSE_TZ", "Asia/Ho_Chi_Minh")
+
+
+def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
+    keep_environment(monkeypatch)
+    warehouse.register_portals()
+    warehouse.land(
+        "dossier", "a.jsonl", [dossier("e1"), dossier("e2", "resolved", dossier_id="D-e1")]
+    )
+    assert main(run_args(warehouse, "--period", "2023-Q1")) == 0
+    out = capsys.readouterr().out
+    version = warehouse.landing.parent / "publish" / "2023-Q1" / "v1"
+    assert f"2023-Q1: published to {version.resolve()}" in out
+    assert "appendix_03_dossiers.xlsx  sha256 " in out
+    assert (version / "manifest.json").is_file()
+    assert warehouse.query(
+        "SELECT total, resolved FROM marts.appendix_03_dossiers WHERE portal_id = 'so-tttt'"
+    ) == [(1, 1)]
+
+
+def test_run_refuses_an_unknown_period_and_a_cutoff_outside_it(warehouse, capsys, monkeypatch):
+    keep_environment(monkeypatch)
+    warehouse.register_portals()
+    assert main(run_args(warehouse, "--period", "2023-13M")) == 2
+    assert "unknown report period '2023-13M'" in capsys.readouterr().err
+    code = main(run_args(warehouse, "--period", "2023-Q1", "--cutoff", "2023-04-02"))
+    assert code == 1
+    assert "cutoff 2023-04-02 is outside period 2023-Q1" in capsys.readouterr().out
+    assert not (warehouse.landing.parent / "publish" / "2023-Q1").exists()

@@ -318,15 +318,19 @@ def test_losing_the_rename_race_takes_the_next_version(con, root, monkeypatch):
     assert sorted(p.name for p in (root / PERIOD).iterdir()) == ["v1", "v2"]
 
 
-def test_refuses_a_period_without_rows(con, root):
+def test_refuses_a_period_without_rows_but_publishes_one_empty_appendix(con, root):
     with pytest.raises(PublishError, match="no rows"):
         publish(con, root, period="2023-FY")
     assert not (root / "2023-FY").exists()
 
+    # one empty appendix is published as it is: its headers and a total row of zeros
     con.execute("delete from marts.appendix_03_dossiers where period_id = ?", [OTHER])
-    with pytest.raises(PublishError, match="appendix_03_dossiers"):
-        publish(con, root, period=OTHER)
-    assert not (root / OTHER).exists()
+    release = publish(con, root, period=OTHER)
+    sheet = openpyxl.load_workbook(release.path / "appendix_03_dossiers.xlsx").active
+    total = next(row for row in sheet.iter_rows(values_only=True) if "TỔNG CỘNG" in row)
+    assert [v for v in total if isinstance(v, int | float)] == [
+        0
+    ] * 14  # total, carried over, 2 channels, 9 cells, in progress
 
 
 def test_refuses_a_period_id_that_is_not_a_directory_name(con, root):

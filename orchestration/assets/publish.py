@@ -68,9 +68,7 @@ def published_appendices(
         metadata={
             "path": dg.MetadataValue.path(str(release.path)),
             "version": release.version,
-            "files": dg.MetadataValue.md(
-                "\n".join(f"- `{n}` {h}" for n, h in release.files.items())
-            ),
+            "files": dg.MetadataValue.json(release.files),  # name -> sha256
             "event_watermark": str(release.manifest.get("event_watermark")),
         }
     )
