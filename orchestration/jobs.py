@@ -15,6 +15,7 @@ period_job = dg.define_asset_job(
     "period_job",
     selection=dg.AssetSelection.all(),
     partitions_def=report_periods,
+    executor_def=dg.in_process_executor,  # one process, so one writer on the DuckDB file
     description=(
         "One report period: ingest → dbt build (models and tests) → Pandera contracts → publish."
         " Config `cutoff` ends the period early (e.g. 2023-09-25 for the 9-month report)."
@@ -29,5 +30,6 @@ publish_job = dg.define_asset_job(
         *(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract") for mart in PERIOD_MARTS)
     ),
     partitions_def=report_periods,
+    executor_def=dg.in_process_executor,
     description="Check the period's marts against their contracts and publish them as built.",
 )
