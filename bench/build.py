@@ -1,0 +1,777 @@
+"""The whole period run against a hand-written DuckDB baseline, in the same run.
+
+For each size: generate clean dossier events and the portal registry, ingest them once
+(`portal-warehouse ingest`, timed and reported, not part of any ratio), then in fresh processes,
+each on its own copy of that ingested DuckDB file, time
+- run: `portal-warehouse run --period 2023-9M --cutoff 2023-09-25` (its own ingest finds nothing
+  new; every dbt model is built from scratch, the copy has no marts yet; contracts; publish);
+- baseline: one Python process running one careful SQL script that computes appendix 03 for the
+  same period from raw.dossier_events into a table — what a careful engineer would write by hand.
+  Its per-agency counts must equal marts.appendix_03_dossiers', or the benchmark fails.
+At the largest size, one more quarter (2024-Q1) is landed on top of the built warehouse: about
+1/8 more dossier events (2023-Q1's dossiers moved one year on, with new ids) plus a few events on
+old dossiers still open (late resolutions, due-date changes, withdrawals). Then
+- incremental: `portal-warehouse run --period 2024-Q1` on a copy of the built warehouse;
+- full: the same command on a copy without the staging, intermediate and marts schemas;
+and the 2024-Q1 marts (and the dossier lifecycle) of the two must be identical.
+
+Seconds are the wall time of the whole process, from spawn to exit (interpreter and imports
+included, for the baseline too). Peak RSS: `tree` is the largest sum of RSS over the process and
+all its descendants (dbt runs as subprocesses), polled with psutil every 0.1 s; `proc` is the
+largest single process (ru_maxrss of RUSAGE_SELF and RUSAGE_CHILDREN). The run's step breakdown
+comes from Dagster's own step statistics: the measured process runs `portal-warehouse run` in
+process (orchestration.cli.main) and only hands the job an ephemeral instance it can read back,
+the same kind of instance the command makes itself. dbt's per-invocation target folders go to the
+benchmark's scratch folder (DBT_TARGET_PATH), not models/target.
+
+    python bench/build.py                          # 1M and 10M events, best of 2 (~15 minutes)
+    python bench/build.py --sizes 200000 --repeat 1  # a quick look (~2 minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PERIOD, CUTOFF = "2023-9M", "2023-09-25"
+NEXT_PERIOD = "2024-Q1"
+TZ = os.environ.get("PORTAL_WAREHOUSE_TZ", "Asia/Ho_Chi_Minh")
+RUBRIC = ROOT / "models" / "seeds" / "rubric_listed_agencies.csv"
+TARGET_RATIO = 3.0  # run <= 3x the baseline, judged from 10M events on
+RATIO_JUDGED_FROM = 10_000_000
+TARGET_INCREMENTAL = 0.30  # incremental < 30% of the full rebuild
+RSS_LIMIT_MB = 4096
+STEPS = (
+    "raw_events",
+    "warehouse_models",
+    "period_models",
+    "mart_contracts",
+    "publish__appendices",
+)
+PERIOD_MARTS = (
+    "appendix_03_dossiers",
+    "appendix_02_questions",
+    "data_quality_findings",
+    "fct_dossiers_period",
+    "fct_questions_period",
+)
+CELLS = [f"resolved_l{lv}_{t}" for lv in (2, 3, 4) for t in ("early", "on_time", "late")]
+COUNTS = ["total", "carried_over", "received_counter", "received_online"]
+COUNTS += CELLS + ["resolved", "withdrawn", "in_progress"]
+
+# ---------------------------------------------------------------------------------------------
+# The hand-written baseline: appendix 03 for one period, from raw, in one statement.
+
+BASELINE_SQL = """
+CREATE OR REPLACE TABLE main.bench_appendix_03 AS
+WITH
+-- an event after the period's last day changes none of its counts: the receipt that opens a
+-- dossier in the window, its first closing and the due date in force are all dated before it.
+-- Not materialized: each use scans raw with its own filter, twice as fast as spooling 10M rows
+events AS NOT MATERIALIZED (
+    SELECT dossier_id, event_id, event_type, occurred_at, occurred_on, portal_id, channel,
+           service_level, due_at
+    FROM raw.dossier_events
+    WHERE occurred_on <= DATE '{end}'
+),
+-- the first receipt opens the dossier and fixes its agency, channel and level
+receipts AS (
+    SELECT dossier_id,
+           arg_min({{'portal_id': portal_id, 'channel': channel, 'level': service_level,
+                     'at': occurred_at, 'on': occurred_on}}, (occurred_at, event_id)) AS r
+    FROM events
+    WHERE event_type = 'received'
+    GROUP BY dossier_id
+),
+-- the first resolution or withdrawal at or after the receipt closes it
+closings AS (
+    SELECT e.dossier_id,
+           arg_min({{'kind': e.event_type, 'at': e.occurred_at, 'on': e.occurred_on}},
+                   (e.occurred_at, e.event_id)) AS c
+    FROM events AS e
+    JOIN receipts AS d ON e.dossier_id = d.dossier_id
+    WHERE e.event_type IN ('resolved', 'withdrawn') AND e.occurred_at >= d.r.at
+    GROUP BY e.dossier_id
+),
+dossiers AS (
+    SELECT d.dossier_id, d.r.portal_id, d.r.channel, d.r.level, d.r.on AS received_on,
+           c.c.kind AS closed_by, c.c.at AS closed_at, c.c.on AS closed_on
+    FROM receipts AS d
+    LEFT JOIN closings AS c ON d.dossier_id = c.dossier_id
+),
+-- open at some point of the window: received by its end, not closed before its start
+in_window AS (
+    SELECT *, received_on < DATE '{start}' AS carried
+    FROM dossiers
+    WHERE received_on <= DATE '{end}' AND (closed_on IS NULL OR closed_on >= DATE '{start}')
+),
+-- for the window's resolutions only: the latest due date at or before the resolution
+due AS (
+    SELECT e.dossier_id,
+           arg_max(timezone('{tz}', e.due_at)::DATE, (e.occurred_at, e.event_id)) AS due_on
+    FROM events AS e
+    JOIN in_window AS w ON e.dossier_id = w.dossier_id
+    WHERE w.closed_by = 'resolved'
+      AND e.event_type IN ('received', 'due_changed')
+      AND e.occurred_at <= w.closed_at
+    GROUP BY e.dossier_id
+),
+counted AS (
+    SELECT w.portal_id, w.carried, w.channel, w.level, w.closed_by,
+           CASE WHEN w.closed_on < d.due_on THEN 'early'
+                WHEN w.closed_on = d.due_on THEN 'on_time'
+                WHEN w.closed_on > d.due_on THEN 'late' END AS timeliness
+    FROM in_window AS w
+    LEFT JOIN due AS d ON w.dossier_id = d.dossier_id
+),
+counts AS (
+    SELECT portal_id,
+           count(*) AS total,
+           count(*) FILTER (WHERE carried) AS carried_over,
+           count(*) FILTER (WHERE NOT carried AND channel = 'counter') AS received_counter,
+           count(*) FILTER (WHERE NOT carried AND channel = 'online') AS received_online,
+           {cells},
+           count(*) FILTER (WHERE closed_by = 'resolved') AS resolved,
+           count(*) FILTER (WHERE closed_by = 'withdrawn') AS withdrawn
+    FROM counted
+    GROUP BY portal_id
+),
+-- the registry as the period's last day leaves it
+portal_events AS (
+    SELECT *, CASE event_type WHEN 'registered' THEN 0 WHEN 'updated' THEN 1 ELSE 2 END AS o
+    FROM raw.portal_events
+    WHERE occurred_at_local < (DATE '{end}' + 1)::TIMESTAMP
+),
+portals AS (
+    SELECT portal_id,
+           arg_max(name, (occurred_at, o, event_id)) FILTER (WHERE name IS NOT NULL) AS name,
+           arg_max(portal_group, (occurred_at, o, event_id))
+               FILTER (WHERE portal_group IS NOT NULL) AS portal_group,
+           bool_or(event_type = 'registered') AND NOT bool_or(event_type = 'retired')
+               AS in_force
+    FROM portal_events
+    GROUP BY portal_id
+),
+-- listed with zeros: current agencies with dossiers the year before, or named by the rubric
+previous_year AS (
+    SELECT DISTINCT portal_id FROM dossiers
+    WHERE received_on <= DATE '{previous_end}'
+      AND (closed_on IS NULL OR closed_on >= DATE '{previous_start}')
+),
+rubric AS (
+    SELECT portal_id FROM read_csv('{rubric}', header = true, all_varchar = true)
+    WHERE appendix = '03' AND listed_from::DATE <= DATE '{end}'
+),
+agencies AS (
+    SELECT portal_id FROM counts
+    UNION
+    SELECT c.portal_id
+    FROM (SELECT portal_id FROM previous_year UNION SELECT portal_id FROM rubric) AS c
+    JOIN portals AS p ON c.portal_id = p.portal_id
+    WHERE p.in_force
+),
+rows AS (
+    SELECT a.portal_id, coalesce(p.name, a.portal_id) AS portal_name, p.portal_group,
+           {zeros},
+           coalesce(c.total, 0) - coalesce(c.resolved, 0) - coalesce(c.withdrawn, 0)
+               AS in_progress
+    FROM agencies AS a
+    LEFT JOIN counts AS c ON a.portal_id = c.portal_id
+    LEFT JOIN portals AS p ON a.portal_id = p.portal_id
+),
+rated AS (
+    SELECT *,
+           resolved / nullif(total, 0) AS resolution_rate,
+           ({on_time}) / nullif(resolved, 0) AS on_time_rate
+    FROM rows
+)
+SELECT '{period}' AS period_id, DATE '{start}' AS period_start, DATE '{end}' AS period_end,
+       row_number() OVER (ORDER BY on_time_rate DESC NULLS LAST, total DESC, portal_name,
+                          portal_id)::INTEGER AS display_order,
+       *
+FROM rated
+"""
+
+
+def baseline_sql(period: str, start: date, end: date) -> str:
+    previous_start, previous_end = (d.replace(year=d.year - 1) for d in (start, end))
+    cells = ",\n           ".join(
+        f"count(*) FILTER (WHERE closed_by = 'resolved' AND level = {c[10]}"
+        f" AND timeliness = '{c[12:]}') AS {c}"
+        for c in CELLS
+    )
+    zeros = ", ".join(f"coalesce(c.{c}, 0) AS {c}" for c in COUNTS if c != "in_progress")
+    on_time = " + ".join(c for c in CELLS if not c.endswith("_late"))
+    return BASELINE_SQL.format(
+        period=period,
+        start=start,
+        end=end,
+        previous_start=previous_start,
+        previous_end=previous_end,
+        tz=TZ,
+        rubric=RUBRIC,
+        cells=cells,
+        zeros=zeros,
+        on_time=on_time,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Children: each runs in its own process.
+
+
+def child_inputs(n: int, landing: Path) -> dict:
+    import duckdb
+
+    from ingest.sample import dossier_events, portal_registry
+
+    (landing / "dossier").mkdir(parents=True, exist_ok=True)
+    (landing / "portal").mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    events = dossier_events(n)  # noqa: F841 (read by DuckDB's replacement scan)
+    registry = portal_registry()  # noqa: F841
+    con.execute(f"COPY registry TO '{landing}/portal/registry.parquet' (FORMAT parquet)")
+    con.execute(f"COPY events TO '{landing}/dossier/events.parquet' (FORMAT parquet)")
+    first, last = con.execute("SELECT min(occurred_at), max(occurred_at) FROM events").fetchone()
+    return {"events": len(events), "first": str(first), "last": str(last)}
+
+
+def child_run(landing: Path, db: Path, publish: Path, period: str, cutoff: str) -> dict:
+    """`portal-warehouse run` in this process, with the job's step statistics kept."""
+    import dagster as dg
+
+    from orchestration.cli import main
+
+    steps: dict[str, float] = {}
+    run_ids: list[str] = []
+    execute = dg.JobDefinition.execute_in_process
+
+    def traced(self, *args, instance=None, **kwargs):
+        instance = instance or dg.DagsterInstance.ephemeral()  # what the command would make
+        result = execute(self, *args, instance=instance, **kwargs)
+        run_ids.append(result.run_id)
+        for s in instance.get_run_step_stats(result.run_id):
+            if s.start_time and s.end_time:
+                steps[s.step_key] = s.end_time - s.start_time
+        return result
+
+    dg.JobDefinition.execute_in_process = traced
+    argv = ["run", "--period", period, "--landing", str(landing), "--db", str(db)]
+    argv += ["--publish", str(publish)] + (["--cutoff", cutoff] if cutoff != "-" else [])
+    code = main(argv)
+    if code:
+        raise SystemExit(f"portal-warehouse {' '.join(argv)} exited {code}")
+    return {"steps": steps, "dbt": dbt_results(run_ids[0])}
+
+
+def dbt_results(run_id: str) -> dict:
+    """dbt's own account of each invocation of the run (its run_results.json): the time from its
+    first node to its last, and the nodes that took longest."""
+    found = {}
+    for path in Path(os.environ["DBT_TARGET_PATH"]).glob(f"*-{run_id[:7]}-*/run_results.json"):
+        results = json.loads(path.read_text())
+        nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
+        by_kind: dict[str, float] = {}
+        for r in nodes:
+            kind = r["unique_id"].split(".")[0]
+            by_kind[kind] = by_kind.get(kind, 0.0) + r["execution_time"]
+        found[path.parent.name.split("-")[0]] = {
+            "elapsed": results["elapsed_time"],
+            "by_kind": by_kind,
+            "slowest": [[r["unique_id"].split(".", 2)[-1], r["execution_time"]] for r in nodes[:6]],
+        }
+    return found
+
+
+def child_baseline(db: Path, period: str, start: str, end: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    # a literal: binding a parameter makes the duckdb module import pandas (about a second)
+    con.execute(f"SET TimeZone = '{TZ}'")
+    started = time.perf_counter()
+    con.execute(baseline_sql(period, date.fromisoformat(start), date.fromisoformat(end)))
+    con.execute("CHECKPOINT")
+    rows = con.execute("SELECT count(*) FROM main.bench_appendix_03").fetchone()[0]
+    return {"sql_seconds": time.perf_counter() - started, "rows": rows}
+
+
+def child_quarter(db: Path, out: Path) -> dict:
+    """2024-Q1 on top of 2022-2023: 2023-Q1's dossiers one year on with new ids (dropping what
+    would fall after the quarter), plus late closings and due changes of old open dossiers."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"SET TimeZone = '{TZ}'")
+    quarter_end = "TIMESTAMPTZ '2024-04-01 00:00:00+07'"
+    columns = (
+        "event_id, event_type, occurred_at, portal_id, source, dossier_id, procedure_code,"
+        " channel, service_level, due_at"
+    )
+
+    def touch(kind: str, at: str, due: str | None, share: int) -> str:
+        return f"""
+            SELECT 'q24-touch-' || dossier_id || '.' || '{kind}', '{kind}',
+                   TIMESTAMPTZ '{at}+07', portal_id, 'bench', dossier_id, NULL::VARCHAR,
+                   NULL::VARCHAR, NULL::INTEGER,
+                   {f"TIMESTAMPTZ '{due}+07'" if due else "NULL::TIMESTAMPTZ"}
+            FROM still_open WHERE k % 3 = {share}"""
+
+    con.execute(f"""
+        COPY (
+            WITH
+            q1_dossiers AS (
+                SELECT DISTINCT dossier_id FROM raw.dossier_events
+                WHERE event_type = 'received'
+                  AND occurred_on BETWEEN DATE '2023-01-01' AND DATE '2023-03-31'
+            ),
+            moved AS (
+                SELECT 'q24-' || e.event_id AS event_id, e.event_type,
+                       e.occurred_at + INTERVAL 365 DAY AS occurred_at,
+                       -- the department split on 2023-12-27: its work goes to the successors
+                       CASE WHEN e.portal_id != 'so-gtvt-xd' THEN e.portal_id
+                            WHEN hash(e.dossier_id) % 2 = 0 THEN 'so-gtvt'
+                            ELSE 'so-xay-dung' END AS portal_id,
+                       e.source, 'q24-' || e.dossier_id AS dossier_id, e.procedure_code,
+                       e.channel, e.service_level, e.due_at + INTERVAL 365 DAY AS due_at
+                FROM raw.dossier_events AS e
+                SEMI JOIN q1_dossiers AS q ON e.dossier_id = q.dossier_id
+            ),
+            still_open AS (
+                SELECT dossier_id, arg_min(portal_id, occurred_at) AS portal_id,
+                       row_number() OVER (ORDER BY hash(dossier_id), dossier_id) AS k
+                FROM raw.dossier_events
+                GROUP BY dossier_id
+                HAVING count(*) FILTER (WHERE event_type = 'received') > 0
+                   AND count(*) FILTER (WHERE event_type IN ('resolved', 'withdrawn')) = 0
+                QUALIFY k <= 300
+            )
+            SELECT {columns} FROM moved WHERE occurred_at < {quarter_end}
+            UNION ALL {touch("resolved", "2024-01-10 10:00:00", None, 0)}
+            UNION ALL {touch("due_changed", "2024-01-05 09:00:00", "2024-02-20 17:00:00", 1)}
+            UNION ALL {touch("resolved", "2024-02-01 15:00:00", None, 1)}
+            UNION ALL {touch("withdrawn", "2024-03-15 11:00:00", None, 2)}
+        ) TO '{out}' (FORMAT parquet)
+    """)
+    events, touches = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE event_id LIKE 'q24-touch-%') FROM '{out}'"
+    ).fetchone()
+    return {"events": events, "touches": touches}
+
+
+def child_compare_baseline(run_db: Path, base_db: Path, ingested_db: Path, period: str) -> dict:
+    """The baseline against marts.appendix_03_dossiers: totals, then every agency's counts; and
+    whether the run's own ingest found nothing new (the ledgers hold as many batches)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{run_db}' AS run (READ_ONLY)")
+    con.execute(f"ATTACH '{base_db}' AS base (READ_ONLY)")
+    con.execute(f"ATTACH '{ingested_db}' AS ingested (READ_ONLY)")
+    mart = f"(SELECT * FROM run.marts.appendix_03_dossiers WHERE period_id = '{period}')"
+    sums = "sum(total), sum(resolved), sum(in_progress), count(*)"
+    ours = con.execute(f"SELECT {sums} FROM {mart}").fetchone()
+    base = con.execute(f"SELECT {sums} FROM base.main.bench_appendix_03").fetchone()
+    columns = ["portal_id", "display_order", *COUNTS, "resolution_rate", "on_time_rate"]
+    diff = con.execute(f"""
+        SELECT 'run' AS side, * FROM (
+            SELECT {", ".join(columns)} FROM {mart}
+            EXCEPT SELECT {", ".join(columns)} FROM base.main.bench_appendix_03)
+        UNION ALL
+        SELECT 'baseline', * FROM (
+            SELECT {", ".join(columns)} FROM base.main.bench_appendix_03
+            EXCEPT SELECT {", ".join(columns)} FROM {mart})
+        ORDER BY 2, 1 LIMIT 10
+    """).fetchall()
+    ledgers = [
+        con.execute(f"SELECT count(*) FROM {db}.raw.ingest_ledger").fetchone()[0]
+        for db in ("run", "ingested")
+    ]
+    diff = [list(map(str, r)) for r in diff]
+    return {"ours": list(ours), "base": list(base), "diff": diff, "ledgers": ledgers}
+
+
+def child_compare_marts(a_db: Path, b_db: Path, period: str, new_file: str) -> dict:
+    """The period's marts and the dossier lifecycle of two warehouses, row for row."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{a_db}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{b_db}' AS b (READ_ONLY)")
+    relations = {f"marts.{m}": f"WHERE period_id = '{period}'" for m in PERIOD_MARTS}
+    relations["intermediate.int_dossier_lifecycle"] = ""
+    found = {}
+    for relation, where in relations.items():
+        exclude = " EXCLUDE (last_ingested_at)" if "lifecycle" in relation else ""
+        rows, only_a, only_b = con.execute(f"""
+            WITH x AS (SELECT *{exclude} FROM a.{relation} {where}),
+                 y AS (SELECT *{exclude} FROM b.{relation} {where})
+            SELECT (SELECT count(*) FROM x),
+                   (SELECT count(*) FROM (FROM x EXCEPT ALL FROM y)),
+                   (SELECT count(*) FROM (FROM y EXCEPT ALL FROM x))
+        """).fetchone()
+        found[relation] = [rows, only_a, only_b]
+    accepted = {
+        side: con.execute(
+            f"SELECT rows_read, accepted FROM {side}.raw.ingest_ledger WHERE source_file = ?",
+            [new_file],
+        ).fetchall()
+        for side in ("a", "b")
+    }
+    return {"relations": found, "accepted": accepted}
+
+
+def child_drop_models(db: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    for schema in ("staging", "intermediate", "marts"):
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    con.execute("CHECKPOINT")
+    return {}
+
+
+CHILDREN = {
+    "inputs": lambda n, landing: child_inputs(int(n), Path(landing)),
+    "run": lambda landing, db, publish, period, cutoff: child_run(
+        Path(landing), Path(db), Path(publish), period, cutoff
+    ),
+    "baseline": lambda db, period, start, end: child_baseline(Path(db), period, start, end),
+    "quarter": lambda db, out: child_quarter(Path(db), Path(out)),
+    "compare-baseline": lambda a, b, c, period: child_compare_baseline(
+        Path(a), Path(b), Path(c), period
+    ),
+    "compare-marts": lambda a, b, period, new: child_compare_marts(Path(a), Path(b), period, new),
+    "drop-models": lambda db: child_drop_models(Path(db)),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The parent: spawn, poll, report.
+
+
+def child_env(scratch: Path) -> dict:
+    env = dict(os.environ)
+    env.pop("DAGSTER_HOME", None)  # the run's own ephemeral instance, as by default
+    # dbt's per-invocation folders go to the scratch folder, not models/target; dagster-dbt
+    # copies the partial-parse file it finds there into each, as it would from models/target
+    target = scratch / "dbt-target"
+    target.mkdir()
+    parsed = ROOT / "models" / "target" / "partial_parse.msgpack"
+    if parsed.exists():
+        shutil.copyfile(parsed, target / parsed.name)
+    env["DBT_TARGET_PATH"] = str(target)
+    env.setdefault("PORTAL_WAREHOUSE_TZ", TZ)
+    return env
+
+
+def measure(argv: list[str], env: dict, log: Path) -> dict:
+    """Run `argv` to its end; wall seconds, peak RSS of its process tree (polled) and of its
+    largest process (rusage), and the JSON its last line prints."""
+    import psutil
+
+    with open(log, "w") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, text=True
+        )
+        peak = [0]
+        done = threading.Event()
+
+        def poll() -> None:
+            while not done.is_set():
+                total = 0
+                try:
+                    root = psutil.Process(proc.pid)
+                    for p in [root, *root.children(recursive=True)]:
+                        with contextlib.suppress(psutil.Error):
+                            total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+                peak[0] = max(peak[0], total)
+                done.wait(0.1)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        done.set()
+        poller.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        tail = log.read_text(errors="replace").splitlines()[-40:]
+        raise SystemExit(f"FAILED ({proc.returncode}): {' '.join(argv)}\n" + "\n".join(tail))
+    lines = log.read_text(errors="replace").strip().splitlines()
+    result = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    # wait4's rusage is the child's own, with its waited-for descendants folded in: ru_maxrss
+    # is then the largest of those processes, not their sum
+    return result | {
+        "seconds": seconds,
+        "tree_mb": peak[0] / 2**20,
+        "proc_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def child(kind: str, *args: str) -> list[str]:
+    return [sys.executable, __file__, "--child", kind, *args]
+
+
+def copy(src: Path, dst: Path) -> Path:
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def best(runs: list[dict]) -> dict:
+    """The fastest run, with the highest peak RSS of all of them."""
+    return min(runs, key=lambda r: r["seconds"]) | {
+        "tree_mb": max(r["tree_mb"] for r in runs),
+        "proc_mb": max(r["proc_mb"] for r in runs),
+    }
+
+
+def fail(message: str) -> None:
+    print(f"\nFAILED: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def row(events, what, r, base=None, ratio=None, target="", ok=None) -> None:
+    base_s = f"{base:>8.2f}" if base is not None else f"{'':>8}"
+    ratio_s = f"{ratio:>6.2f}x" if ratio is not None else f"{'':>7}"
+    verdict = "" if ok is None else ("ok" if ok else "MISSED")
+    print(
+        f"{events:>11,} {what:<22} {r['seconds']:>8.2f} {r['tree_mb']:>8.0f} {r['proc_mb']:>8.0f}"
+        f" {base_s} {ratio_s} {target:>8}  {verdict}",
+        flush=True,
+    )
+
+
+def header() -> None:
+    print(
+        f"\n{'events':>11} {'what':<22} {'seconds':>8} {'tree MB':>8} {'proc MB':>8}"
+        f" {'base s':>8} {'ratio':>7} {'target':>8}  verdict",
+        flush=True,
+    )
+
+
+def print_steps(label: str, run: dict, detail: bool) -> None:
+    """Dagster's step durations; for a dbt step, dbt's own time from first node to last."""
+    steps, dbt = run["steps"], run.get("dbt", {})
+    parts = []
+    for key in [k for k in STEPS if k in steps] + [k for k in steps if k not in STEPS]:
+        inner = f" (dbt nodes {dbt[key]['elapsed']:.1f})" if key in dbt else ""
+        parts.append(f"{key} {steps[key]:.1f}{inner}")
+    outside = run["seconds"] - sum(steps.values())
+    print(f"{'':>13}{label} steps (s): {', '.join(parts)}; outside the steps {outside:.1f}")
+    for key, d in dbt.items() if detail else ():
+        kinds = ", ".join(f"{k} {v:.1f}" for k, v in d["by_kind"].items())
+        slowest = ", ".join(f"{name} {t:.1f}" for name, t in d["slowest"])
+        print(f"{'':>15}{key}: node seconds by kind: {kinds}; slowest: {slowest}")
+    sys.stdout.flush()
+
+
+def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
+    env = child_env(work)
+    logs = work / "bench-logs"  # (the run keeps its own log in <db folder>/logs)
+    logs.mkdir()
+    landing = work / "landing"
+    inputs = measure(child("inputs", str(n), str(landing)), env, logs / "inputs.log")
+    ingested = work / "ingested.duckdb"
+    pw = str(Path(sys.executable).parent / "portal-warehouse")
+    ingest = measure(
+        [pw, "ingest", "--landing", str(landing), "--db", str(ingested)], env, logs / "ingest.log"
+    )
+    events = inputs["events"]
+    print(
+        f"# {events:,} dossier events {inputs['first'][:10]}..{inputs['last'][:10]}; "
+        f"ingest {ingest['seconds']:.1f} s, tree {ingest['tree_mb']:.0f} MB, "
+        f"{ingested.stat().st_size / 2**20:.0f} MB file",
+        flush=True,
+    )
+
+    start, end = f"{PERIOD[:4]}-01-01", CUTOFF
+    runs, bases = [], []
+    for i in range(repeat):  # interleaved, so that drift in the machine's load hits both
+        db = copy(ingested, work / f"run-{i}.duckdb")
+        runs.append(
+            measure(
+                child("run", str(landing), str(db), str(work / f"publish-{i}"), PERIOD, CUTOFF),
+                env,
+                logs / f"run-{i}.log",
+            )
+            | {"db": str(db)}
+        )
+        base_db = copy(ingested, work / f"base-{i}.duckdb")
+        bases.append(
+            measure(child("baseline", str(base_db), PERIOD, start, end), env, logs / f"b-{i}.log")
+            | {"db": str(base_db)}
+        )
+    run, base = best(runs), best(bases)
+    check = measure(
+        child("compare-baseline", runs[-1]["db"], bases[-1]["db"], str(ingested), PERIOD),
+        env,
+        logs / "cmp.log",
+    )
+    if check["ledgers"][0] != check["ledgers"][1]:
+        fail(f"the run's own ingest found something new: ledgers {check['ledgers']}")
+    if check["ours"] != check["base"] or check["diff"]:
+        fail(
+            f"baseline and marts.appendix_03_dossiers differ at {events:,} events:"
+            f" run (total, resolved, in_progress, rows) = {check['ours']},"
+            f" baseline = {check['base']}; rows that differ: {check['diff']}"
+        )
+    result = {"events": events, "ingest": ingest, "run": run, "base": base, "check": check}
+    result["ratio"] = run["seconds"] / base["seconds"]
+    for extra in runs[:-1] + bases[:-1]:
+        Path(extra["db"]).unlink()
+    if not incremental:
+        return result
+
+    # One more quarter on top of the warehouse the last run built.
+    built = Path(runs[-1]["db"])
+    new_file = landing / "dossier" / "2024-q1.parquet"
+    quarter = measure(child("quarter", str(ingested), str(new_file)), env, logs / "quarter.log")
+    stripped = copy(built, work / "stripped.duckdb")
+    measure(child("drop-models", str(stripped)), env, logs / "drop.log")
+    incs, fulls = [], []
+    for i in range(repeat):
+        inc_db = copy(built, work / f"inc-{i}.duckdb")
+        incs.append(
+            measure(
+                child(
+                    "run", str(landing), str(inc_db), str(work / f"pub-inc-{i}"), NEXT_PERIOD, "-"
+                ),
+                env,
+                logs / f"inc-{i}.log",
+            )
+            | {"db": str(inc_db)}
+        )
+        full_db = copy(stripped, work / f"full-{i}.duckdb")
+        fulls.append(
+            measure(
+                child(
+                    "run", str(landing), str(full_db), str(work / f"pub-full-{i}"), NEXT_PERIOD, "-"
+                ),
+                env,
+                logs / f"full-{i}.log",
+            )
+            | {"db": str(full_db)}
+        )
+    same = measure(
+        child(
+            "compare-marts", incs[-1]["db"], fulls[-1]["db"], NEXT_PERIOD, "dossier/2024-q1.parquet"
+        ),
+        env,
+        logs / "cmp-marts.log",
+    )
+    result |= {"quarter": quarter, "inc": best(incs), "full": best(fulls), "same": same}
+    result["inc_ratio"] = result["inc"]["seconds"] / result["full"]["seconds"]
+    return result
+
+
+def report(r: dict, detail: bool) -> None:
+    n, run, base = r["events"], r["run"], r["base"]
+    judged = n >= RATIO_JUDGED_FROM  # below, fixed costs dominate: the ratio is shown only
+    ok = (r["ratio"] <= TARGET_RATIO or not judged) and run["tree_mb"] <= RSS_LIMIT_MB
+    target = f"<={TARGET_RATIO:g}x" if judged else "-"
+    row(n, "ingest (not in ratio)", r["ingest"], ok=r["ingest"]["tree_mb"] <= RSS_LIMIT_MB)
+    row(n, f"run {PERIOD}", run, base["seconds"], r["ratio"], target, ok)
+    row(n, "baseline (hand SQL)", base, ok=base["tree_mb"] <= RSS_LIMIT_MB)
+    print_steps(f"run {PERIOD}", run, detail)
+    ours, other = r["check"]["ours"], r["check"]["base"]
+    print(
+        f"{'':>13}check: appendix 03 total {ours[0]:,}, resolved {ours[1]:,}, in progress"
+        f" {ours[2]:,}, {ours[3]} agencies = baseline's {other[:3]}, {other[3]}; baseline SQL"
+        f" alone {base['sql_seconds']:.2f} s",
+        flush=True,
+    )
+    if "inc" in r:
+        inc, full, q = r["inc"], r["full"], r["quarter"]
+        ok = r["inc_ratio"] < TARGET_INCREMENTAL and inc["tree_mb"] <= RSS_LIMIT_MB
+        row(n + q["events"], f"incremental {NEXT_PERIOD}", inc, ok=ok)
+        row(
+            n + q["events"],
+            f"full rebuild {NEXT_PERIOD}",
+            full,
+            ratio=r["inc_ratio"],
+            target=f"<{TARGET_INCREMENTAL:.0%}",
+            ok=ok and full["tree_mb"] <= RSS_LIMIT_MB,
+        )
+        print_steps("incremental", inc, detail)
+        print_steps("full rebuild", full, detail)
+        print(
+            f"{'':>13}quarter: {q['events']:,} new events ({q['touches']} on old dossiers);"
+            f" identical: {r['same']['relations']}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each; the fastest counts")
+    parser.add_argument("--workdir", type=Path, help="scratch folder parent (default: TMPDIR)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        kind, *rest = args.child
+        result = CHILDREN[kind](*rest)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result, default=str), flush=True)
+        return
+
+    largest = max(args.sizes)
+    print(f"$ python bench/build.py {' '.join(sys.argv[1:])}")
+    print(
+        f"period {PERIOD} cutoff {CUTOFF}; best of {args.repeat}; seconds = wall time of the"
+        f" whole process; tree MB = peak RSS summed over the process tree (psutil, 0.1 s);"
+        f" proc MB = largest single process (ru_maxrss); load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    results = []
+    for n in sorted(args.sizes):
+        work = Path(tempfile.mkdtemp(prefix=f"bench-build-{n}-", dir=args.workdir))
+        try:
+            results.append(bench_size(n, args.repeat, n == largest, work))
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+            else:
+                print(f"# kept {work}", flush=True)
+        if len(results) == 1:
+            header()
+        report(results[-1], detail=n == largest)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}", flush=True)
+    failed = []
+    for r in results:
+        same = r.get("same")
+        if same:
+            bad = {k: v for k, v in same["relations"].items() if v[1] or v[2]}
+            if bad:
+                failed.append(f"incremental and full rebuild differ: {bad}")
+            for side, rows in same["accepted"].items():
+                if not rows or rows[0][0] != rows[0][1]:
+                    failed.append(f"the new quarter was not wholly accepted ({side}): {rows}")
+    if failed:
+        fail("; ".join(failed))
+
+
+if __name__ == "__main__":
+    main()
