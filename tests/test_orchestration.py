@@ -51,7 +51,7 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
         spec = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract"))
         assert spec.blocking
     # dbt's own tests are checks too
-    assert ("staging/stg_dossier_events", "unique_stg_dossier_events_event_id") in checks
+    assert ("staging/stg_dossier_events", "not_null_stg_dossier_events_event_id") in checks
     period_keys = [k for k in keys if k.startswith(("marts/appendix", "marts/fct", "publish/"))]
     for key in period_keys:
         partitions = graph.get(dg.AssetKey.from_user_string(key)).partitions_def

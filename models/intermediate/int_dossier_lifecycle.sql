@@ -8,12 +8,11 @@
 -- One row per dossier: the replay of its events by `occurred_at`, whatever order they arrived in.
 -- The row holds dates, not a status, so it answers for any period and any cutoff: the fact
 -- model decides what was carried over, received, resolved or still open in its window.
--- One pass over the events collects each dossier's few closings and due dates as small lists,
--- so the replay reads the events once (ten million of them in seconds, not minutes).
--- Incremental runs replay only the dossiers that new events touched, from all their events.
+-- Each step keeps only what the next one needs, so ten million events replay within dbt's
+-- memory budget. Incremental runs replay only the dossiers that new events touched.
 with
 
-events as (
+events as not materialized (  -- each step scans only the columns and events it needs
     select * from {{ ref('stg_dossier_events') }}
     {% if is_incremental() %}
         where dossier_id in (
@@ -25,10 +24,10 @@ events as (
     {% endif %}
 ),
 
+-- the first receipt opens the dossier and fixes its agency, channel and service level
 collected as (
     select
         dossier_id,
-        -- the first receipt opens the dossier and fixes its agency, channel and service level
         arg_min(
             struct_pack(
                 portal_id := portal_id,
@@ -39,18 +38,8 @@ collected as (
             ),
             row(occurred_at, event_id)
         ) filter (where event_type = 'received') as receipt,
-        list(
-            struct_pack(
-                occurred_at := occurred_at,
-                event_id := event_id,
-                kind := event_type,
-                occurred_on := occurred_on,
-                portal_id := portal_id
-            )
-        ) filter (where event_type in ('resolved', 'withdrawn')) as closings,
-        list(
-            struct_pack(occurred_at := occurred_at, event_id := event_id, due_on := due_on)
-        ) filter (where event_type in ('received', 'due_changed')) as due_dates,
+        min(occurred_at) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_at,
+        count(*) filter (where event_type = 'resolved') as resolutions,
         min(portal_id) as any_portal_id,
         count(*) as events,
         max(ingested_at) as last_ingested_at
@@ -58,56 +47,81 @@ collected as (
     group by dossier_id
 ),
 
-followed as (
+opened as (
     select
-        *,
-        -- closings after the receipt, in order: the first closes the dossier, later ones change
-        -- nothing; closings before any receipt cannot be followed (a data-quality finding)
-        list_sort(
-            list_filter(closings, lambda c: c.occurred_at >= receipt.received_at)
-        ) as followed_closings,
-        list_filter(
-            closings, lambda c: receipt is null or c.occurred_at < receipt.received_at
-        ) as unfollowed_closings
+        dossier_id,
+        receipt.received_at
     from collected
+    where receipt is not null
 ),
 
-closed as (
+-- the first resolution or withdrawal after the receipt closes it; later ones change nothing
+closings as (
     select
-        *,
-        followed_closings[1] as closing,
-        -- the due date in force at the resolution: the latest receipt or change at or before it
-        list_sort(
-            list_filter(due_dates, lambda d: d.occurred_at <= followed_closings[1].occurred_at)
-        )[-1].due_on as due_on_at_closing
-    from followed
+        events.dossier_id,
+        arg_min(
+            struct_pack(
+                kind := events.event_type,
+                closed_at := events.occurred_at,
+                closed_on := events.occurred_on
+            ),
+            row(events.occurred_at, events.event_id)
+        ) as closing
+    from events
+    inner join opened on events.dossier_id = opened.dossier_id
+    where
+        events.event_type in ('resolved', 'withdrawn')
+        and events.occurred_at >= opened.received_at
+    group by events.dossier_id
+),
+
+resolved as (
+    select
+        dossier_id,
+        closing.closed_at
+    from closings
+    where closing.kind = 'resolved'
+),
+
+-- the due date in force at the resolution: the latest receipt or change at or before it
+due_at_resolution as (
+    select
+        events.dossier_id,
+        arg_max(events.due_on, row(events.occurred_at, events.event_id)) as due_on
+    from events
+    inner join resolved on events.dossier_id = resolved.dossier_id
+    where
+        events.event_type in ('received', 'due_changed')
+        and events.occurred_at <= resolved.closed_at
+    group by events.dossier_id
 )
 
 select
-    dossier_id,
-    coalesce(receipt.portal_id, any_portal_id) as portal_id,
-    receipt.channel,
-    receipt.service_level,
-    receipt.received_at,
-    receipt.received_on,
-    closing.kind as closed_by,
-    closing.occurred_at as closed_at,
-    closing.occurred_on as closed_on,
-    case when closing.kind = 'resolved' then due_on_at_closing end as due_on_at_resolution,
+    collected.dossier_id,
+    coalesce(collected.receipt.portal_id, collected.any_portal_id) as portal_id,
+    collected.receipt.channel,
+    collected.receipt.service_level,
+    collected.receipt.received_at,
+    collected.receipt.received_on,
+    closings.closing.kind as closed_by,
+    closings.closing.closed_at,
+    closings.closing.closed_on,
+    due_at_resolution.due_on as due_on_at_resolution,
     case
-        when closing.kind != 'resolved' then null
-        when closing.occurred_on < due_on_at_closing then 'early'
-        when closing.occurred_on = due_on_at_closing then 'on_time'
-        when closing.occurred_on > due_on_at_closing then 'late'
+        when closings.closing.closed_on < due_at_resolution.due_on then 'early'
+        when closings.closing.closed_on = due_at_resolution.due_on then 'on_time'
+        when closings.closing.closed_on > due_at_resolution.due_on then 'late'
     end as timeliness,
-    receipt is null as is_orphan,
-    coalesce(len(list_filter(closings, lambda c: c.kind = 'resolved')), 0) as resolutions,
-    -- the events data_quality_findings reports: closings with no receipt before them, and every
-    -- resolution after the first one that counted
-    coalesce(unfollowed_closings, []) as orphan_closings,
+    collected.receipt is null as is_orphan,
+    -- a closing with no receipt before it cannot be followed (data_quality_findings says so)
     coalesce(
-        list_filter(followed_closings, lambda c: c.kind = 'resolved')[2:], []
-    ) as repeated_resolutions,
-    events,
-    last_ingested_at
-from closed
+        collected.first_closed_at < collected.receipt.received_at
+        or (collected.receipt is null and collected.first_closed_at is not null),
+        false
+    ) as has_unfollowed_closings,
+    collected.resolutions,
+    collected.events,
+    collected.last_ingested_at
+from collected
+left join closings on collected.dossier_id = closings.dossier_id
+left join due_at_resolution on collected.dossier_id = due_at_resolution.dossier_id

@@ -22,32 +22,50 @@ dossier_events as (
     where events.occurred_on between run_period.period_start and run_period.period_end
 ),
 
--- the replay keeps, per dossier, the closings it could not follow and the repeated resolutions
-unfollowed as (
-    select
-        'orphan_resolution' as finding,
-        unnest(dossiers.orphan_closings) as closing
-    from {{ ref('int_dossier_lifecycle') }} as dossiers
-    where len(dossiers.orphan_closings) > 0
-    union all
-    select
-        'duplicate_resolution' as finding,
-        unnest(dossiers.repeated_resolutions) as closing
-    from {{ ref('int_dossier_lifecycle') }} as dossiers
-    where len(dossiers.repeated_resolutions) > 0
+dossiers as (
+    select * from {{ ref('int_dossier_lifecycle') }}
+    where has_unfollowed_closings or resolutions > 1
 ),
 
-dossier_findings as (
+-- a resolution or withdrawal with no receipt at or before it
+orphan_resolutions as (
     select
         'dossier' as stream,
-        unfollowed.finding,
-        unfollowed.closing.portal_id,
-        unfollowed.closing.event_id
-    from unfollowed
+        'orphan_resolution' as finding,
+        dossier_events.portal_id,
+        dossier_events.event_id
+    from dossier_events
+    inner join dossiers on dossier_events.dossier_id = dossiers.dossier_id
+    where
+        dossier_events.event_type in ('resolved', 'withdrawn')
+        and (dossiers.is_orphan or dossier_events.occurred_at < dossiers.received_at)
+),
+
+-- every resolution of a received dossier after its first one
+duplicate_resolutions as (
+    select
+        'dossier' as stream,
+        'duplicate_resolution' as finding,
+        resolutions.portal_id,
+        resolutions.event_id
+    from (
+        select
+            events.*,
+            row_number() over (
+                partition by events.dossier_id order by events.occurred_at, events.event_id
+            ) as resolution_number
+        from {{ ref('stg_dossier_events') }} as events
+        inner join dossiers on events.dossier_id = dossiers.dossier_id
+        where
+            dossiers.resolutions > 1
+            and not dossiers.is_orphan
+            and events.event_type = 'resolved'
+            and events.occurred_at >= dossiers.received_at
+    ) as resolutions
     cross join run_period
     where
-        unfollowed.closing.occurred_on
-        between run_period.period_start and run_period.period_end
+        resolutions.resolution_number > 1
+        and resolutions.occurred_on between run_period.period_start and run_period.period_end
 ),
 
 question_events as (
@@ -137,7 +155,9 @@ outside_lifetime as (
 ),
 
 findings as (
-    select * from dossier_findings
+    select * from orphan_resolutions
+    union all
+    select * from duplicate_resolutions
     union all
     select * from orphan_question_events
     union all
