@@ -4,6 +4,10 @@ import dagster as dg
 
 from ingest.settings import Settings
 
+# DuckDB allows one writer: every asset that writes the file (ingest, dbt) runs in this pool,
+# which orchestration/dagster.yaml gives one slot.
+WRITER_POOL = "duckdb_writer"
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """Paths left empty fall back to the PORTAL_WAREHOUSE_* environment, then to ./data/."""

@@ -6,9 +6,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.assets.ingest import WRITER_POOL, raw_events, raw_key
+from orchestration.assets.ingest import raw_events, raw_key
+from orchestration.assets.transform import period_models, warehouse_models
 from orchestration.definitions import defs
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
 from tests.conftest import dossier
 
@@ -61,6 +62,7 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
         assert repo.get_job(job) is not None
     assert repo.get_sensor_def("landing_sensor") is not None
     assert raw_events.op.pool == WRITER_POOL
+    assert warehouse_models.op.pool == period_models.op.pool == WRITER_POOL
 
 
 @pytest.mark.parametrize(

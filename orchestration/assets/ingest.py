@@ -5,9 +5,7 @@ import dagster as dg
 from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.loader import ingest_landing
 from orchestration.checks import delivery_health, docs_index
-from orchestration.resources import WarehouseResource
-
-WRITER_POOL = "duckdb_writer"  # DuckDB allows one writer: every asset that writes uses this pool
+from orchestration.resources import WRITER_POOL, WarehouseResource
 
 
 def raw_key(stream: str) -> dg.AssetKey:

@@ -2,6 +2,7 @@
 
 import subprocess
 from importlib.metadata import version
+from pathlib import Path
 
 import dagster as dg
 
@@ -21,7 +22,7 @@ def code_version() -> str:
             capture_output=True,
             text=True,
             check=True,
-            cwd=__file__.rsplit("/", 3)[0],
+            cwd=Path(__file__).resolve().parents[2],
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"

@@ -11,9 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import report_periods
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WRITER_POOL, WarehouseResource
 
-WRITER_POOL = "duckdb_writer"  # dbt writes the DuckDB file: same pool as ingest
 PERIOD_MODELS = "tag:period"  # models computed for one report period per run
 
 
