@@ -2,11 +2,17 @@
 UTC and local time, carried-over dossiers, changed due dates, orphans, late answers, renames;
 then more events arrive and the incremental build must equal a rebuild from scratch."""
 
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from ingest.warehouse import connect, ensure_schema
+from orchestration.dbt_project import MODELS_DIR
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
@@ -235,3 +241,30 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
     with duckdb.connect(str(rebuilt), read_only=True) as con:
         from_scratch = sorted(con.execute(lifecycle).fetchall())
     assert sorted(edges.query(lifecycle)) == from_scratch
+
+
+def test_dbt_unit_tests_pass(tmp_path):
+    """The models' unit tests (models/*/_*.yml), which production runs leave out."""
+    db = tmp_path / "warehouse.duckdb"
+    con = connect(db, "Asia/Ho_Chi_Minh")
+    ensure_schema(con)  # the raw tables the models' inputs are read from
+    con.close()
+    dbt = Path(sys.executable).parent / "dbt"
+    env = os.environ | {"PORTAL_WAREHOUSE_DB": str(db), "DBT_TARGET_PATH": str(tmp_path / "t")}
+    result = subprocess.run(
+        [str(dbt), "build", "--profiles-dir", ".", "--select", "+test_type:unit"],
+        cwd=MODELS_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    for name in UNIT_TESTS:
+        assert f"PASS {name}" in result.stdout.replace("\x1b[32m", ""), name
+
+
+UNIT_TESTS = (
+    "int_dossier_lifecycle::dossier_replay_follows_occurrence_not_arrival",
+    "int_question_status::question_status_holds_until_the_next_event",
+    "int_report_periods::report_period_ends_at_the_cutoff",
+    "fct_dossiers_period::dossier_counts_in_a_window",
+    "fct_questions_period::question_status_at_the_end_of_the_window",
+    "dim_portal::portal_renamed_mid_year_keeps_its_history",
+)
