@@ -45,8 +45,9 @@ dev: $(VENV)/.installed $(MANIFEST)
 	cp -n orchestration/dagster.yaml $(DATA)/dagster_home/dagster.yaml || true
 	DAGSTER_HOME=$(abspath $(DATA)/dagster_home) $(BIN)/dagster dev -w workspace.yaml
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(MANIFEST)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/build.py
 
 clean:
 	rm -rf $(DATA)
