@@ -8,8 +8,10 @@ is made. The writers take one period's mart rows, already in STT order.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -358,7 +360,31 @@ def write_xlsx(
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    wb.save(path)
+    _save_reproducibly(wb, path)
+
+
+# openpyxl stamps the time of saving into the file; fixed stamps make the same rows give the
+# same bytes, so a manifest's sha256 says whether two versions differ.
+_STAMP = "2000-01-01T00:00:00Z"
+_STAMPED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _save_reproducibly(wb: Workbook, path: Path) -> None:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with (
+        zipfile.ZipFile(buffer) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _STAMPED.sub(rb"\g<1>" + _STAMP.encode() + rb"\g<2>", data)
+            target.writestr(
+                zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def _fit_widths(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> list[float]:
