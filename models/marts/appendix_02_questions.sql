@@ -34,24 +34,8 @@ asked_the_year_before as (
         between run_period.previous_year_start and run_period.previous_year_end
 ),
 
-listed_by_rubric as (
-    select listed.portal_id
-    from {{ ref('rubric_listed_agencies') }} as listed
-    cross join run_period
-    where listed.appendix = '02' and listed.listed_from <= run_period.period_end
-),
-
 agencies as (
-    select portal_id from facts
-    union
-    select candidates.portal_id
-    from (
-        select portal_id from asked_the_year_before
-        union
-        select portal_id from listed_by_rubric
-    ) as candidates
-    inner join portals on candidates.portal_id = portals.portal_id
-    where portals.is_in_force
+    {{ listed_agencies('02', 'asked_the_year_before') }}
 ),
 
 agency_rows as (

@@ -9,12 +9,6 @@
 -- Appendix 03 ("Phụ biểu 03"): online public-service dossiers per agency. Listed: every agency
 -- with dossiers in the period, and every current agency that had some the year before or that
 -- the rubric lists; an agency with nothing in the period gets a row of zeros.
-{% set cells = [] %}
-{% for level in [2, 3, 4] %}
-    {% for timeliness in ['early', 'on_time', 'late'] %}
-        {% do cells.append('resolved_l' ~ level ~ '_' ~ timeliness) %}
-    {% endfor %}
-{% endfor %}
 with
 
 run_period as (
@@ -36,29 +30,13 @@ handled_the_year_before as (
     from {{ ref('int_dossier_lifecycle') }} as dossiers
     cross join run_period
     where
-        not dossiers.is_orphan
-        and dossiers.received_on <= run_period.previous_year_end
-        and (dossiers.closed_on is null or dossiers.closed_on >= run_period.previous_year_start)
-),
-
-listed_by_rubric as (
-    select listed.portal_id
-    from {{ ref('rubric_listed_agencies') }} as listed
-    cross join run_period
-    where listed.appendix = '03' and listed.listed_from <= run_period.period_end
+        {{ dossier_open_during(
+            'dossiers', 'run_period.previous_year_start', 'run_period.previous_year_end'
+        ) }}
 ),
 
 agencies as (
-    select portal_id from facts
-    union
-    select candidates.portal_id
-    from (
-        select portal_id from handled_the_year_before
-        union
-        select portal_id from listed_by_rubric
-    ) as candidates
-    inner join portals on candidates.portal_id = portals.portal_id
-    where portals.is_in_force
+    {{ listed_agencies('03', 'handled_the_year_before') }}
 ),
 
 agency_rows as (
@@ -70,7 +48,7 @@ agency_rows as (
         coalesce(facts.carried_over, 0) as carried_over,
         coalesce(facts.received_counter, 0) as received_counter,
         coalesce(facts.received_online, 0) as received_online,
-        {% for cell in cells %}
+        {% for cell, _, _ in resolved_cells() %}
             coalesce(facts.{{ cell }}, 0) as {{ cell }},
         {% endfor %}
         coalesce(facts.resolved, 0) as resolved,
@@ -86,9 +64,9 @@ rated as (
         *,
         resolved / nullif(total, 0) as resolution_rate,
         (
-            resolved_l2_early + resolved_l2_on_time
-            + resolved_l3_early + resolved_l3_on_time
-            + resolved_l4_early + resolved_l4_on_time
+            {% for cell, _, _ in resolved_cells(['early', 'on_time']) %}
+                {{ cell }}{{ ' +' if not loop.last }}
+            {% endfor %}
         ) / nullif(resolved, 0) as on_time_rate,
         null::double as score  -- the rubric's tiers come with the scorecard
     from agency_rows

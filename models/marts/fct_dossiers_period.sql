@@ -23,9 +23,7 @@ in_window as (
     from {{ ref('int_dossier_lifecycle') }} as dossiers
     cross join run_period
     where
-        not dossiers.is_orphan
-        and dossiers.received_on <= run_period.period_end
-        and (dossiers.closed_on is null or dossiers.closed_on >= run_period.period_start)
+        {{ dossier_open_during('dossiers', 'run_period.period_start', 'run_period.period_end') }}
 ),
 
 counts as (
@@ -35,13 +33,11 @@ counts as (
         count(*) filter (where is_carried_over) as carried_over,
         count(*) filter (where not is_carried_over and channel = 'counter') as received_counter,
         count(*) filter (where not is_carried_over and channel = 'online') as received_online,
-        {% for level in [2, 3, 4] %}
-            {% for timeliness in ['early', 'on_time', 'late'] %}
-                count(*) filter (
-                    where is_closed_in_window and closed_by = 'resolved'
-                    and service_level = {{ level }} and timeliness = '{{ timeliness }}'
-                ) as resolved_l{{ level }}_{{ timeliness }},
-            {% endfor %}
+        {% for cell, level, timeliness in resolved_cells() %}
+            count(*) filter (
+                where is_closed_in_window and closed_by = 'resolved'
+                and service_level = {{ level }} and timeliness = '{{ timeliness }}'
+            ) as {{ cell }},
         {% endfor %}
         count(*) filter (where is_closed_in_window and closed_by = 'resolved') as resolved,
         count(*) filter (where is_closed_in_window and closed_by = 'withdrawn') as withdrawn

@@ -1,0 +1,43 @@
+{# The period semantics the appendices share, named once. #}
+
+{#
+    The nine cells of "Đã giải quyết": service level (2, 3, 4) x timeliness, as
+    (column, level, timeliness); `timeliness` narrows them, e.g. ['early', 'on_time'].
+#}
+{% macro resolved_cells(timeliness=['early', 'on_time', 'late']) %}
+    {% set cells = [] %}
+    {% for level in [2, 3, 4] %}
+        {% for kind in timeliness %}
+            {% do cells.append(('resolved_l' ~ level ~ '_' ~ kind, level, kind)) %}
+        {% endfor %}
+    {% endfor %}
+    {{ return(cells) }}
+{% endmacro %}
+
+{# A dossier followed from its receipt takes part in a window while it is open in it. #}
+{% macro dossier_open_during(dossiers, window_start, window_end) -%}
+    not {{ dossiers }}.is_orphan
+    and {{ dossiers }}.received_on <= {{ window_end }}
+    and ({{ dossiers }}.closed_on is null or {{ dossiers }}.closed_on >= {{ window_start }})
+{%- endmacro %}
+
+{#
+    The agencies an appendix lists (MARTS.md): every agency active in the period (CTE `facts`),
+    and every agency in force at the period's end (CTE `portals`) that was active the year before
+    (the CTE named by `active_the_year_before`) or that the rubric lists for this appendix.
+#}
+{% macro listed_agencies(appendix, active_the_year_before) %}
+    select portal_id from facts
+    union
+    select candidates.portal_id
+    from (
+        select portal_id from {{ active_the_year_before }}
+        union
+        select listed.portal_id
+        from {{ ref('rubric_listed_agencies') }} as listed
+        cross join run_period
+        where listed.appendix = '{{ appendix }}' and listed.listed_from <= run_period.period_end
+    ) as candidates
+    inner join portals on candidates.portal_id = portals.portal_id
+    where portals.is_in_force
+{% endmacro %}
