@@ -9,18 +9,22 @@
 -- What the replay could not follow, per finding and agency, for events dated in the run's period:
 -- reported here instead of being counted (the seed's negative "đang giải quyết" came from
 -- counting such events).
+{% set streams = ['dossier', 'question', 'post', 'assessment'] %}
 with
 
 run_period as (
     select * from {{ ref('int_run_period') }}
 ),
 
-dossier_events as (
-    select events.*
-    from {{ ref('stg_dossier_events') }} as events
-    cross join run_period
-    where events.occurred_on between run_period.period_start and run_period.period_end
-),
+-- each stream's events dated in the period
+{% for stream in streams %}
+    {{ stream }}_events as (
+        select events.*
+        from {{ ref('stg_' ~ stream ~ '_events') }} as events
+        cross join run_period
+        where events.occurred_on between run_period.period_start and run_period.period_end
+    ),
+{% endfor %}
 
 dossiers as (
     select * from {{ ref('int_dossier_lifecycle') }}
@@ -68,13 +72,6 @@ duplicate_resolutions as (
         and resolutions.occurred_on between run_period.period_start and run_period.period_end
 ),
 
-question_events as (
-    select events.*
-    from {{ ref('stg_question_events') }} as events
-    cross join run_period
-    where events.occurred_on between run_period.period_start and run_period.period_end
-),
-
 orphan_question_events as (
     select
         'question' as stream,
@@ -90,37 +87,15 @@ orphan_question_events as (
 
 -- events of every stream against the lifetime of the portal they name
 stream_events as (
-    select
-        'dossier' as stream,
-        portal_id,
-        event_id,
-        occurred_at
-    from dossier_events
-    union all
-    select
-        'question' as stream,
-        portal_id,
-        event_id,
-        occurred_at
-    from question_events
-    union all
-    select
-        'post' as stream,
-        events.portal_id,
-        events.event_id,
-        events.occurred_at
-    from {{ ref('stg_post_events') }} as events
-    cross join run_period
-    where events.occurred_on between run_period.period_start and run_period.period_end
-    union all
-    select
-        'assessment' as stream,
-        events.portal_id,
-        events.event_id,
-        events.occurred_at
-    from {{ ref('stg_assessment_events') }} as events
-    cross join run_period
-    where events.occurred_on between run_period.period_start and run_period.period_end
+    {% for stream in streams %}
+        select
+            '{{ stream }}' as stream,
+            portal_id,
+            event_id,
+            occurred_at
+        from {{ stream }}_events
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 -- only portals registered or retired within the window can have events outside their lifetime
