@@ -81,17 +81,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.dbt_project import ensure_manifest
 
     settings = Settings.from_env(landing=args.landing, db=args.db, publish=args.publish, tz=args.tz)
-    # dbt runs as a subprocess and reads its paths from the environment, as the resource does
-    os.environ.update(
-        PORTAL_WAREHOUSE_LANDING=str(settings.landing.resolve()),
-        PORTAL_WAREHOUSE_DB=str(settings.db.resolve()),
-        PORTAL_WAREHOUSE_PUBLISH=str(settings.publish.resolve()),
-        PORTAL_WAREHOUSE_TZ=settings.tz,
-    )
     ensure_manifest()
     from orchestration.definitions import defs
     from orchestration.partitions import report_periods
+    from orchestration.resources import WarehouseResource
     from orchestration.runs import run_period
+
+    # the flags reach every step, dbt's subprocess included, through the warehouse resource
+    warehouse = WarehouseResource(
+        landing=str(settings.landing),
+        db=str(settings.db),
+        publish=str(settings.publish),
+        tz=settings.tz,
+    )
 
     if args.period not in report_periods.get_partition_keys():
         print(f"error: unknown report period {args.period!r}", file=sys.stderr)
@@ -108,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.period,
             cutoff=args.cutoff,
             instance=instance,
+            resources={"warehouse": warehouse},
             job_name="publish_job" if args.publish_only else "period_job",
             log_level="INFO" if args.verbose else "WARNING",
         )

@@ -74,7 +74,7 @@ def run_args(warehouse, *extra: str) -> list[str]:
 
 
 def keep_environment(monkeypatch) -> None:
-    """`run` exports its paths for dbt; give them back after the test."""
+    """An environment that points elsewhere: `run`'s flags must win in every step, dbt's too."""
     for name in ("LANDING", "DB", "PUBLISH"):
         monkeypatch.setenv(f"PORTAL_WAREHOUSE_{name}", "unused")
     monkeypatch.setenv("PORTAL_WAREHOUSE_TZ", "Asia/Ho_Chi_Minh")
