@@ -27,6 +27,9 @@ select
     bloc,
     scored,
     parent_portal_id,
+    registered_at,
+    {{ local_time('registered_at') }}::date as registered_on,
+    retired_at,
     is_in_force
 from versions
 qualify row_number() over (partition by portal_id order by valid_from desc) = 1

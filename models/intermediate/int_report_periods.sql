@@ -25,6 +25,7 @@ standard as (
         event_years.year || '-' || kinds.kind as period_id,
         kinds.kind as period_kind,
         event_years.year,
+        kinds.last_month - kinds.first_month + 1 as months,
         make_date(event_years.year, kinds.first_month, 1) as period_start,
         last_day(make_date(event_years.year, kinds.last_month, 1)) as standard_end
     from event_years
@@ -56,6 +57,9 @@ select
     -- the same month/day window one year earlier ("cùng kỳ"); 29/02 maps to 28/02
     (period_start - interval 1 year)::date as previous_year_start,
     (period_end - interval 1 year)::date as previous_year_end,
+    -- the window of as many months just before ("kỳ trước"), which appendix 01.2 compares with
+    (period_start - to_months(months))::date as previous_period_start,
+    (period_start - interval 1 day)::date as previous_period_end,
     period_id = '{{ var("period_id") }}' as is_run_period
 from with_cutoff
 -- a bad period id or cutoff stops the build here, with its reason, rather than build nothing

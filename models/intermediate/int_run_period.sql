@@ -6,6 +6,8 @@ select
     period_end,
     is_cut_off,
     previous_year_start,
-    previous_year_end
+    previous_year_end,
+    previous_period_start,
+    previous_period_end
 from {{ ref('int_report_periods') }}
 where is_run_period

@@ -8,17 +8,23 @@
 }}
 -- Appendix 03 ("Phụ biểu 03"): online public-service dossiers per agency. Listed: every agency
 -- with dossiers in the period, and every current agency that had some the year before or that
--- the rubric lists; an agency with nothing in the period gets a row of zeros.
+-- the rubric lists; an agency with nothing in the period gets a row of zeros. Scored by the tiers
+-- of RUBRIC.md §3 in force at the period's end, with why in Vietnamese in `note`.
 with
 
 run_period as (
     select * from {{ ref('int_run_period') }}
 ),
 
-facts as (
+period_facts as (
     select facts.*
     from {{ ref('fct_dossiers_period') }} as facts
     inner join run_period on facts.period_id = run_period.period_id
+),
+
+facts as (
+    select * from period_facts
+    where period_window = 'period'
 ),
 
 portals as (
@@ -26,13 +32,8 @@ portals as (
 ),
 
 handled_the_year_before as (
-    select distinct dossiers.portal_id
-    from {{ ref('int_dossier_lifecycle') }} as dossiers
-    cross join run_period
-    where
-        {{ dossier_open_during(
-            'dossiers', 'run_period.previous_year_start', 'run_period.previous_year_end'
-        ) }}
+    select portal_id from period_facts
+    where period_window = 'same_period_last_year'
 ),
 
 agencies as (
@@ -44,6 +45,7 @@ agency_rows as (
         agencies.portal_id,
         coalesce(portals.name, agencies.portal_id) as portal_name,
         portals.portal_group,
+        portals.bloc,
         coalesce(facts.total, 0) as total,
         coalesce(facts.carried_over, 0) as carried_over,
         coalesce(facts.received_counter, 0) as received_counter,
@@ -67,9 +69,55 @@ rated as (
             {% for cell, _, _ in resolved_cells(['early', 'on_time']) %}
                 {{ cell }}{{ ' +' if not loop.last }}
             {% endfor %}
-        ) / nullif(resolved, 0) as on_time_rate,
-        null::double as score  -- the rubric's tiers come with the scorecard
+        ) / nullif(resolved, 0) as on_time_rate
     from agency_rows
+),
+
+tiers as (
+    -- the tiers are replaced as a whole: the latest version in force at the period's end
+    select tiers.*
+    from {{ ref('rubric_dossier_tiers') }} as tiers
+    cross join run_period
+    where tiers.effective_from <= run_period.period_end
+    qualify tiers.effective_from = max(tiers.effective_from) over ()
+),
+
+tiered as (
+    select
+        rated.*,
+        arg_max(
+            struct_pack(score := tiers.score, label_vi := tiers.label_vi),
+            tiers.min_on_time_rate
+        ) as tier
+    from rated
+    left join tiers on rated.on_time_rate >= tiers.min_on_time_rate
+    group by all
+),
+
+scored as (
+    select
+        tiered.* exclude (tier),  -- noqa: RF02
+        case when tiered.tier is null then 'none' else 'tier' end as score_rule,
+        coalesce(tiered.tier.score, rubric.dossier_score_none) as score,
+        (select max(tiers.score) from tiers) as score_max,
+        case
+            when tiered.total = 0
+                then
+                    'Không nhận được hồ sơ, TTHC nào trong kỳ, tương đương mức '
+                    || {{ vi_points('rubric.dossier_score_none') }} || ' điểm'
+            when tiered.resolved = 0
+                then
+                    'Chưa có hồ sơ được giải quyết trong kỳ ('
+                    || {{ vi_integer('tiered.total') }}
+                    || ' hồ sơ đang giải quyết), tương đương mức '
+                    || {{ vi_points('rubric.dossier_score_none') }} || ' điểm'
+            else
+                'Tỷ lệ giải quyết đúng và trước hạn ' || {{ vi_percent('tiered.on_time_rate') }}
+                || ', đạt mức ' || tiered.tier.label_vi
+        end as note
+    from tiered
+    inner join {{ ref('int_rubric_in_force') }} as rubric
+        on coalesce(tiered.bloc, 'government') = rubric.bloc
 )
 
 select
@@ -78,11 +126,12 @@ select
     run_period.period_end,
     row_number() over (
         order by
-            rated.on_time_rate desc nulls last,
-            rated.total desc,
-            rated.portal_name asc,
-            rated.portal_id asc
+            scored.score desc,
+            scored.on_time_rate desc nulls last,
+            scored.total desc,
+            scored.portal_name asc,
+            scored.portal_id asc
     )::integer as display_order,
-    rated.*
-from rated
+    scored.*
+from scored
 cross join run_period

@@ -6,28 +6,29 @@
         tags=['period'],
     )
 }}
--- Dossier counts per agency for the run's period (EVENTS.md, stream `dossier`). Each run
--- replaces its own period's rows; other periods stay as they were.
+-- Dossier counts per agency for the run's period and the same period last year (EVENTS.md,
+-- stream `dossier`). Each run replaces its own period's rows; other periods stay as they were.
 with
 
-run_period as (
-    select * from {{ ref('int_run_period') }}
+windows as (
+    select * from {{ ref('int_run_windows') }}
 ),
 
 -- dossiers open at some point of the window: received by its end, not closed before its start
 in_window as (
     select
+        windows.period_window,
         dossiers.*,
-        dossiers.received_on < run_period.period_start as is_carried_over,
-        coalesce(dossiers.closed_on <= run_period.period_end, false) as is_closed_in_window
+        dossiers.received_on < windows.window_start as is_carried_over,
+        coalesce(dossiers.closed_on <= windows.window_end, false) as is_closed_in_window
     from {{ ref('int_dossier_lifecycle') }} as dossiers
-    cross join run_period
-    where
-        {{ dossier_open_during('dossiers', 'run_period.period_start', 'run_period.period_end') }}
+    inner join windows
+        on {{ dossier_open_during('dossiers', 'windows.window_start', 'windows.window_end') }}
 ),
 
 counts as (
     select
+        period_window,
         portal_id,
         count(*) as total,
         count(*) filter (where is_carried_over) as carried_over,
@@ -42,14 +43,17 @@ counts as (
         count(*) filter (where is_closed_in_window and closed_by = 'resolved') as resolved,
         count(*) filter (where is_closed_in_window and closed_by = 'withdrawn') as withdrawn
     from in_window
-    group by portal_id
+    group by period_window, portal_id
 )
 
 select
-    run_period.period_id,
+    windows.period_id,
     run_period.period_start,
     run_period.period_end,
+    windows.window_start,
+    windows.window_end,
     counts.*,
     counts.total - counts.resolved - counts.withdrawn as in_progress
 from counts
-cross join run_period
+inner join windows on counts.period_window = windows.period_window
+cross join {{ ref('int_run_period') }} as run_period

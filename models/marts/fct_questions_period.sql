@@ -6,29 +6,89 @@
         tags=['period'],
     )
 }}
--- Q&A counts per agency for the run's period (EVENTS.md, stream `question`): a question belongs
--- to the window holding its submission; its status is the one in force at the window's end.
+-- Q&A counts per agency for the run's period and the same period last year (EVENTS.md, stream
+-- `question`): a question belongs to the window holding its submission; its status is the one in
+-- force at the window's end. An eligible question is late when it was accepted, or answered,
+-- after the rubric's deadline in working days, or still waits for either past it.
 with
 
-run_period as (
-    select * from {{ ref('int_run_period') }}
+windows as (
+    select * from {{ ref('int_run_windows') }}
+),
+
+deadlines as (
+    -- the Q&A parameters are the same for every bloc
+    select distinct
+        qa_accept_working_days,
+        qa_answer_working_days
+    from {{ ref('int_rubric_in_force') }}
+),
+
+questions as (
+    select
+        windows.period_window,
+        windows.window_end,
+        questions.*
+    from {{ ref('int_question_status') }} as questions
+    inner join windows
+        on questions.submitted_on between windows.window_start and windows.window_end
+    where questions.status_from_local < {{ end_of_day('windows.window_end') }}
 ),
 
 status_at_end as (
-    select questions.*
-    from {{ ref('int_question_status') }} as questions
-    cross join run_period
+    select *
+    from questions
     where
-        questions.submitted_on between run_period.period_start and run_period.period_end
-        and questions.status_from_local < {{ end_of_day('run_period.period_end') }}
-        and (
-            questions.status_to_local is null
-            or questions.status_to_local >= {{ end_of_day('run_period.period_end') }}
-        )
+        status_to_local is null
+        or status_to_local >= {{ end_of_day('window_end') }}
+),
+
+milestones as (
+    select
+        period_window,
+        question_id,
+        -- an answer with no acceptance before it accepts the question too
+        min(status_from_local::date) filter (
+            where status in ('waiting_answer', 'answered')
+        ) as accepted_on,
+        min(status_from_local::date) filter (where status = 'answered') as answered_on
+    from questions
+    group by period_window, question_id
+),
+
+with_deadlines as (
+    select
+        status_at_end.*,
+        milestones.accepted_on,
+        milestones.answered_on,
+        {{ working_days_after('status_at_end.submitted_on', 'deadlines.qa_accept_working_days') }}
+            as accept_due_on,
+        {{ working_days_after('milestones.accepted_on', 'deadlines.qa_answer_working_days') }}
+            as answer_due_on
+    from status_at_end
+    inner join milestones
+        on
+            status_at_end.period_window = milestones.period_window
+            and status_at_end.question_id = milestones.question_id
+    cross join deadlines
+),
+
+judged as (
+    select
+        *,
+        status != 'deleted' and (
+            coalesce(accepted_on > accept_due_on, window_end > accept_due_on)
+            or (
+                accepted_on is not null
+                and coalesce(answered_on > answer_due_on, window_end > answer_due_on)
+            )
+        ) as is_late
+    from with_deadlines
 ),
 
 counts as (
     select
+        period_window,
         portal_id,
         count(*) as total,
         count(*) filter (where status = 'answered') as answered,
@@ -37,16 +97,28 @@ counts as (
         count(*) filter (where status = 'deleted') as deleted,
         count(*) filter (
             where status = 'answered' and not responder_authorized
-        ) as answered_unauthorized
-    from status_at_end
-    group by portal_id
+        ) as answered_unauthorized,
+        count(*) filter (where is_late) as late
+    from judged
+    group by period_window, portal_id
 )
 
 select
-    run_period.period_id,
+    windows.period_id,
     run_period.period_start,
     run_period.period_end,
-    counts.*,
+    windows.period_window,
+    windows.window_start,
+    windows.window_end,
+    counts.portal_id,
+    counts.total,
+    counts.answered,
+    counts.waiting_answer,
+    counts.waiting_acceptance,
+    counts.deleted,
+    counts.answered_unauthorized,
+    counts.late,
     counts.total - counts.deleted as eligible
 from counts
-cross join run_period
+inner join windows on counts.period_window = windows.period_window
+cross join {{ ref('int_run_period') }} as run_period
