@@ -8,6 +8,9 @@ naming the rule and the offending rows by their key, e.g.
     in_progress = total - resolved - withdrawn >= 0 fails for portal_id=huyen-bao-yen
     (in_progress=-16, total=40, resolved=50, withdrawn=6)
 
+A rule about the set of rows rather than each row (report_summary must hold certain metrics in
+every period) names the rows that are missing, by the same key.
+
 Columns are coerced to the contract's dtypes before the checks run: DuckDB hands pandas a BIGINT
 as int64 or as Int64 depending on whether it holds a null, and an all-null VARCHAR as object, so
 the contract is about the values (every count an integer, every date a date), not about how the
@@ -17,6 +20,7 @@ rather than read as UTC. Columns beyond the contract's are allowed: MARTS.md let
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
@@ -31,10 +35,15 @@ from pandera.pandas import DataFrameModel
 from pandera.typing import Series
 
 RATE_TOLERANCE = 1e-9
+SCORE_TOLERANCE = 1e-9  # scores are sums of half points, so only float noise is forgiven
 MAX_EXAMPLE_IDS = 5
 MAX_LISTED_ROWS = 5  # offending rows named per failed rule; the rest are counted
 
 BLOCS = ("government", "party")
+SECTIONS = {"government": "I", "party": "II"}  # appendix 01 prints each bloc in its section
+COMPONENTS = ("information", "qa", "dossier")  # a scorecard's parts: appendices 01, 02, 03
+UNITS = ("count", "rate")
+DEDUCTION_WORD = unicodedata.normalize("NFC", "trừ")  # "(trừ 2 điểm)": points taken
 RESOLVED_CELLS = tuple(
     f"resolved_l{level}_{timeliness}"
     for level in (2, 3, 4)
@@ -42,9 +51,34 @@ RESOLVED_CELLS = tuple(
 )
 ON_TIME_CELLS = tuple(cell for cell in RESOLVED_CELLS if not cell.endswith("_late"))
 
-APPENDIX_KEY = ("period_id", "portal_id")
+PORTAL_KEY = ("period_id", "portal_id")  # the appendices and scorecard_portal
+BLOC_KEY = ("period_id", "bloc")
+SUMMARY_KEY = ("period_id", "metric", "portal_group")
 FINDINGS_KEY = ("period_id", "stream", "finding", "portal_id")
 DIM_PORTAL_KEY = ("portal_id", "valid_from")
+
+# The (metric, portal_group) rows report_summary must hold in every period: MARTS.md's list
+# and the issue 4 spec's, which extends it (portals_total, questions_late, the rates, ...).
+COMPONENT_GROUPS = ("party_mass", "department", "district", "commune", "all_components")
+QUESTION_METRICS = ("total", "eligible", "answered", "waiting", "deleted", "late")
+DOSSIER_METRICS = (
+    *("total", "carried_over", "counter", "online", "resolved", "resolved_on_time", "late"),
+    *("withdrawn", "in_progress", "resolution_rate", "on_time_rate"),
+)
+REQUIRED_SUMMARY_ROWS = (
+    *(("posts", group) for group in ("province", *COMPONENT_GROUPS)),
+    ("posts_articles", "province"),
+    ("posts_data_items", "province"),
+    ("posts_english", "all"),
+    *(
+        (metric, group)
+        for metric in ("portals_total", "portals_active", "portals_new")
+        for group in COMPONENT_GROUPS
+    ),
+    *((f"questions_{metric}", "all") for metric in QUESTION_METRICS),
+    ("questions_answered_share", "all"),
+    *((f"dossiers_{metric}", "all") for metric in DOSSIER_METRICS),
+)
 
 # Timestamps are compared as instants; UTC is only how the contract boxes them.
 TIMESTAMPTZ = {"dtype_kwargs": {"unit": "us", "tz": "UTC"}}
@@ -98,6 +132,105 @@ def _rate_matches(rate: pd.Series, numerator: pd.Series, denominator: pd.Series)
     return (zero & rate.isna()) | (~zero & ((rate - expected).abs() <= RATE_TOLERANCE))
 
 
+def _named(name: str, fn: Callable) -> Callable:
+    """fn under `name`: rules made by one helper need distinct names within a model."""
+    fn.__name__ = name
+    return fn
+
+
+def _within_rule(column: str, upper: str) -> classmethod:
+    """A dataframe check that `column` lies in [0, `upper`], both read from the row.
+
+    A null on either side passes: when the contract allows it, another rule says when it may be.
+    """
+
+    def is_within(frame: pd.DataFrame) -> pd.Series:
+        value = frame[column].astype("float64")
+        top = frame[upper].astype("float64")
+        return value.isna() | top.isna() | value.between(0, top)
+
+    return _rule(f"{column} within [0, {upper}]", column, upper)(
+        _named(f"{column}_is_within_{upper}", is_within)
+    )
+
+
+def _not_empty_rule(column: str) -> classmethod:
+    """A dataframe check that the text in `column` is not blank (its nulls are another rule's)."""
+
+    def is_not_empty(frame: pd.DataFrame) -> pd.Series:
+        return frame[column].isna() | (frame[column].astype(object).str.strip() != "")
+
+    return _rule(f"{column} is not empty", column)(_named(f"{column}_is_not_empty", is_not_empty))
+
+
+def _paired_rule(score: str, maximum: str) -> classmethod:
+    """A dataframe check that a component's score and maximum are both there or both absent."""
+
+    def is_paired(frame: pd.DataFrame) -> pd.Series:
+        return frame[score].isna() == frame[maximum].isna()
+
+    return _rule(f"{score} and {maximum} are both null or both present", score, maximum)(
+        _named(f"{score}_is_paired", is_paired)
+    )
+
+
+def _dense_rank_rule(rank: str, by: str, within: str) -> classmethod:
+    """A dataframe check that `rank` is the dense rank of `by`, highest first, per period and
+    `within` group: ranks 1..k without gaps, equal values sharing a rank, a higher value always
+    ranked before a lower. Only the rows whose rank is off are named."""
+
+    def rank_is_dense(frame: pd.DataFrame) -> pd.Series:
+        values = frame[by].astype("float64")
+        groups = [frame["period_id"], frame[within]]
+        expected = values.groupby(groups, dropna=False).rank(method="dense", ascending=False)
+        return frame[rank].astype("float64") == expected
+
+    return _rule(
+        f"{rank} = dense rank of {by} desc within {within}", "period_id", within, by, rank
+    )(_named(f"{rank}_is_dense", rank_is_dense))
+
+
+def _descending_rule(by: str, *within: str) -> classmethod:
+    """A dataframe check that display_order lists the rows by `by`, highest first, per period
+    (and `within` group). Ties may be printed in any order. Both rows of an inversion are
+    named: a value above an earlier one and a value below a later one."""
+    groups = ["period_id", *within]
+
+    def display_order_follows(frame: pd.DataFrame) -> pd.Series:
+        ordered = frame.assign(_value=frame[by].astype("float64")).sort_values("display_order")
+        grouped = ordered.groupby(groups, dropna=False, sort=False)["_value"]
+        lowest_before = grouped.transform(lambda values: values.cummin().shift())
+        highest_after = grouped.transform(lambda values: values[::-1].cummax()[::-1].shift(-1))
+        inverted = (ordered["_value"] > lowest_before) | (ordered["_value"] < highest_after)
+        return ~inverted.reindex(frame.index)
+
+    scope = f" within {', '.join(within)}" if within else ""
+    return _rule(f"display_order follows {by} desc{scope}", *groups, "display_order", by)(
+        _named(f"display_order_follows_{by}", display_order_follows)
+    )
+
+
+# Rules about the set of rows rather than any one row (a row that should be there and is not).
+# Each gives, for its failure line, the missing rows as a frame keyed like the mart.
+_MISSING_ROWS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {}
+
+
+def _rows_present_rule(
+    name: str, columns: Sequence[str], missing: Callable[[pd.DataFrame], pd.DataFrame]
+) -> classmethod:
+    """A dataframe check that `missing(frame)`, which reads `columns`, is empty; the failure
+    line names the rows it holds."""
+    _MISSING_ROWS[name] = missing
+
+    def check(cls, frame: pd.DataFrame) -> bool:
+        if not set(columns) <= set(frame.columns):
+            return True  # the missing column is a failure of its own, reported once
+        return missing(frame).empty
+
+    check.__name__ = f"{missing.__name__}_is_empty"
+    return pa.dataframe_check(check, error=name, ignore_na=False)
+
+
 class _PeriodMart(DataFrameModel):
     """The columns every per-period mart starts with."""
 
@@ -121,7 +254,7 @@ class _AgencyAppendix(_PeriodMart):
     portal_name: Series[str]
     portal_group: Series[str]
 
-    key_is_unique = _key_rule(*APPENDIX_KEY)
+    key_is_unique = _key_rule(*PORTAL_KEY)
 
     # A permutation of 1..n is exactly n distinct values within 1..n, which names the rows at
     # fault: the one out of range, or both of a repeated pair.
@@ -130,6 +263,111 @@ class _AgencyAppendix(_PeriodMart):
         rows_in_period = frame.groupby("period_id")["display_order"].transform("size")
         repeated = frame.duplicated(["period_id", "display_order"], keep=False)
         return frame["display_order"].between(1, rows_in_period) & ~repeated
+
+
+class Appendix01Information(_AgencyAppendix):
+    """`marts.appendix_01_information`: information provision per scored portal and period."""
+
+    section: Series[str]
+    bloc: Series[str] = pa.Field(isin=list(BLOCS))
+    scale: Series[float]
+    bonus_max: Series[float]
+    score_ceiling: Series[float]
+    posts: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    deductions: Series[float] = pa.Field(ge=0)
+    assessment_points: Series[float]  # signed: the board's deductions and bonus
+    score: Series[float]
+    rank_in_bloc: Series[pd.Int64Dtype]
+    note: Series[str]
+
+    class Config:
+        name = "marts.appendix_01_information"
+
+    score_is_within = _within_rule("score", "score_ceiling")
+    rank_is_dense = _dense_rank_rule("rank_in_bloc", "score", "bloc")
+    display_order_follows_score = _descending_rule("score", "section")
+    note_is_not_empty = _not_empty_rule("note")
+
+    # A bloc outside BLOCS fails its own rule; it has no section to compare with.
+    @_rule("section is I for bloc government, II for bloc party", "section", "bloc")
+    def section_matches_bloc(frame: pd.DataFrame) -> pd.Series:
+        expected = frame["bloc"].map(SECTIONS)
+        return expected.isna() | (frame["section"] == expected)
+
+    @_rule(
+        "every section I row comes before every section II row in display_order",
+        "period_id",
+        "section",
+        "display_order",
+    )
+    def sections_are_in_order(frame: pd.DataFrame) -> pd.Series:
+        order = frame["display_order"].astype("float64")
+        section_i, section_ii = frame["section"] == "I", frame["section"] == "II"
+        period = frame["period_id"]
+        last_i = order.where(section_i).groupby(period, dropna=False).transform("max")
+        first_ii = order.where(section_ii).groupby(period, dropna=False).transform("min")
+        return ~((section_i & (order > first_ii)) | (section_ii & (order < last_i)))
+
+    @_rule("score_ceiling = scale + bonus_max", "score_ceiling", "scale", "bonus_max")
+    def ceiling_adds_the_bonus(frame: pd.DataFrame) -> pd.Series:
+        expected = frame["scale"] + frame["bonus_max"]
+        return (frame["score_ceiling"] - expected).abs() <= SCORE_TOLERANCE
+
+    # A score outside [0, score_ceiling] fails that rule alone, not this one as well.
+    @_rule(
+        "score = clamp(scale - deductions + assessment_points, 0, score_ceiling)",
+        "score",
+        "scale",
+        "deductions",
+        "assessment_points",
+        "score_ceiling",
+    )
+    def score_is_the_clamped_sum(frame: pd.DataFrame) -> pd.Series:
+        raw = frame["scale"] - frame["deductions"] + frame["assessment_points"]
+        expected = raw.clip(lower=0, upper=frame["score_ceiling"])
+        outside = ~frame["score"].between(0, frame["score_ceiling"])
+        return outside | ((frame["score"] - expected).abs() <= SCORE_TOLERANCE)
+
+    # Every point taken is explained in the note, in the seed's words "(trừ N điểm)". A bonus
+    # can hide a board's deduction in assessment_points; the note still has to say it then,
+    # but the contract cannot see it.
+    @_rule(
+        'note says "trừ" where points were taken (deductions > 0 or assessment_points < 0)',
+        "note",
+        "deductions",
+        "assessment_points",
+    )
+    def points_taken_are_explained(frame: pd.DataFrame) -> pd.Series:
+        taken = (frame["deductions"] > 0) | (frame["assessment_points"] < 0)
+        notes = frame["note"].fillna("").map(lambda note: unicodedata.normalize("NFC", note))
+        return ~taken | notes.str.casefold().str.contains(DEDUCTION_WORD, regex=False)
+
+
+class Appendix012NotScored(_AgencyAppendix):
+    """`marts.appendix_01_2_not_scored`: portals listed as not scored ("KCĐ"), with activity."""
+
+    registered_on: Series[pa.Date] = pa.Field(nullable=True)
+    posts: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    posts_previous_period: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    previous_period_start: Series[pa.Date]
+    previous_period_end: Series[pa.Date]
+    note: Series[str]
+
+    class Config:
+        name = "marts.appendix_01_2_not_scored"
+
+    note_is_not_empty = _not_empty_rule("note")
+
+    @_rule(
+        "previous_period_start <= previous_period_end < period_start",
+        "previous_period_start",
+        "previous_period_end",
+        "period_start",
+    )
+    def previous_period_comes_before(frame: pd.DataFrame) -> pd.Series:
+        return (frame["previous_period_start"] <= frame["previous_period_end"]) & (
+            frame["previous_period_end"] < frame["period_start"]
+        )
 
 
 class Appendix02Questions(_AgencyAppendix):
@@ -141,12 +379,18 @@ class Appendix02Questions(_AgencyAppendix):
     waiting_acceptance: Series[pd.Int64Dtype] = pa.Field(ge=0)
     deleted: Series[pd.Int64Dtype] = pa.Field(ge=0)
     eligible: Series[pd.Int64Dtype] = pa.Field(ge=0)
-    late: Series[pd.Int64Dtype] = pa.Field(nullable=True)  # bounded by a rule below
-    score: Series[float] = pa.Field(nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
+    late: Series[pd.Int64Dtype]  # within [0, eligible]: late_is_within
+    score: Series[float]
+    score_max: Series[float]
+    note: Series[str]
 
     class Config:
         name = "marts.appendix_02_questions"
+
+    late_is_within = _within_rule("late", "eligible")
+    score_is_within = _within_rule("score", "score_max")
+    note_is_not_empty = _not_empty_rule("note")
+    display_order_follows_score = _descending_rule("score")
 
     @_rule(
         "total = answered + waiting_answer + waiting_acceptance + deleted",
@@ -164,10 +408,18 @@ class Appendix02Questions(_AgencyAppendix):
     def eligible_excludes_deleted(frame: pd.DataFrame) -> pd.Series:
         return frame["eligible"] == frame["total"] - frame["deleted"]
 
-    # late stays null until the scorecard issue fills it, so only a value is bounded.
-    @_rule("late is null or within [0, eligible]", "late", "eligible")
-    def late_within_eligible(frame: pd.DataFrame) -> pd.Series:
-        return frame["late"].isna() | frame["late"].between(0, frame["eligible"])
+    # The rubric's 0 is for an agency that let every eligible question run late; an agency
+    # with no question, or with some on time, keeps its points. (A negative score is the
+    # range rule's to report.)
+    @_rule(
+        "score = 0 exactly when every eligible question is late (eligible > 0, late = eligible)",
+        "score",
+        "eligible",
+        "late",
+    )
+    def score_is_zero_when_all_late(frame: pd.DataFrame) -> pd.Series:
+        all_late = (frame["eligible"] > 0) & (frame["late"] == frame["eligible"])
+        return (frame["score"] == 0) == all_late
 
 
 class Appendix03Dossiers(_AgencyAppendix):
@@ -194,10 +446,16 @@ class Appendix03Dossiers(_AgencyAppendix):
         nullable=True, in_range={"min_value": 0, "max_value": 1}
     )
     on_time_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
-    score: Series[float] = pa.Field(nullable=True)
+    score: Series[float]
+    score_max: Series[float]
+    note: Series[str]
 
     class Config:
         name = "marts.appendix_03_dossiers"
+
+    score_is_within = _within_rule("score", "score_max")
+    note_is_not_empty = _not_empty_rule("note")
+    display_order_follows_score = _descending_rule("score")
 
     @_rule(
         "total = carried_over + received_counter + received_online",
@@ -243,6 +501,206 @@ class Appendix03Dossiers(_AgencyAppendix):
     def on_time_rate_matches(frame: pd.DataFrame) -> pd.Series:
         on_time = frame[list(ON_TIME_CELLS)].sum(axis=1)
         return _rate_matches(frame["on_time_rate"], on_time, frame["resolved"])
+
+
+COMPONENT_SCORES = tuple(f"{component}_score" for component in COMPONENTS)
+COMPONENT_MAXIMA = tuple(f"{component}_max" for component in COMPONENTS)
+
+
+def _sum_of_present_components(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Per row, the sum of `columns` over the components whose score and maximum are both
+    present; a half-present component is the pairing rule's to report, not the totals'."""
+    scores = frame[list(COMPONENT_SCORES)].astype("float64").to_numpy()
+    maxima = frame[list(COMPONENT_MAXIMA)].astype("float64").to_numpy()
+    present = ~np.isnan(scores) & ~np.isnan(maxima)
+    values = frame[list(columns)].astype("float64").to_numpy()
+    return pd.Series(np.where(present, values, 0.0).sum(axis=1), index=frame.index)
+
+
+class ScorecardPortal(_PeriodMart):
+    """`marts.scorecard_portal`: a portal's three component scores, total and rank, per period."""
+
+    portal_id: Series[str]
+    portal_name: Series[str]
+    bloc: Series[str] = pa.Field(isin=list(BLOCS))
+    scored: Series[pd.BooleanDtype]
+    # A component is null, score and max, when the portal is not in that appendix.
+    information_score: Series[float] = pa.Field(nullable=True)
+    information_max: Series[float] = pa.Field(nullable=True)
+    qa_score: Series[float] = pa.Field(nullable=True)
+    qa_max: Series[float] = pa.Field(nullable=True)
+    dossier_score: Series[float] = pa.Field(nullable=True)
+    dossier_max: Series[float] = pa.Field(nullable=True)
+    total_score: Series[float]
+    total_max: Series[float]
+    score_share: Series[float]
+    rank_in_bloc: Series[pd.Int64Dtype]
+
+    class Config:
+        name = "marts.scorecard_portal"
+
+    key_is_unique = _key_rule(*PORTAL_KEY)
+    information_is_paired = _paired_rule("information_score", "information_max")
+    qa_is_paired = _paired_rule("qa_score", "qa_max")
+    dossier_is_paired = _paired_rule("dossier_score", "dossier_max")
+    information_is_within = _within_rule("information_score", "information_max")
+    qa_is_within = _within_rule("qa_score", "qa_max")
+    dossier_is_within = _within_rule("dossier_score", "dossier_max")
+    rank_is_dense = _dense_rank_rule("rank_in_bloc", "score_share", "bloc")
+
+    @_rule("total_score = sum of the present component scores", "total_score", *COMPONENT_SCORES)
+    def total_score_is_the_sum(frame: pd.DataFrame) -> pd.Series:
+        expected = _sum_of_present_components(frame, COMPONENT_SCORES)
+        return (frame["total_score"] - expected).abs() <= SCORE_TOLERANCE
+
+    @_rule("total_max = sum of the present component maxima", "total_max", *COMPONENT_MAXIMA)
+    def total_max_is_the_sum(frame: pd.DataFrame) -> pd.Series:
+        expected = _sum_of_present_components(frame, COMPONENT_MAXIMA)
+        return (frame["total_max"] - expected).abs() <= SCORE_TOLERANCE
+
+    @_rule("score_share = total_score / total_max", "score_share", "total_score", "total_max")
+    def score_share_matches(frame: pd.DataFrame) -> pd.Series:
+        return _rate_matches(frame["score_share"], frame["total_score"], frame["total_max"])
+
+
+class ScorecardBloc(_PeriodMart):
+    """`marts.scorecard_bloc`: the information scores of a bloc's portals, per period."""
+
+    bloc: Series[str] = pa.Field(isin=list(BLOCS))
+    scale: Series[float]
+    score_ceiling: Series[float]
+    portals: Series[pd.Int64Dtype] = pa.Field(gt=0)
+    mean_score: Series[float]
+    min_score: Series[float] = pa.Field(ge=0)
+    max_score: Series[float]
+    stddev_score: Series[float] = pa.Field(nullable=True, ge=0)  # null for a single portal
+    portals_at_max: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    portals_at_scale: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    portals_below_scale: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    portals_at_max_names: Series[str]  # '' when none
+    portals_below_scale_names: Series[str]
+    summary_note: Series[str]
+
+    class Config:
+        name = "marts.scorecard_bloc"
+
+    key_is_unique = _key_rule(*BLOC_KEY)
+
+    @_rule(
+        "portals = portals_at_max + portals_at_scale + portals_below_scale",
+        "portals",
+        "portals_at_max",
+        "portals_at_scale",
+        "portals_below_scale",
+    )
+    def bands_sum_to_portals(frame: pd.DataFrame) -> pd.Series:
+        bands = ["portals_at_max", "portals_at_scale", "portals_below_scale"]
+        return frame["portals"] == frame[bands].sum(axis=1)
+
+    # The mean is computed, so it may sit a hair outside the extremes it lies between.
+    @_rule(
+        "min_score <= mean_score <= max_score <= score_ceiling",
+        "min_score",
+        "mean_score",
+        "max_score",
+        "score_ceiling",
+    )
+    def scores_are_ordered(frame: pd.DataFrame) -> pd.Series:
+        low, mean, high = frame["min_score"], frame["mean_score"], frame["max_score"]
+        return (
+            (low <= mean + SCORE_TOLERANCE)
+            & (mean <= high + SCORE_TOLERANCE)
+            & (high <= frame["score_ceiling"])
+        )
+
+
+def _missing_summary_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The REQUIRED_SUMMARY_ROWS that a period of `frame` lacks; all of them when it is empty."""
+    periods = frame["period_id"].drop_duplicates().tolist() or [None]
+    required = pd.DataFrame(REQUIRED_SUMMARY_ROWS, columns=["metric", "portal_group"])
+    expected = pd.DataFrame({"period_id": periods}).merge(required, how="cross")
+    present = frame[list(SUMMARY_KEY)].drop_duplicates()
+    merged = expected.merge(present, on=list(SUMMARY_KEY), how="left", indicator=True)
+    return merged.loc[merged["_merge"] == "left_only", list(SUMMARY_KEY)].reset_index(drop=True)
+
+
+class ReportSummary(_PeriodMart):
+    """`marts.report_summary`: the figures the report's text quotes, against the same period
+    of the year before, per metric and portal group."""
+
+    display_order: Series[pd.Int64Dtype]
+    metric: Series[str]
+    portal_group: Series[str]
+    label_vi: Series[str]
+    unit: Series[str] = pa.Field(isin=list(UNITS))
+    value: Series[float] = pa.Field(nullable=True)  # a rate's is null on a 0 denominator
+    value_same_period_last_year: Series[float] = pa.Field(nullable=True)
+    change: Series[float] = pa.Field(nullable=True)
+    change_pct: Series[float] = pa.Field(nullable=True)
+    same_period_start: Series[pa.Date]
+    same_period_end: Series[pa.Date]
+
+    class Config:
+        name = "marts.report_summary"
+
+    key_is_unique = _key_rule(*SUMMARY_KEY)
+    required_rows_are_present = _rows_present_rule(
+        "every period holds the metric x portal_group rows MARTS.md requires",
+        SUMMARY_KEY,
+        _missing_summary_rows,
+    )
+
+    @_rule(
+        "change = value - value_same_period_last_year (null when either is null)",
+        "change",
+        "value",
+        "value_same_period_last_year",
+    )
+    def change_is_the_difference(frame: pd.DataFrame) -> pd.Series:
+        expected = frame["value"] - frame["value_same_period_last_year"]
+        change = frame["change"]
+        return (expected.isna() & change.isna()) | ((change - expected).abs() <= RATE_TOLERANCE)
+
+    # From value and last year's value rather than from the change column, so that a wrong
+    # change fails the rule above alone.
+    @_rule(
+        "change_pct = change / value_same_period_last_year (null when that is 0 or null)",
+        "change_pct",
+        "value",
+        "value_same_period_last_year",
+    )
+    def change_pct_is_the_ratio(frame: pd.DataFrame) -> pd.Series:
+        last_year = frame["value_same_period_last_year"]
+        defined = frame["value"].notna() & last_year.notna() & (last_year != 0)
+        expected = (frame["value"] - last_year) / last_year.where(defined)
+        pct = frame["change_pct"]
+        return (~defined & pct.isna()) | (defined & ((pct - expected).abs() <= RATE_TOLERANCE))
+
+    # A unit outside UNITS fails its own rule, and neither of these.
+    @_rule(
+        "a count is a non-negative integer (value_same_period_last_year may be null)",
+        "unit",
+        "value",
+        "value_same_period_last_year",
+    )
+    def counts_are_whole(frame: pd.DataFrame) -> pd.Series:
+        def whole(values: pd.Series) -> pd.Series:
+            return (values >= 0) & (values % 1 == 0)
+
+        last_year = frame["value_same_period_last_year"]
+        valid = whole(frame["value"]) & (last_year.isna() | whole(last_year))
+        return (frame["unit"] != "count") | valid
+
+    @_rule(
+        "a rate is within [0, 1] or null (value, value_same_period_last_year)",
+        "unit",
+        "value",
+        "value_same_period_last_year",
+    )
+    def rates_are_fractions(frame: pd.DataFrame) -> pd.Series:
+        columns = frame[["value", "value_same_period_last_year"]]
+        valid = (columns.isna() | ((columns >= 0) & (columns <= 1))).all(axis=1)
+        return (frame["unit"] != "rate") | valid
 
 
 class DataQualityFindings(_PeriodMart):
@@ -317,14 +775,24 @@ class DimPortal(DataFrameModel):
 
 
 CONTRACTS: dict[str, type[DataFrameModel]] = {
+    "appendix_01_information": Appendix01Information,
+    "appendix_01_2_not_scored": Appendix012NotScored,
     "appendix_02_questions": Appendix02Questions,
     "appendix_03_dossiers": Appendix03Dossiers,
+    "scorecard_portal": ScorecardPortal,
+    "scorecard_bloc": ScorecardBloc,
+    "report_summary": ReportSummary,
     "data_quality_findings": DataQualityFindings,
     "dim_portal": DimPortal,
 }
 _KEYS = {
-    "appendix_02_questions": APPENDIX_KEY,
-    "appendix_03_dossiers": APPENDIX_KEY,
+    "appendix_01_information": PORTAL_KEY,
+    "appendix_01_2_not_scored": PORTAL_KEY,
+    "appendix_02_questions": PORTAL_KEY,
+    "appendix_03_dossiers": PORTAL_KEY,
+    "scorecard_portal": PORTAL_KEY,
+    "scorecard_bloc": BLOC_KEY,
+    "report_summary": SUMMARY_KEY,
     "data_quality_findings": FINDINGS_KEY,
     "dim_portal": DIM_PORTAL_KEY,
 }
@@ -422,6 +890,9 @@ def _failures(
 ) -> tuple[str, ...]:
     """One line per failed rule, in pandera's order, from its lazily collected errors."""
     schema = CONTRACTS[mart].to_schema().columns
+    # The key names each row; a period's result says its period once, in the message.
+    key = [c for c in _KEYS[mart] if period_id is None or c != "period_id"]
+    shown = _shown_values(frame, errors.data)
     missing: list[str] = []
     found: dict[str, _Failure] = {}
     for error in errors.schema_errors:
@@ -445,19 +916,29 @@ def _failures(
             columns = tuple(error.check.statistics.get("columns", (column,)))
             if reason is SchemaErrorReason.CHECK_ERROR:
                 rows, note = [], f"could not be evaluated ({_first_line(error)})"
+            elif rule in _MISSING_ROWS:
+                note = _missing_note(_MISSING_ROWS[rule](shown), key)
         else:
             rule, columns = _first_line(error), ()
         failure = found.setdefault(rule, _Failure(columns=columns, rows={}, note=note))
         failure.rows.update(dict.fromkeys(rows))
-    # The key names each row; a period's result says its period once, in the message.
-    key = [c for c in _KEYS[mart] if period_id is None or c != "period_id"]
-    lines = [
-        _line(rule, failure, _shown_values(frame, errors.data), key, _KEYS[mart])
-        for rule, failure in found.items()
-    ]
+    lines = [_line(rule, failure, shown, key, _KEYS[mart]) for rule, failure in found.items()]
     if missing:
         lines.insert(0, "required columns are missing: " + ", ".join(missing))
     return tuple(lines)
+
+
+def _missing_note(missing: pd.DataFrame, key: Sequence[str]) -> str:
+    """`missing metric=posts portal_group=district, ...`: absent rows named like present ones."""
+    if missing["period_id"].isna().all():
+        key = [c for c in key if c != "period_id"]  # the rows had no period at all
+    named = [
+        _describe(row, key, (), label) for label, row in missing.head(MAX_LISTED_ROWS).iterrows()
+    ]
+    note = "missing " + ", ".join(named)
+    if len(missing) > MAX_LISTED_ROWS:
+        note += f" and {len(missing) - MAX_LISTED_ROWS} more"
+    return note
 
 
 def _shown_values(frame: pd.DataFrame, coerced: object) -> pd.DataFrame:

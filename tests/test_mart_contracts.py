@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import duckdb
@@ -11,7 +12,11 @@ import pytest
 
 from data_contracts.marts import CONTRACTS, check_frame, check_mart
 
-A02, A03, DQ, DIM = sorted(CONTRACTS)
+A01, A01_2 = "appendix_01_information", "appendix_01_2_not_scored"
+A02, A03 = "appendix_02_questions", "appendix_03_dossiers"
+SP, SB, RS = "scorecard_portal", "scorecard_bloc", "report_summary"
+DQ, DIM = "data_quality_findings", "dim_portal"
+APPENDICES = (A01, A01_2, A02, A03)
 PERIOD = "2023-9M"
 LOCAL = "Asia/Ho_Chi_Minh"
 AGENCIES = [
@@ -19,27 +24,126 @@ AGENCIES = [
     ("huyen-bao-yen", "Huyện Bảo Yên", "district"),
     ("ban-tuyen-giao", "Ban Tuyên giáo Tỉnh ủy", "party_mass"),
 ]
+AGENCIES_OF = {  # appendix 01 prints section I (government) first, each by score desc
+    A01: [
+        ("so-tttt", "Sở Thông tin và Truyền thông", "department"),
+        ("huyen-bao-thang", "Huyện Bảo Thắng", "district"),
+        ("huyen-bao-yen", "Huyện Bảo Yên", "district"),
+        ("ban-tuyen-giao", "Ban Tuyên giáo Tỉnh ủy", "party_mass"),
+    ],
+    A01_2: [("xa-ta-phin", "Xã Tả Phìn", "commune"), ("xa-ban-ho", "Xã Bản Hồ", "commune")],
+}
 CELLS = [f"resolved_l{level}_{t}" for level in (2, 3, 4) for t in ("early", "on_time", "late")]
+BONUS = "Cộng 5 điểm khuyến khích đảm bảo font chữ, có ảnh minh họa, trình bày đẹp."
 COLUMNS = {
+    A01: ["section", "bloc", "scale", "bonus_max", "score_ceiling", "posts", "deductions",
+          "assessment_points", "score", "rank_in_bloc", "note"],
+    A01_2: ["registered_on", "posts", "posts_previous_period", "previous_period_start",
+            "previous_period_end", "note"],
     A02: ["total", "answered", "waiting_answer", "waiting_acceptance", "deleted", "eligible",
-          "late", "score", "note"],
+          "late", "score", "score_max", "note"],
     A03: ["total", "carried_over", "received_counter", "received_online", *CELLS, "resolved",
-          "withdrawn", "in_progress", "resolution_rate", "on_time_rate", "score"],
+          "withdrawn", "in_progress", "resolution_rate", "on_time_rate", "score", "score_max",
+          "note"],
+    SP: ["portal_id", "portal_name", "bloc", "scored", "information_score", "information_max",
+         "qa_score", "qa_max", "dossier_score", "dossier_max", "total_score", "total_max",
+         "score_share", "rank_in_bloc"],
+    SB: ["bloc", "scale", "score_ceiling", "portals", "mean_score", "min_score", "max_score",
+         "stddev_score", "portals_at_max", "portals_at_scale", "portals_below_scale",
+         "portals_at_max_names", "portals_below_scale_names", "summary_note"],
+    RS: ["display_order", "metric", "portal_group", "label_vi", "unit", "value",
+         "value_same_period_last_year", "change", "change_pct", "same_period_start",
+         "same_period_end"],
     DQ: ["stream", "finding", "portal_id", "count", "example_ids"],
     DIM: ["portal_id", "name", "portal_group", "bloc", "scored", "parent_portal_id", "valid_from",
           "valid_to", "is_current"],
 }  # fmt: skip
+
+
+def summary_rows() -> list[tuple]:
+    """report_summary: every row MARTS.md and the issue 4 spec require, and one more."""
+    groups = ["party_mass", "department", "district", "commune", "all_components"]
+    counts = [
+        *[("posts", group) for group in ["province", *groups]],
+        ("posts_articles", "province"), ("posts_data_items", "province"), ("posts_english", "all"),
+        *[(m, g) for m in ("portals_total", "portals_active", "portals_new") for g in groups],
+        ("portals_total", "province"),  # not required: a mart may add rows
+        *[(f"questions_{m}", "all")
+          for m in ("total", "eligible", "answered", "waiting", "deleted", "late")],
+        *[(f"dossiers_{m}", "all")
+          for m in ("total", "carried_over", "counter", "online", "resolved", "resolved_on_time",
+                    "late", "withdrawn", "in_progress")],
+    ]  # fmt: skip
+    values = {(metric, group): (100.0 + 10 * i, 80.0 + 5 * i) for i, (metric, group) in
+              enumerate(counts)}  # fmt: skip
+    values[("posts_english", "all")] = (12.0, None)  # not counted the year before
+    values[("portals_new", "all_components")] = (3.0, 0.0)
+    rates = {
+        ("questions_answered_share", "all"): (0.9, 0.8),
+        ("dossiers_resolution_rate", "all"): (0.95, 0.9),
+        ("dossiers_on_time_rate", "all"): (0.981, None),
+    }
+    rows = []
+    for unit, figures in (("count", values), ("rate", rates)):
+        for (metric, group), (value, last_year) in figures.items():
+            change = None if last_year is None else value - last_year
+            change_pct = change / last_year if last_year else None
+            label = f"{metric} ({group})"
+            same_period = (date(2022, 1, 1), date(2022, 9, 30))
+            rows.append(
+                (len(rows) + 1, metric, group, label, unit, value, last_year, change, change_pct)
+                + same_period
+            )
+    return rows
+
+
 ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the period
+    A01: [
+        ("I", "government", 50.0, 5.0, 55.0, 120, 0.0, 5.0, 55.0, 1, BONUS),
+        ("I", "government", 50.0, 5.0, 55.0, 40, 3.0, 2.0, 49.0, 2,
+         "Chưa cập nhật Văn bản chỉ đạo điều hành (trừ 2 điểm); Cập nhật Báo cáo định kỳ còn"
+         " ít, chưa thường xuyên (trừ 1 điểm); Cộng 2 điểm khuyến khích."),
+        ("I", "government", 50.0, 5.0, 55.0, 30, 1.0, 0.0, 49.0, 2,
+         "Cập nhật Tin tức còn ít, chưa thường xuyên (Trừ 1 điểm)."),
+        ("II", "party", 90.0, 5.0, 95.0, 80, 0.0, 5.0, 95.0, 1, BONUS),
+    ],
+    A01_2: [
+        (date(2023, 3, 15), 12, 0, date(2022, 4, 1), date(2022, 12, 31),
+         "Đăng 12 tin, bài; kỳ trước chưa hoạt động"),
+        (date(2021, 6, 1), 0, 3, date(2022, 4, 1), date(2022, 12, 31),
+         "Không đăng tin, bài trong kỳ (kỳ trước: 3)"),
+    ],
     A02: [
-        (10, 6, 2, 1, 1, 9, 2, None, None),
-        (0, 0, 0, 0, 0, 0, None, None, None),
-        (5, 5, 0, 0, 0, 5, 0, None, "Trả lời đúng hạn"),
+        (10, 6, 2, 1, 1, 9, 2, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn"),
+        (0, 0, 0, 0, 0, 0, 0, 15.0, 18.0, "Không có câu hỏi, tương đương mức Tốt"),
+        (5, 5, 0, 0, 0, 5, 1, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn"),
     ],
     A03: [
-        (10, 2, 3, 5, 1, 1, 0, 2, 1, 1, 0, 1, 1, 8, 1, 1, 0.8, 0.75, None),
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None),
-        (3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0.0, None, None),
+        (10, 2, 3, 5, 1, 1, 0, 2, 1, 1, 0, 1, 1, 8, 1, 1, 0.8, 0.75, 25.0, 27.0,
+         "Tỷ lệ giải quyết đúng và trước hạn 75%"),
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, 25.0, 27.0,
+         "Không có hồ sơ trong kỳ"),
+        (3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0.0, None, 25.0, 27.0,
+         "Chưa giải quyết hồ sơ nào trong kỳ"),
     ],
+    SP: [
+        ("so-tttt", "Sở Thông tin và Truyền thông", "government", True, 55.0, 55.0, 15.0, 18.0,
+         25.0, 27.0, 95.0, 100.0, 0.95, 1),
+        ("huyen-bao-yen", "Huyện Bảo Yên", "government", True, 49.0, 55.0, 15.0, 18.0, 25.0,
+         27.0, 89.0, 100.0, 0.89, 2),
+        ("xa-ta-phin", "Xã Tả Phìn", "government", False, None, None, 15.0, 18.0, None, None,
+         15.0, 18.0, 15 / 18, 3),
+        ("ban-tuyen-giao", "Ban Tuyên giáo Tỉnh ủy", "party", True, 95.0, 95.0, 15.0, 18.0, None,
+         None, 110.0, 113.0, 110 / 113, 1),
+    ],
+    SB: [
+        ("government", 50.0, 55.0, 3, 51.0, 49.0, 55.0, 12**0.5, 1, 0, 2,
+         "Sở Thông tin và Truyền thông", "Huyện Bảo Thắng; Huyện Bảo Yên",
+         "01/03 Cổng TTĐT thành phần đạt điểm tối đa 55 điểm; 02/03 đạt dưới 50 điểm"),
+        ("party", 90.0, 95.0, 1, 95.0, 95.0, 95.0, None, 1, 0, 0, "Ban Tuyên giáo Tỉnh ủy", "",
+         "01/01 Cổng TTĐT thành phần đạt điểm tối đa 95 điểm"),
+    ],
+    RS: summary_rows(),
     DQ: [
         ("dossiers", "orphan_resolution", "so-tttt", 2, ["dos-1", "dos-2"]),
         ("dossiers", "duplicate_resolution", "huyen-bao-yen", 1, ["dos-7"]),
@@ -56,6 +160,8 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
          "2021-01-01 08:00", "2024-01-01", False),
     ],
 }  # fmt: skip
+# report_summary's rows by (metric, portal_group), for the corruptions below
+SUMMARY = {(row[1], row[2]): i for i, row in enumerate(ROWS[RS])}
 
 
 def _ts(text: str | None) -> pd.Timestamp | None:
@@ -64,20 +170,24 @@ def _ts(text: str | None) -> pd.Timestamp | None:
 
 def frame(mart: str, row: int | None = None, period_id: str = PERIOD, **changes) -> pd.DataFrame:
     """The mart's valid rows, with `changes` made to row number `row`."""
+    return edited(mart, () if row is None else (row,), (changes,), period_id)
+
+
+def edited(mart: str, rows: tuple[int, ...], changes: tuple[dict, ...], period_id: str = PERIOD):
+    """The mart's valid rows, with changes[i] made to row number rows[i]."""
     records = [dict(zip(COLUMNS[mart], values, strict=True)) for values in ROWS[mart]]
     for i, record in enumerate(records):
         if mart == DIM:
             record.update(valid_from=_ts(record["valid_from"]), valid_to=_ts(record["valid_to"]))
-        elif mart == DQ:
-            record.update(period_id=period_id, period_start=date(2023, 1, 1))
-            record.update(period_end=date(2023, 9, 30))
-        else:
-            portal_id, name, group = AGENCIES[i]
-            record.update(period_id=period_id, period_start=date(2023, 1, 1))
-            record.update(period_end=date(2023, 9, 30), display_order=i + 1)
+            continue
+        record.update(period_id=period_id, period_start=date(2023, 1, 1))
+        record.update(period_end=date(2023, 9, 30))
+        if mart in APPENDICES:
+            portal_id, name, group = AGENCIES_OF.get(mart, AGENCIES)[i]
+            record.update(display_order=i + 1)
             record.update(portal_id=portal_id, portal_name=name, portal_group=group)
-    if row is not None:
-        records[row].update(changes)
+    for row, change in zip(rows, changes, strict=False):
+        records[row].update(change)
     return pd.DataFrame(records)
 
 
@@ -87,71 +197,229 @@ def failing_line(result, rule: str) -> str:
     return lines[0]
 
 
+def test_every_mart_of_the_contract_page_has_a_contract():
+    assert sorted(CONTRACTS) == sorted([A01, A01_2, A02, A03, SP, SB, RS, DQ, DIM])
+
+
 @pytest.mark.parametrize("mart", sorted(CONTRACTS))
 def test_valid_and_empty_frames_pass(mart):
-    for rows in (frame(mart), frame(mart).iloc[:0]):
+    # report_summary is the exception: a period without its rows lacks the required metrics.
+    for rows in (frame(mart), frame(mart).iloc[:0]) if mart != RS else (frame(mart),):
         result = check_frame(mart, rows, PERIOD)
         assert result.passed, result.message()
         assert result.message().endswith(f"{len(rows)} rows pass the contract")
 
 
-# id, mart, row, changes; the rule its failure line starts with, and the portal_id it names.
+# id, mart, row, changes; the rule its failure line starts with, and the row it names. Where a
+# rule is about several rows at once, row and changes are tuples: changes[i] goes to row[i].
 CORRUPTIONS = [
     ("a02-key-repeated", A02, 1, {"portal_id": "so-tttt"},
-     "one row per period_id + portal_id", "so-tttt"),
+     "one row per period_id + portal_id", "portal_id=so-tttt"),
     ("a02-display-order-gap", A02, 2, {"display_order": 4},
-     "display_order runs 1..n", "ban-tuyen-giao"),
+     "display_order runs 1..n", "portal_id=ban-tuyen-giao"),
     ("a02-display-order-repeated", A02, 2, {"display_order": 2},
-     "display_order runs 1..n", "ban-tuyen-giao"),
-    ("a02-negative-count", A02, 0, {"deleted": -1, "total": 8}, "deleted >= 0", "so-tttt"),
-    ("a02-null-count", A02, 0, {"answered": None}, "answered is not null", "so-tttt"),
-    ("a02-fractional-count", A02, 0, {"total": 10.5}, "total has type Int64", "so-tttt"),
+     "display_order runs 1..n", "portal_id=ban-tuyen-giao"),
+    ("a02-negative-count", A02, 0, {"deleted": -1, "total": 8},
+     "deleted >= 0", "portal_id=so-tttt"),
+    ("a02-null-count", A02, 0, {"answered": None}, "answered is not null", "portal_id=so-tttt"),
+    ("a02-fractional-count", A02, 0, {"total": 10.5}, "total has type Int64", "portal_id=so-tttt"),
     ("a02-total", A02, 0, {"total": 11, "eligible": 10},
-     "total = answered + waiting_answer + waiting_acceptance + deleted", "so-tttt"),
-    ("a02-eligible", A02, 0, {"eligible": 8}, "eligible = total - deleted", "so-tttt"),
+     "total = answered + waiting_answer + waiting_acceptance + deleted", "portal_id=so-tttt"),
+    ("a02-eligible", A02, 0, {"eligible": 8}, "eligible = total - deleted", "portal_id=so-tttt"),
     ("a02-late-over-eligible", A02, 2, {"late": 6},
-     "late is null or within [0, eligible]", "ban-tuyen-giao"),
+     "late within [0, eligible]", "portal_id=ban-tuyen-giao"),
     ("a02-late-negative", A02, 2, {"late": -1},
-     "late is null or within [0, eligible]", "ban-tuyen-giao"),
+     "late within [0, eligible]", "portal_id=ban-tuyen-giao"),
     ("a02-period-reversed", A02, 0, {"period_start": date(2023, 10, 1)},
-     "period_start <= period_end", "so-tttt"),
+     "period_start <= period_end", "portal_id=so-tttt"),
     ("a03-negative-count", A03, 0, {"carried_over": -1, "received_counter": 6},
-     "carried_over >= 0", "so-tttt"),
+     "carried_over >= 0", "portal_id=so-tttt"),
     ("a03-total", A03, 0, {"total": 11, "in_progress": 2, "resolution_rate": 8 / 11},
-     "total = carried_over + received_counter + received_online", "so-tttt"),
+     "total = carried_over + received_counter + received_online", "portal_id=so-tttt"),
     ("a03-resolved", A03, 0, {"resolved_l2_late": 1},
-     "resolved = the nine level x timeliness cells", "so-tttt"),
+     "resolved = the nine level x timeliness cells", "portal_id=so-tttt"),
     ("a03-in-progress-negative", A03, 2, {"withdrawn": 5, "in_progress": -2},
-     "in_progress = total - resolved - withdrawn >= 0", "ban-tuyen-giao"),
+     "in_progress = total - resolved - withdrawn >= 0", "portal_id=ban-tuyen-giao"),
     ("a03-in-progress-wrong", A03, 0, {"in_progress": 2},
-     "in_progress = total - resolved - withdrawn >= 0", "so-tttt"),
+     "in_progress = total - resolved - withdrawn >= 0", "portal_id=so-tttt"),
     ("a03-resolution-rate-wrong", A03, 0, {"resolution_rate": 0.7},
-     "resolution_rate = resolved / total", "so-tttt"),
+     "resolution_rate = resolved / total", "portal_id=so-tttt"),
     ("a03-resolution-rate-above-1", A03, 0, {"resolution_rate": 1.5},
-     "resolution_rate in [0, 1]", "so-tttt"),
+     "resolution_rate in [0, 1]", "portal_id=so-tttt"),
     ("a03-on-time-rate-wrong", A03, 0, {"on_time_rate": 0.5},
-     "on_time_rate = (early + on_time) / resolved", "so-tttt"),
+     "on_time_rate = (early + on_time) / resolved", "portal_id=so-tttt"),
     ("a03-on-time-rate-null", A03, 0, {"on_time_rate": None},
-     "on_time_rate = (early + on_time) / resolved", "so-tttt"),
-    ("dq-count-zero", DQ, 0, {"count": 0}, "count > 0", "so-tttt"),
+     "on_time_rate = (early + on_time) / resolved", "portal_id=so-tttt"),
+    ("dq-count-zero", DQ, 0, {"count": 0}, "count > 0", "portal_id=so-tttt"),
     ("dq-no-example-ids", DQ, 1, {"example_ids": []},
-     "example_ids lists 1 to 5 event ids", "huyen-bao-yen"),
+     "example_ids lists 1 to 5 event ids", "portal_id=huyen-bao-yen"),
     ("dq-six-example-ids", DQ, 0, {"example_ids": [f"dos-{i}" for i in range(6)]},
-     "example_ids lists 1 to 5 event ids", "so-tttt"),
+     "example_ids lists 1 to 5 event ids", "portal_id=so-tttt"),
     ("dq-key-repeated", DQ, 1, {"finding": "orphan_resolution", "portal_id": "so-tttt"},
-     "one row per period_id + stream + finding + portal_id", "so-tttt"),
+     "one row per period_id + stream + finding + portal_id", "portal_id=so-tttt"),
     ("dq-period-reversed", DQ, 0, {"period_end": date(2022, 12, 31)},
-     "period_start <= period_end", "so-tttt"),
-    ("dim-bloc", DIM, 2, {"bloc": "other"}, "bloc in {government, party}", "huyen-bao-yen"),
-    ("dim-null-name", DIM, 2, {"name": None}, "name is not null", "huyen-bao-yen"),
+     "period_start <= period_end", "portal_id=so-tttt"),
+    ("dim-bloc", DIM, 2, {"bloc": "other"},
+     "bloc in {government, party}", "portal_id=huyen-bao-yen"),
+    ("dim-null-name", DIM, 2, {"name": None}, "name is not null", "portal_id=huyen-bao-yen"),
     ("dim-empty-interval", DIM, 3, {"valid_to": _ts("2021-01-01 08:00")},
-     "valid_to is null or after valid_from", "ban-tuyen-giao"),
+     "valid_to is null or after valid_from", "portal_id=ban-tuyen-giao"),
     ("dim-two-current", DIM, 0, {"is_current": True},
-     "at most one is_current row per portal_id", "so-tttt"),
+     "at most one is_current row per portal_id", "portal_id=so-tttt"),
     ("dim-overlap", DIM, 0, {"valid_to": _ts("2023-06-01")},
-     "validity intervals of a portal_id do not overlap", "so-tttt"),
+     "validity intervals of a portal_id do not overlap", "portal_id=so-tttt"),
     ("dim-key-repeated", DIM, 1, {"valid_from": _ts("2021-01-01 08:00")},
-     "one row per portal_id + valid_from", "so-tttt"),
+     "one row per portal_id + valid_from", "portal_id=so-tttt"),
+    # appendix 01: rows 0-2 section I (so-tttt 55, huyen-bao-thang 49, huyen-bao-yen 49),
+    # row 3 section II (ban-tuyen-giao 95)
+    ("a01-key-repeated", A01, 1, {"portal_id": "so-tttt"},
+     "one row per period_id + portal_id", "portal_id=so-tttt"),
+    ("a01-bloc", A01, 3, {"bloc": "other"},
+     "bloc in {government, party}", "portal_id=ban-tuyen-giao"),
+    ("a01-section-of-bloc", A01, 3, {"section": "III"},
+     "section is I for bloc government, II for bloc party", "portal_id=ban-tuyen-giao"),
+    ("a01-section-ii-before-i", A01, (2, 3), ({"display_order": 4}, {"display_order": 3}),
+     "every section I row comes before every section II row in display_order",
+     "portal_id=huyen-bao-yen (section=I, display_order=4), portal_id=ban-tuyen-giao"),
+    ("a01-ceiling", A01, 0, {"score_ceiling": 56.0},
+     "score_ceiling = scale + bonus_max", "portal_id=so-tttt"),
+    ("a01-score-above-ceiling", A01, 0, {"score": 56.0},
+     "score within [0, score_ceiling]", "portal_id=so-tttt (score=56.0, score_ceiling=55.0)"),
+    ("a01-score-negative", A01, 2, {"score": -1.0, "rank_in_bloc": 3},
+     "score within [0, score_ceiling]", "portal_id=huyen-bao-yen"),
+    ("a01-score-not-the-sum", A01, 2, {"deductions": 2.0},
+     "score = clamp(scale - deductions + assessment_points, 0, score_ceiling)",
+     "portal_id=huyen-bao-yen (score=49.0, scale=50.0, deductions=2.0, assessment_points=0.0"),
+    ("a01-deductions-negative", A01, 0, {"deductions": -1.0, "assessment_points": 4.0},
+     "deductions >= 0", "portal_id=so-tttt"),
+    ("a01-posts-negative", A01, 0, {"posts": -1}, "posts >= 0", "portal_id=so-tttt"),
+    ("a01-rank-tie-split", A01, 2, {"rank_in_bloc": 3},
+     "rank_in_bloc = dense rank of score desc within bloc",
+     "portal_id=huyen-bao-yen (bloc=government, score=49.0, rank_in_bloc=3)"),
+    ("a01-rank-gap", A01, 3, {"rank_in_bloc": 2},
+     "rank_in_bloc = dense rank of score desc within bloc", "portal_id=ban-tuyen-giao"),
+    ("a01-rank-reversed", A01, (0, 1, 2), ({"rank_in_bloc": 2}, {"rank_in_bloc": 1},
+                                            {"rank_in_bloc": 1}),
+     "rank_in_bloc = dense rank of score desc within bloc", "portal_id=so-tttt"),
+    ("a01-order-not-by-score", A01, (0, 1), ({"display_order": 2}, {"display_order": 1}),
+     "display_order follows score desc within section",
+     "portal_id=so-tttt (section=I, display_order=2, score=55.0), portal_id=huyen-bao-thang"),
+    ("a01-note-null", A01, 0, {"note": None}, "note is not null", "portal_id=so-tttt"),
+    ("a01-note-empty", A01, 0, {"note": ""}, "note is not empty", "portal_id=so-tttt"),
+    ("a01-note-blank", A01, 3, {"note": "  "}, "note is not empty", "portal_id=ban-tuyen-giao"),
+    ("a01-deduction-unexplained", A01, 2, {"note": "Cập nhật Tin tức còn ít."},
+     'note says "trừ" where points were taken', "portal_id=huyen-bao-yen"),
+    ("a01-assessment-unexplained", A01, 0, {"assessment_points": -0.5, "score": 49.5},
+     'note says "trừ" where points were taken', "portal_id=so-tttt"),
+    # appendix 01.2
+    ("a012-key-repeated", A01_2, 1, {"portal_id": "xa-ta-phin"},
+     "one row per period_id + portal_id", "portal_id=xa-ta-phin"),
+    ("a012-display-order-gap", A01_2, 1, {"display_order": 3},
+     "display_order runs 1..n", "portal_id=xa-ban-ho"),
+    ("a012-posts-negative", A01_2, 0, {"posts": -1}, "posts >= 0", "portal_id=xa-ta-phin"),
+    ("a012-posts-previous-negative", A01_2, 1, {"posts_previous_period": -3},
+     "posts_previous_period >= 0", "portal_id=xa-ban-ho"),
+    ("a012-note-null", A01_2, 1, {"note": None}, "note is not null", "portal_id=xa-ban-ho"),
+    ("a012-note-empty", A01_2, 1, {"note": ""}, "note is not empty", "portal_id=xa-ban-ho"),
+    ("a012-previous-period-overlaps", A01_2, 0, {"previous_period_end": date(2023, 1, 1)},
+     "previous_period_start <= previous_period_end < period_start", "portal_id=xa-ta-phin"),
+    ("a012-previous-period-reversed", A01_2, 0, {"previous_period_start": date(2023, 1, 1)},
+     "previous_period_start <= previous_period_end < period_start", "portal_id=xa-ta-phin"),
+    # appendix 02 and 03, the columns issue 4 fills
+    ("a02-late-null", A02, 0, {"late": None}, "late is not null", "portal_id=so-tttt"),
+    ("a02-score-null", A02, 0, {"score": None}, "score is not null", "portal_id=so-tttt"),
+    ("a02-score-above-max", A02, 0, {"score": 19.0},
+     "score within [0, score_max]", "portal_id=so-tttt (score=19.0, score_max=18.0)"),
+    ("a02-score-negative", A02, 2, {"score": -1.0},
+     "score within [0, score_max]", "portal_id=ban-tuyen-giao"),
+    ("a02-all-late-scored", A02, 2, {"late": 5},
+     "score = 0 exactly when every eligible question is late",
+     "portal_id=ban-tuyen-giao (score=15.0, eligible=5, late=5)"),
+    ("a02-zero-not-all-late", A02, 2, {"score": 0.0},
+     "score = 0 exactly when every eligible question is late", "portal_id=ban-tuyen-giao"),
+    ("a02-zero-without-questions", A02, (1, 2), ({"score": 0.0, "display_order": 3},
+                                                 {"display_order": 2}),
+     "score = 0 exactly when every eligible question is late", "portal_id=huyen-bao-yen"),
+    ("a02-order-not-by-score", A02, 2, {"score": 17.0},
+     "display_order follows score desc", "portal_id=ban-tuyen-giao (display_order=3, score=17.0)"),
+    ("a02-note-null", A02, 1, {"note": None}, "note is not null", "portal_id=huyen-bao-yen"),
+    ("a02-note-blank", A02, 1, {"note": " "}, "note is not empty", "portal_id=huyen-bao-yen"),
+    ("a03-score-null", A03, 1, {"score": None}, "score is not null", "portal_id=huyen-bao-yen"),
+    ("a03-score-above-max", A03, 0, {"score": 28.0},
+     "score within [0, score_max]", "portal_id=so-tttt (score=28.0, score_max=27.0)"),
+    ("a03-order-not-by-score", A03, 0, {"score": 24.0},
+     "display_order follows score desc", "portal_id=so-tttt"),
+    ("a03-note-empty", A03, 1, {"note": ""}, "note is not empty", "portal_id=huyen-bao-yen"),
+    ("a03-note-null", A03, 1, {"note": None}, "note is not null", "portal_id=huyen-bao-yen"),
+    # scorecard_portal: government so-tttt .95, huyen-bao-yen .89, xa-ta-phin .83; party 1 row
+    ("sp-key-repeated", SP, 1, {"portal_id": "so-tttt"},
+     "one row per period_id + portal_id", "portal_id=so-tttt"),
+    ("sp-bloc", SP, 3, {"bloc": "other"},
+     "bloc in {government, party}", "portal_id=ban-tuyen-giao"),
+    ("sp-score-without-max", SP, 2, {"information_score": 10.0},
+     "information_score and information_max are both null or both present",
+     "portal_id=xa-ta-phin (information_score=10.0, information_max=null)"),
+    ("sp-max-without-score", SP, 3, {"dossier_max": 27.0},
+     "dossier_score and dossier_max are both null or both present", "portal_id=ban-tuyen-giao"),
+    ("sp-score-above-max", SP, 1, {"qa_score": 19.0, "total_score": 93.0, "score_share": 0.93},
+     "qa_score within [0, qa_max]", "portal_id=huyen-bao-yen (qa_score=19.0, qa_max=18.0)"),
+    ("sp-total-score", SP, 0, {"total_score": 96.0, "score_share": 0.96},
+     "total_score = sum of the present component scores", "portal_id=so-tttt"),
+    ("sp-total-max", SP, 0, {"total_max": 99.0, "score_share": 95 / 99},
+     "total_max = sum of the present component maxima", "portal_id=so-tttt"),
+    ("sp-score-share", SP, 1, {"score_share": 0.9},
+     "score_share = total_score / total_max", "portal_id=huyen-bao-yen"),
+    ("sp-rank-gap", SP, 2, {"rank_in_bloc": 4},
+     "rank_in_bloc = dense rank of score_share desc within bloc", "portal_id=xa-ta-phin"),
+    ("sp-rank-shared", SP, 1, {"rank_in_bloc": 1},
+     "rank_in_bloc = dense rank of score_share desc within bloc", "portal_id=huyen-bao-yen"),
+    # scorecard_bloc
+    ("sb-key-repeated", SB, 1, {"bloc": "government"},
+     "one row per period_id + bloc", "bloc=government"),
+    ("sb-bloc", SB, 1, {"bloc": "other"}, "bloc in {government, party}", "bloc=other"),
+    ("sb-bands", SB, 0, {"portals_at_scale": 1},
+     "portals = portals_at_max + portals_at_scale + portals_below_scale", "bloc=government"),
+    ("sb-min-above-mean", SB, 0, {"min_score": 52.0},
+     "min_score <= mean_score <= max_score <= score_ceiling", "bloc=government"),
+    ("sb-mean-above-max", SB, 1, {"mean_score": 95.5},
+     "min_score <= mean_score <= max_score <= score_ceiling", "bloc=party"),
+    ("sb-max-above-ceiling", SB, 0, {"max_score": 56.0},
+     "min_score <= mean_score <= max_score <= score_ceiling", "bloc=government"),
+    ("sb-min-negative", SB, 0, {"min_score": -1.0}, "min_score >= 0", "bloc=government"),
+    ("sb-band-negative", SB, 0, {"portals_below_scale": -1, "portals_at_scale": 3},
+     "portals_below_scale >= 0", "bloc=government"),
+    ("sb-no-portals", SB, 1, {"portals": 0, "portals_at_max": 0}, "portals > 0", "bloc=party"),
+    ("sb-stddev-negative", SB, 0, {"stddev_score": -1.0}, "stddev_score >= 0", "bloc=government"),
+    # report_summary
+    ("rs-key-repeated", RS, SUMMARY["portals_total", "province"], {"portal_group": "department"},
+     "one row per period_id + metric + portal_group",
+     "metric=portals_total portal_group=department"),
+    ("rs-metric-missing", RS, SUMMARY["posts", "district"], {"metric": "posts_total"},
+     "every period holds the metric x portal_group rows MARTS.md requires",
+     "fails: missing metric=posts portal_group=district"),
+    ("rs-change", RS, SUMMARY["posts", "province"], {"change": 21.0},
+     "change = value - value_same_period_last_year",
+     "metric=posts portal_group=province (change=21.0, value=100.0,"
+     " value_same_period_last_year=80.0)"),
+    ("rs-change-without-last-year", RS, SUMMARY["posts_english", "all"], {"change": 12.0},
+     "change = value - value_same_period_last_year", "metric=posts_english portal_group=all"),
+    ("rs-change-pct", RS, SUMMARY["posts", "province"], {"change_pct": 20.0},
+     "change_pct = change / value_same_period_last_year", "metric=posts portal_group=province"),
+    ("rs-change-pct-on-zero", RS, SUMMARY["portals_new", "all_components"], {"change_pct": 1.0},
+     "change_pct = change / value_same_period_last_year",
+     "metric=portals_new portal_group=all_components"),
+    ("rs-unit", RS, SUMMARY["posts", "province"], {"unit": "percent"},
+     "unit in {count, rate}", "metric=posts portal_group=province"),
+    ("rs-count-negative", RS, SUMMARY["posts_english", "all"], {"value": -1.0},
+     "a count is a non-negative integer", "metric=posts_english portal_group=all"),
+    ("rs-count-fractional", RS, SUMMARY["posts_english", "all"], {"value": 2.5},
+     "a count is a non-negative integer", "metric=posts_english portal_group=all"),
+    ("rs-count-null", RS, SUMMARY["posts_english", "all"], {"value": None},
+     "a count is a non-negative integer", "metric=posts_english portal_group=all"),
+    ("rs-rate-above-1", RS, SUMMARY["dossiers_on_time_rate", "all"], {"value": 1.2},
+     "a rate is within [0, 1] or null", "metric=dossiers_on_time_rate portal_group=all"),
+    ("rs-period-reversed", RS, 0, {"period_end": date(2022, 12, 31)},
+     "period_start <= period_end", "metric=posts portal_group=province"),
 ]  # fmt: skip
 # Corruptions that also break another rule, by nature: a fractional total no longer sums, a
 # rate above 1 is not its ratio, two intervals with one start overlap.
@@ -159,14 +427,15 @@ NOT_ALONE = {"a02-fractional-count", "a03-resolution-rate-above-1", "dim-key-rep
 
 
 @pytest.mark.parametrize(
-    ("case", "mart", "row", "changes", "rule", "portal_id"),
+    ("case", "mart", "row", "changes", "rule", "named"),
     CORRUPTIONS,
     ids=[case for case, *_ in CORRUPTIONS],
 )
-def test_each_rule_names_itself_and_the_row(case, mart, row, changes, rule, portal_id):
-    result = check_frame(mart, frame(mart, row, **changes), PERIOD)
+def test_each_rule_names_itself_and_the_row(case, mart, row, changes, rule, named):
+    rows = edited(mart, row, changes) if isinstance(row, tuple) else frame(mart, row, **changes)
+    result = check_frame(mart, rows, PERIOD)
     assert not result.passed
-    assert f"portal_id={portal_id}" in failing_line(result, rule)
+    assert named in failing_line(result, rule)
     if case not in NOT_ALONE:  # this rule alone fails: no other rule reports it again
         assert len(result.failures) == 1, result.message()
 
@@ -185,6 +454,70 @@ def test_each_rule_names_itself_and_the_row(case, mart, row, changes, rule, port
 def test_rates_are_null_exactly_on_a_zero_denominator(rate, row, value, passes):
     result = check_frame(A03, frame(A03, row, **{rate: value}), PERIOD)
     assert result.passed is passes, result.message()
+
+
+@pytest.mark.parametrize(
+    ("row", "changes", "passes"),
+    [
+        (2, {"deductions": 60.0, "score": 0.0, "rank_in_bloc": 3}, True),  # clamped at 0
+        (2, {"deductions": 60.0, "score": -10.0, "rank_in_bloc": 3}, False),
+        (0, {"assessment_points": 7.0}, True),  # 57 clamped at the ceiling, 55
+        (0, {"assessment_points": 7.0, "score": 57.0}, False),
+        (2, {"deductions": 1.0 + 1e-12}, True),  # within the tolerance
+        (2, {"deductions": 1.0 + 1e-6}, False),
+        (2, {"assessment_points": -0.5, "score": 48.5, "rank_in_bloc": 3}, True),  # half a point
+    ],
+)
+def test_information_score_is_the_clamped_sum(row, changes, passes):
+    result = check_frame(A01, frame(A01, row, **changes), PERIOD)
+    assert result.passed is passes, result.message()
+
+
+def test_deductions_are_found_in_the_note_however_it_is_spelled():
+    decomposed = unicodedata.normalize("NFD", "Chưa cập nhật Tin tức (TRỪ 2 điểm)")
+    assert check_frame(A01, frame(A01, 2, note=decomposed), PERIOD).passed
+
+
+@pytest.mark.parametrize(
+    ("changes", "passes"),
+    [
+        ({"value": None}, True),  # a rate on a zero denominator
+        ({"value": 0.0}, True),
+        ({"value": 1.0}, True),
+        ({"value": -0.1}, False),
+        ({"value_same_period_last_year": 1.5, "change": 0.981 - 1.5,
+          "change_pct": (0.981 - 1.5) / 1.5}, False),
+    ],
+)  # fmt: skip
+def test_summary_rates_are_fractions_or_null(changes, passes):
+    rows = frame(RS, SUMMARY["dossiers_on_time_rate", "all"], **changes)
+    result = check_frame(RS, rows, PERIOD)
+    assert result.passed is passes, result.message()
+
+
+def test_summary_counts_last_year_may_be_missing_but_not_fractional():
+    row = SUMMARY["posts_english", "all"]
+    assert check_frame(RS, frame(RS, row, value=0.0), PERIOD).passed
+    changes = {"value_same_period_last_year": 2.5, "change": 9.5, "change_pct": 9.5 / 2.5}
+    line = failing_line(check_frame(RS, frame(RS, row, **changes), PERIOD), "a count is")
+    assert "metric=posts_english portal_group=all" in line
+
+
+def test_summary_rows_are_required_in_every_period():
+    rule = "every period holds the metric x portal_group rows MARTS.md requires"
+    # An empty period lacks all of them: the line names the first five and counts the rest.
+    empty = check_frame(RS, frame(RS).iloc[:0], PERIOD)
+    assert failing_line(empty, rule) == (
+        f"{rule} fails: missing metric=posts portal_group=province, metric=posts"
+        " portal_group=party_mass, metric=posts portal_group=department, metric=posts"
+        " portal_group=district, metric=posts portal_group=commune and 37 more"
+    )
+    # Checked together, each period must hold them; the missing rows are named with theirs.
+    q3 = frame(RS, period_id="2023-Q3").drop(index=[SUMMARY["posts_english", "all"]])
+    result = check_frame(RS, pd.concat([frame(RS), q3], ignore_index=True))
+    assert result.failures == (
+        f"{rule} fails: missing period_id=2023-Q3 metric=posts_english portal_group=all",
+    )
 
 
 def test_message_names_the_rule_the_row_and_its_values():
