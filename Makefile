@@ -37,7 +37,13 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check ingest orchestration data_contracts publish tests bench
 	cd models && ../$(BIN)/sqlfluff lint staging intermediate marts
 
-test: lint $(MANIFEST)
+# The HTML report's test renders it in Debian's Chromium, driven by playwright, which never
+# downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+
+test: lint $(MANIFEST) $(CHROMIUM)
 	$(BIN)/pytest
 
 dev: $(VENV)/.installed $(MANIFEST)

@@ -1,8 +1,10 @@
-"""Appendices 02 and 03 of the report: their layout as data, and writers for XLSX, CSV and Parquet.
+"""The report's appendices and its summary: their layout as data, and writers for XLSX, CSV and
+Parquet.
 
 A layout says which mart columns an appendix shows, under which Vietnamese headers (a header is a
-path: columns that share a prefix sit under one merged group cell), and how its closing total row
-is made. The writers take one period's mart rows, already in STT order.
+path: columns that share a prefix sit under one merged group cell), which heading rows split it
+into sections, and how its closing total row is made. The writers take one period's mart rows,
+already in STT order.
 """
 
 from __future__ import annotations
@@ -23,15 +25,29 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 # Column kinds: how a value is formatted and how the total row treats it.
 STT = "stt"  # the row number printed, from display_order
 TEXT = "text"
 COUNT = "count"  # summed in the total row
 RATE = "rate"  # a fraction; the total row recomputes it from summed counts
-SCORE = "score"  # left empty in the total row
+SCORE = "score"  # left empty in the total row; at most one decimal: 50, 54,5
+MEASURE = "measure"  # a count or a rate, as the row's `unit` says (the summary's mixed rows)
 
-NUMBER_FORMATS = {STT: "0", COUNT: "#,##0", RATE: "0.0%", SCORE: "General"}
+NUMBER_FORMATS = {STT: "0", COUNT: "#,##0", RATE: "0.0%"}
+
+# The report's names for portal groups and blocs (GLOSSARY.md).
+PORTAL_GROUPS_VI = {
+    "province": "Cổng TTĐT tỉnh",
+    "party_mass": "Cơ quan Đảng, MTTQ và các tổ chức chính trị - xã hội",
+    "department": "Sở, ban, ngành, đơn vị tỉnh",
+    "district": "Huyện, thị xã, thành phố",
+    "commune": "Xã, phường, thị trấn",
+    "all_components": "Các Cổng TTĐT thành phần",
+    "all": "Toàn tỉnh",
+}
+BLOCS_VI = {"government": "Khối chính quyền", "party": "Khối Đảng và cơ quan đặc thù"}
 
 
 @dataclass(frozen=True)
@@ -39,10 +55,23 @@ class Column:
     key: str  # the mart column shown
     header: tuple[str, ...]  # outer group first, the column's own label last
     kind: str = COUNT
+    constant: str | None = None  # printed in every row instead of a mart value ("KCĐ")
+    labels: Mapping[str, str] | None = None  # codes printed as the report's words
 
     @property
     def flat_header(self) -> str:
         return " - ".join(self.header)
+
+    def value(self, row: Mapping[str, Any]) -> Any:
+        if self.constant is not None:
+            return self.constant
+        value = row[self.key]
+        return self.labels.get(value, value) if self.labels and value is not None else value
+
+    def kind_for(self, row: Mapping[str, Any]) -> str:
+        if self.kind == MEASURE:
+            return RATE if row.get("unit") == "rate" else COUNT
+        return self.kind
 
 
 @dataclass(frozen=True)
@@ -62,18 +91,23 @@ class Ratio:
 @dataclass(frozen=True)
 class Appendix:
     table: str  # the mart in schema `marts`, also the stem of the published files
-    number: str  # as printed: "Phụ biểu số 02"
+    number: str | None  # as printed: "Phụ biểu số 02"; the summary has none
     title: str  # may hold "{period}", filled with period_label()
-    mart_columns: tuple[str, ...]  # every column of the mart, in its order: the Parquet file
+    mart_columns: tuple[str, ...]  # the mart's columns published, in order: the Parquet file
     columns: tuple[Column, ...]  # what the XLSX and the CSV show
-    summed: tuple[str, ...]  # mart columns the total row sums (shown or not: ratios use them)
-    total_label: str
+    summed: tuple[str, ...] = ()  # mart columns the total row sums (shown or not: ratios use them)
+    total_label: str | None = None  # no closing total row without one
     ratios: Mapping[str, Ratio] = field(default_factory=dict)
     upper_top_headers: bool = False  # the seed's 03 writes its outer headers in capitals
+    # The mart's `section` value -> the heading row printed above the section's first agency;
+    # "{scale}" and other numeric columns of that first row are filled in, the Vietnamese way.
+    sections: Mapping[str, str] = field(default_factory=dict)
+    basis: str | None = None  # a last title line: the criteria the scores follow
+    sheet: str | None = None  # the sheet's name when it is not "Phụ biểu <number>"
 
     @property
     def sheet_name(self) -> str:
-        return f"Phụ biểu {self.number}"
+        return self.sheet or f"Phụ biểu {self.number}"
 
     @property
     def header_depth(self) -> int:
@@ -82,6 +116,65 @@ class Appendix:
 
 PERIOD_COLUMNS = ("period_id", "period_start", "period_end", "display_order")
 AGENCY_COLUMNS = ("portal_id", "portal_name", "portal_group")
+_NOTE = Column("note", ("Ghi chú",), TEXT)
+_SCALE_LINE = "(Thang điểm tối đa là {scale} + {bonus_max} điểm thưởng)"
+
+APPENDIX_01 = Appendix(
+    table="appendix_01_information",
+    number="01",
+    title="BẢNG ĐÁNH GIÁ MỨC ĐỘ CUNG CẤP THÔNG TIN TRÊN CÁC CỔNG TTĐT THÀNH PHẦN",
+    mart_columns=(
+        *PERIOD_COLUMNS,
+        "section",
+        *AGENCY_COLUMNS,
+        "bloc",
+        "scale",
+        "bonus_max",
+        "score_ceiling",
+        "posts",
+        "deductions",
+        "assessment_points",
+        "score",
+        "rank_in_bloc",
+        "note",
+    ),
+    columns=(
+        Column("display_order", ("STT",), STT),
+        Column("portal_name", ("Tên cơ quan, đơn vị",), TEXT),
+        Column("scale", ("Thang điểm (+5 điểm khuyến khích)",), SCORE),
+        Column("score", ("Đánh giá khả năng cung cấp thông tin",), SCORE),
+        _NOTE,
+    ),
+    sections={
+        "I": "CƠ QUAN KHỐI CHÍNH QUYỀN (SỞ, BAN, NGÀNH TỈNH VÀ TƯƠNG ĐƯƠNG); "
+        f"CÁC HUYỆN, THỊ XÃ, THÀNH PHỐ {_SCALE_LINE}",
+        "II": f"CƠ QUAN KHỐI ĐẢNG VÀ CƠ QUAN CHUYÊN NGÀNH ĐẶC THÙ {_SCALE_LINE}",
+    },
+    basis="Căn cứ theo Bộ tiêu chí tại Quyết định số 4526/QĐ-HĐBT ngày 14/12/2020 của HĐBT "
+    "Cổng TTĐT tỉnh",
+)
+
+APPENDIX_01_2 = Appendix(
+    table="appendix_01_2_not_scored",
+    number="01.2",
+    title="CÁC CỔNG TTĐT THÀNH PHẦN KHÔNG CHẤM ĐIỂM {period}",
+    mart_columns=(
+        *PERIOD_COLUMNS,
+        *AGENCY_COLUMNS,
+        "registered_on",
+        "posts",
+        "posts_previous_period",
+        "previous_period_start",
+        "previous_period_end",
+        "note",
+    ),
+    columns=(
+        Column("display_order", ("STT",), STT),
+        Column("portal_name", ("Tên cơ quan, đơn vị",), TEXT),
+        Column("assessment", ("Đánh giá khả năng cung cấp thông tin",), TEXT, constant="KCĐ"),
+        _NOTE,
+    ),
+)
 
 _QUESTION_COUNTS = (
     "total",
@@ -100,7 +193,15 @@ APPENDIX_02 = Appendix(
         "Kết quả tiếp nhận và trả lời các câu hỏi trên Chuyên mục Hỏi - Đáp "
         "của các cơ quan, đơn vị {period}"
     ),
-    mart_columns=(*PERIOD_COLUMNS, *AGENCY_COLUMNS, *_QUESTION_COUNTS, "score", "note"),
+    mart_columns=(
+        *PERIOD_COLUMNS,
+        *AGENCY_COLUMNS,
+        *_QUESTION_COUNTS,
+        "answered_unauthorized",
+        "score",
+        "score_max",
+        "note",
+    ),
     columns=(
         Column("display_order", ("STT",), STT),
         Column("portal_name", ("Tên cơ quan, đơn vị",), TEXT),
@@ -110,7 +211,7 @@ APPENDIX_02 = Appendix(
         Column("waiting_acceptance", ("Chờ tiếp nhận",)),
         Column("deleted", ("Câu hỏi xoá",)),
         Column("score", ("Điểm số",), SCORE),
-        Column("note", ("Ghi chú",), TEXT),
+        _NOTE,
     ),
     summed=_QUESTION_COUNTS,
     total_label="Tổng số",
@@ -141,6 +242,8 @@ APPENDIX_03 = Appendix(
         "resolution_rate",
         "on_time_rate",
         "score",
+        "score_max",
+        "note",
     ),
     columns=(
         Column("display_order", ("STT",), STT),
@@ -158,6 +261,7 @@ APPENDIX_03 = Appendix(
         Column("resolution_rate", ("Tỷ lệ giải quyết %",), RATE),
         Column("on_time_rate", ("Tỷ lệ giải quyết đúng và trước hạn %",), RATE),
         Column("score", ("Điểm",), SCORE),
+        _NOTE,
     ),
     summed=_DOSSIER_COUNTS,
     total_label="TỔNG CỘNG",
@@ -168,6 +272,34 @@ APPENDIX_03 = Appendix(
         ),
     },
     upper_top_headers=True,
+)
+
+SUMMARY = Appendix(
+    table="report_summary",
+    number=None,
+    sheet="Tổng hợp",
+    title="Tổng hợp số liệu của báo cáo {period}",
+    mart_columns=(
+        *PERIOD_COLUMNS,
+        "metric",
+        "portal_group",
+        "label_vi",
+        "unit",
+        "value",
+        "value_same_period_last_year",
+        "change",
+        "change_pct",
+        "same_period_start",
+        "same_period_end",
+    ),
+    columns=(
+        Column("label_vi", ("Chỉ tiêu",), TEXT),
+        Column("portal_group", ("Nhóm",), TEXT, labels=PORTAL_GROUPS_VI),
+        Column("value", ("Kỳ này",), MEASURE),
+        Column("value_same_period_last_year", ("Cùng kỳ năm trước",), MEASURE),
+        Column("change", ("Tăng, giảm",), MEASURE),
+        Column("change_pct", ("Tỷ lệ tăng, giảm %",), RATE),
+    ),
 )
 
 
@@ -194,10 +326,13 @@ def period_line(start: date, end: date) -> str:
 
 
 def title_lines(appendix: Appendix, period_id: str, start: date, end: date) -> list[str]:
+    number = [f"Phụ biểu số {appendix.number}"] if appendix.number else []
+    basis = [appendix.basis] if appendix.basis else []
     return [
-        f"Phụ biểu số {appendix.number}",
+        *number,
         appendix.title.format(period=period_label(period_id)),
         period_line(start, end),
+        *basis,
     ]
 
 
@@ -211,8 +346,7 @@ def total_row(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> dict[str
         total[key] = sum(values) if values or not rows else None
     for key, ratio in appendix.ratios.items():
         total[key] = ratio.of(total)
-    label_column = next(c.key for c in appendix.columns if c.kind == TEXT)
-    total[label_column] = appendix.total_label
+    total[_label_column(appendix)] = appendix.total_label
     return total
 
 
@@ -261,7 +395,7 @@ _VI = str.maketrans(",.", ".,")  # Vietnamese: '.' groups thousands, ',' marks t
 
 
 def format_vi(kind: str, value: Any) -> str:
-    """A value as a Vietnamese reader writes it: 180.326, 98,1%, 17,5."""
+    """A value as a Vietnamese reader writes it: 180.326, 98,1%, 54,5."""
     if _is_null(value):
         return ""
     if kind in (COUNT, STT):
@@ -269,15 +403,41 @@ def format_vi(kind: str, value: Any) -> str:
     if kind == RATE:
         return f"{value * 100:,.1f}".translate(_VI) + "%"
     if kind == SCORE:
-        return f"{value:,.2f}".rstrip("0").rstrip(".").translate(_VI)
+        return f"{value:,.1f}".rstrip("0").rstrip(".").translate(_VI)
     return str(value)
 
 
-def _display_rows(
+# Roles of the lines the XLSX and the CSV print.
+AGENCY, SECTION, TOTAL = "agency", "section", "total"
+
+
+def display_lines(
     appendix: Appendix, rows: Sequence[Mapping[str, Any]]
-) -> list[tuple[Mapping[str, Any], bool]]:
-    """(row, is_total) for every agency row, then the total row."""
-    return [(r, False) for r in rows] + [(total_row(appendix, rows), True)]
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """(role, row) in print order: a heading before each section's first agency, the agencies,
+    then the total row when the layout has one. A heading row holds the section's key in the
+    first column and its text in the first text column."""
+    lines: list[tuple[str, Mapping[str, Any]]] = []
+    section = None
+    first, label = appendix.columns[0].key, _label_column(appendix)
+    for row in rows:
+        if appendix.sections and row["section"] != section:
+            section = row["section"]
+            numbers = {k: format_vi(SCORE, v) for k, v in row.items() if _is_number(v)}
+            text = appendix.sections.get(section, section).format(**numbers)
+            lines.append((SECTION, {first: section, label: text}))
+        lines.append((AGENCY, row))
+    if appendix.total_label:
+        lines.append((TOTAL, total_row(appendix, rows)))
+    return lines
+
+
+def _label_column(appendix: Appendix) -> str:
+    return next(c.key for c in appendix.columns if c.kind == TEXT)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not _is_null(value)
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -291,7 +451,7 @@ _NUMBER_ALIGN = Alignment(horizontal="right", vertical="center")
 _STT_ALIGN = Alignment(horizontal="center", vertical="center")
 
 # Width caps in characters: names and notes wrap rather than stretch the sheet.
-_MAX_WIDTH = {TEXT: 45.0, COUNT: 14.0, RATE: 12.0, SCORE: 8.0, STT: 6.0}
+_MAX_WIDTH = {TEXT: 45.0, COUNT: 14.0, RATE: 12.0, SCORE: 10.0, STT: 6.0, MEASURE: 14.0}
 _MIN_WIDTH = 5.0
 _LINE_HEIGHT = 15.0  # points per line of 11-point text
 # Widths count characters of the regular font's digits; bold capitals take about this much more.
@@ -307,23 +467,48 @@ def write_xlsx(
     period_start: date,
     period_end: date,
 ) -> None:
-    """One sheet: title lines, grouped headers, a row per agency, the total row."""
+    """A workbook of one sheet: title lines, grouped headers, a row per agency, the total row."""
+    write_workbook([(appendix, rows)], path, period_id, period_start, period_end)
+
+
+def write_workbook(
+    sheets: Sequence[tuple[Appendix, Sequence[Mapping[str, Any]]]],
+    path: Path,
+    period_id: str,
+    period_start: date,
+    period_end: date,
+) -> None:
+    """One sheet per appendix, in the order given."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = appendix.sheet_name
+    wb.remove(wb.active)
+    for appendix, rows in sheets:
+        _write_sheet(wb.create_sheet(appendix.sheet_name), appendix, rows, period_id,
+                     period_start, period_end)  # fmt: skip
+    _save_reproducibly(wb, path)
+
+
+def _write_sheet(
+    ws: Worksheet,
+    appendix: Appendix,
+    rows: Sequence[Mapping[str, Any]],
+    period_id: str,
+    period_start: date,
+    period_end: date,
+) -> None:
     ncols = len(appendix.columns)
     widths = _fit_widths(appendix, rows)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
 
     lines = title_lines(appendix, period_id, period_start, period_end)
+    headings = 2 if appendix.number else 1  # bold: the number and the title; then italics
     for r, text in enumerate(lines, start=1):
         cell = ws.cell(r, 1, text)
-        cell.font = Font(bold=r < 3, italic=r == 3, size=12 if r < 3 else 11)
+        cell.font = Font(bold=r <= headings, italic=r > headings, size=12 if r <= headings else 11)
         cell.alignment = _HEADER_ALIGN
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         wrapped = _lines(text, sum(widths) / _BOLD_WIDER)
-        ws.row_dimensions[r].height = (16.0 if r < 3 else _LINE_HEIGHT) * wrapped  # 12 pt: 16
+        ws.row_dimensions[r].height = (16.0 if r <= headings else _LINE_HEIGHT) * wrapped  # 12 pt
 
     header_top = len(lines) + 2  # a blank row under the titles, as in the seed
     depth = appendix.header_depth
@@ -341,17 +526,22 @@ def write_xlsx(
         ws.row_dimensions[header_top + level].height = height
 
     data_top = header_top + depth
-    for i, (row, is_total) in enumerate(_display_rows(appendix, rows)):
+    for i, (role, row) in enumerate(display_lines(appendix, rows)):
+        r = data_top + i
+        if role == SECTION:
+            _write_section(ws, appendix, row, r, widths)
+            continue
         for j, column in enumerate(appendix.columns, start=1):
-            value = row[column.key]
-            cell = ws.cell(data_top + i, j, None if _is_null(value) else value)
+            value = column.value(row)
+            cell = ws.cell(r, j, None if _is_null(value) else value)
             cell.border = _BORDER
-            if column.kind == TEXT:
+            kind = column.kind_for(row)
+            if kind == TEXT:
                 cell.alignment = _TEXT_ALIGN
             else:
-                cell.number_format = NUMBER_FORMATS[column.kind]
-                cell.alignment = _STT_ALIGN if column.kind == STT else _NUMBER_ALIGN
-            if is_total:
+                cell.number_format = _number_format(kind, value)
+                cell.alignment = _STT_ALIGN if kind == STT else _NUMBER_ALIGN
+            if role == TOTAL:
                 cell.font = _BOLD
 
     # Keep the headers, and the STT and name columns, in view while scrolling the wide 03.
@@ -360,7 +550,25 @@ def write_xlsx(
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    _save_reproducibly(wb, path)
+
+
+def _write_section(
+    ws: Worksheet, appendix: Appendix, row: Mapping[str, Any], r: int, widths: list[float]
+) -> None:
+    """A section's heading: its key under STT, its text merged over the other columns."""
+    key, label = appendix.columns[0].key, _label_column(appendix)
+    ws.cell(r, 1, row[key]).alignment = _STT_ALIGN
+    ws.cell(r, 2, row[label]).alignment = _TEXT_ALIGN
+    for c in range(1, len(appendix.columns) + 1):
+        ws.cell(r, c).font, ws.cell(r, c).border = _BOLD, _BORDER
+    ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=len(appendix.columns))
+    ws.row_dimensions[r].height = _LINE_HEIGHT * _lines(row[label], sum(widths[1:]) / _BOLD_WIDER)
+
+
+def _number_format(kind: str, value: Any) -> str:
+    if kind == SCORE:  # at most one decimal, none on a whole score: 50, 54,5
+        return "0" if _is_null(value) or float(value).is_integer() else "0.0"
+    return NUMBER_FORMATS[kind]
 
 
 # openpyxl stamps the time of saving into the file; fixed stamps make the same rows give the
@@ -389,14 +597,17 @@ def _save_reproducibly(wb: Workbook, path: Path) -> None:
 
 def _fit_widths(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> list[float]:
     """Column widths from the longest displayed value and the longest word of the column's own
-    header label (headers wrap), within per-kind caps."""
+    header label (headers wrap), within per-kind caps. Section headings are merged over several
+    columns, so they widen none."""
     own_label = {
         h.col: h.text for h in header_cells(appendix) if h.col == h.last_col
     }  # a group's label is spread over its columns, so it does not widen any one of them
-    shown = [r for r, _ in _display_rows(appendix, rows)]
+    shown = [r for role, r in display_lines(appendix, rows) if role != SECTION]
     widths = []
     for j, column in enumerate(appendix.columns):
-        longest = max(len(format_vi(column.kind, r[column.key])) for r in shown)
+        longest = max(
+            (len(format_vi(column.kind_for(r), column.value(r))) for r in shown), default=0
+        )
         words = own_label.get(j, "").split()
         label = max([len(w) for w in words] + [len(own_label.get(j, "")) / 3], default=0)
         longest = max(longest, math.ceil(label * _BOLD_WIDER))
@@ -431,12 +642,18 @@ def _header_heights(appendix: Appendix, widths: list[float]) -> list[float]:
 
 
 def write_csv(appendix: Appendix, rows: Sequence[Mapping[str, Any]], path: Path) -> None:
-    """CSV for Excel: UTF-8 with a BOM, one flattened header row, Vietnamese number text."""
+    """CSV for Excel: UTF-8 with a BOM, one flattened header row, Vietnamese number text; a
+    section's heading is a row of its own, as in the workbook."""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([c.flat_header for c in appendix.columns])
-        for row, _ in _display_rows(appendix, rows):
-            writer.writerow([format_vi(c.kind, row[c.key]) for c in appendix.columns])
+        for role, row in display_lines(appendix, rows):
+            if role == SECTION:
+                writer.writerow([row.get(c.key) or "" for c in appendix.columns])
+            else:
+                writer.writerow(
+                    [format_vi(c.kind_for(row), c.value(row)) for c in appendix.columns]
+                )
 
 
 # --- Parquet -----------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Publishing one period: the appendices' files and a manifest, as a new numbered version.
+"""Publishing one period: the report's files and a manifest, as a new numbered version.
+
+A release holds each appendix and the summary as XLSX, CSV and Parquet, the scorecards as
+Parquet, the whole report as one workbook and as a one-page HTML report, and `manifest.json`
+with the size and sha256 of every other file.
 
 `<publish_root>/<period_id>/v<N>/` is built whole in a hidden directory beside it, flushed to
 disk, then renamed into place: a reader never sees half a version, and no version is ever
@@ -25,12 +29,51 @@ import duckdb
 import pyarrow as pa
 
 from ingest.contract import STREAMS
-from publish import appendices
-from publish.appendices import APPENDIX_02, APPENDIX_03, Appendix
+from publish import appendices, report_html
+from publish.appendices import (
+    APPENDIX_01,
+    APPENDIX_01_2,
+    APPENDIX_02,
+    APPENDIX_03,
+    PERIOD_COLUMNS,
+    SUMMARY,
+    Appendix,
+)
 
-# What a release holds, in this order; issue 4 adds appendices 01, 01.2 and the summary.
-PUBLISHED: list[Appendix] = [APPENDIX_02, APPENDIX_03]
+# What a release holds, in this order: also the sheets of the workbook.
+PUBLISHED: list[Appendix] = [APPENDIX_01, APPENDIX_01_2, APPENDIX_02, APPENDIX_03, SUMMARY]
 FORMATS = ("xlsx", "csv", "parquet")
+
+
+@dataclass(frozen=True)
+class Mart:
+    """A mart read for the period: these columns by name (others are left), in this order."""
+
+    table: str
+    columns: tuple[str, ...]
+    order_by: str = "display_order"
+
+
+_PERIOD = PERIOD_COLUMNS[:3]
+# The HTML report draws on the scorecards too; released as Parquet, so the release holds every
+# figure it shows.
+SCORECARDS = [
+    Mart(
+        "scorecard_bloc",
+        (*_PERIOD, "bloc", "scale", "score_ceiling", "portals", "mean_score", "min_score",
+         "max_score", "stddev_score", "portals_at_max", "portals_at_scale", "portals_below_scale",
+         "portals_at_max_names", "portals_below_scale_names", "summary_note"),
+        "bloc",
+    ),
+    Mart(
+        "scorecard_portal",
+        (*_PERIOD, "portal_id", "portal_name", "bloc", "scored", "information_score",
+         "information_max", "qa_score", "qa_max", "dossier_score", "dossier_max", "total_score",
+         "total_max", "score_share", "rank_in_bloc"),
+        "bloc, rank_in_bloc, portal_name, portal_id",
+    ),
+]  # fmt: skip
+MARTS = [Mart(a.table, a.mart_columns) for a in PUBLISHED] + SCORECARDS
 RAW_TABLES = tuple(stream.table for stream in STREAMS.values())
 MANIFEST = "manifest.json"
 
@@ -61,7 +104,7 @@ def publish_period(
     contracts: Sequence[Mapping[str, Any]],
     cutoff: date | datetime | str | None = None,
 ) -> Release:
-    """Publish the period's appendices from the warehouse's marts as the next version."""
+    """Publish the period's report from the warehouse's marts as the next version."""
     if not _PERIOD_ID.fullmatch(period_id):
         raise PublishError(f"period_id {period_id!r} cannot name a directory")
     tables, watermark = _read(con, period_id)
@@ -74,22 +117,41 @@ def publish_period(
     tmp.mkdir()
     try:
         entries = []
+        rows = {name: table.to_pylist() for name, table in tables.items()}
         for appendix in PUBLISHED:
             table = tables[appendix.table]
-            rows = table.to_pylist()
             for fmt in FORMATS:
                 path = tmp / f"{appendix.table}.{fmt}"
                 if fmt == "xlsx":
                     appendices.write_xlsx(
-                        appendix, rows, path,
+                        appendix, rows[appendix.table], path,
                         period_id=period_id, period_start=period_start, period_end=period_end,
                     )  # fmt: skip
                 elif fmt == "csv":
-                    appendices.write_csv(appendix, rows, path)
+                    appendices.write_csv(appendix, rows[appendix.table], path)
                 else:
                     appendices.write_parquet(table, path)
-                _fsync(path)
-                entries.append(_file_entry(path, appendix, fmt, table.num_rows))
+                entries.append(_file_entry(path, fmt, table=appendix.table, rows=table.num_rows))
+        for mart in SCORECARDS:
+            path = tmp / f"{mart.table}.parquet"
+            appendices.write_parquet(tables[mart.table], path)
+            entries.append(
+                _file_entry(path, "parquet", table=mart.table, rows=tables[mart.table].num_rows)
+            )
+
+        report = report_html.stem(period_id)
+        path = tmp / f"{report}.xlsx"
+        appendices.write_workbook(
+            [(a, rows[a.table]) for a in PUBLISHED], path, period_id, period_start, period_end
+        )
+        entries.append(_file_entry(path, "xlsx", tables=[a.table for a in PUBLISHED]))
+        path = tmp / f"{report}.html"
+        path.write_text(
+            report_html.render(rows, period_id, period_start, period_end),
+            encoding="utf-8",
+            newline="\n",
+        )
+        entries.append(_file_entry(path, "html", tables=sorted(report_html.MARTS)))
 
         manifest = {
             "period_id": period_id,
@@ -126,12 +188,23 @@ def publish_period(
 def _read(con: duckdb.DuckDBPyConnection, period_id: str) -> tuple[dict[str, pa.Table], str | None]:
     """The period's mart rows and the event watermark, from one snapshot of the warehouse."""
     with _snapshot(con):
+        present: dict[str, set[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts'"
+        ).fetchall():
+            present.setdefault(table, set()).add(column)
         tables = {}
-        for appendix in PUBLISHED:
-            columns = ", ".join(f'"{c}"' for c in appendix.mart_columns)
-            tables[appendix.table] = con.execute(
-                f"select {columns} from marts.{appendix.table} "
-                "where period_id = ? order by display_order",
+        for mart in MARTS:
+            if mart.table not in present:
+                raise PublishError(f"marts.{mart.table} does not exist: build the models first")
+            missing = [c for c in mart.columns if c not in present[mart.table]]
+            if missing:
+                raise PublishError(f"marts.{mart.table} has no column {', '.join(missing)}")
+            columns = ", ".join(f'"{c}"' for c in mart.columns)
+            tables[mart.table] = con.execute(
+                f"select {columns} from marts.{mart.table} "
+                f"where period_id = ? order by {mart.order_by}",
                 [period_id],
             ).to_arrow_table()
         return tables, _event_watermark(con)
@@ -174,8 +247,8 @@ def _period_bounds(period_id: str, tables: Mapping[str, pa.Table]) -> tuple[date
     empty = [name for name, table in tables.items() if table.num_rows == 0]
     if len(empty) == len(tables):
         raise PublishError(f"period {period_id!r} has no rows in any of the marts {empty}")
-    # One empty appendix is legitimate (no agency asked or was asked anything, this year or the
-    # last); all of them empty means the period was never built.
+    # One empty mart is legitimate (no agency asked or was asked anything, this year or the
+    # last; no portal left unscored); all of them empty means the period was never built.
     bounds = {
         (row["period_start"], row["period_end"])
         for table in tables.values()
@@ -186,17 +259,18 @@ def _period_bounds(period_id: str, tables: Mapping[str, pa.Table]) -> tuple[date
     return bounds.pop()
 
 
-def _file_entry(path: Path, appendix: Appendix, fmt: str, rows: int) -> dict[str, Any]:
-    """rows counts the mart rows; the XLSX and the CSV also end with their total row."""
+def _file_entry(path: Path, fmt: str, **content: Any) -> dict[str, Any]:
+    """The file flushed to disk and described: `table` and `rows` (the mart rows; the XLSX and
+    the CSV add section and total rows) for a file of one mart, `tables` for the whole report."""
+    _fsync(path)
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return {
         "name": path.name,
-        "table": appendix.table,
+        **content,
         "format": fmt,
-        "rows": rows,
         "bytes": path.stat().st_size,
         "sha256": digest.hexdigest(),
     }

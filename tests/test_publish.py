@@ -1,4 +1,5 @@
-"""Publishing appendices 02 and 03 from a hand-made warehouse, read back from the real files."""
+"""Publishing from a hand-made warehouse: release, manifest and versions, appendices 02 and 03
+read back from the real files (tests/test_publish_report.py covers the rest of the report)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,28 @@ from publish.release import PublishError, publish_period
 PERIOD = "2023-9M"
 OTHER = "2023-Q3"
 
+# The marts a release reads, with the columns of the issue-4 spec; a column the release does not
+# read (`extra`) shows that extra columns are tolerated.
 MARTS_DDL = """
 create schema marts;
+create table marts.appendix_01_information (
+    period_id varchar, period_start date, period_end date, display_order integer,
+    section varchar, portal_id varchar, portal_name varchar, portal_group varchar, bloc varchar,
+    scale double, bonus_max double, score_ceiling double, posts bigint, deductions double,
+    assessment_points double, score double, rank_in_bloc integer, note varchar, extra varchar
+);
+create table marts.appendix_01_2_not_scored (
+    period_id varchar, period_start date, period_end date, display_order integer,
+    portal_id varchar, portal_name varchar, portal_group varchar, registered_on date,
+    posts bigint, posts_previous_period bigint, previous_period_start date,
+    previous_period_end date, note varchar
+);
 create table marts.appendix_02_questions (
     period_id varchar, period_start date, period_end date, display_order integer,
     portal_id varchar, portal_name varchar, portal_group varchar,
     total bigint, answered bigint, waiting_answer bigint, waiting_acceptance bigint,
-    deleted bigint, eligible bigint, late bigint, score double, note varchar
+    deleted bigint, eligible bigint, answered_unauthorized bigint, late bigint, score double,
+    score_max double, note varchar
 );
 create table marts.appendix_03_dossiers (
     period_id varchar, period_start date, period_end date, display_order integer,
@@ -37,7 +53,27 @@ create table marts.appendix_03_dossiers (
     resolved_l3_early bigint, resolved_l3_on_time bigint, resolved_l3_late bigint,
     resolved_l4_early bigint, resolved_l4_on_time bigint, resolved_l4_late bigint,
     resolved bigint, withdrawn bigint, in_progress bigint,
-    resolution_rate double, on_time_rate double, score double
+    resolution_rate double, on_time_rate double, score double, score_max double, note varchar
+);
+create table marts.scorecard_portal (
+    period_id varchar, period_start date, period_end date, portal_id varchar,
+    portal_name varchar, bloc varchar, scored boolean, information_score double,
+    information_max double, qa_score double, qa_max double, dossier_score double,
+    dossier_max double, total_score double, total_max double, score_share double,
+    rank_in_bloc integer
+);
+create table marts.scorecard_bloc (
+    period_id varchar, period_start date, period_end date, bloc varchar, scale double,
+    score_ceiling double, portals bigint, mean_score double, min_score double,
+    max_score double, stddev_score double, portals_at_max bigint, portals_at_scale bigint,
+    portals_below_scale bigint, portals_at_max_names varchar,
+    portals_below_scale_names varchar, summary_note varchar
+);
+create table marts.report_summary (
+    period_id varchar, period_start date, period_end date, display_order integer,
+    metric varchar, portal_group varchar, label_vi varchar, unit varchar, value double,
+    value_same_period_last_year double, change double, change_pct double,
+    same_period_start date, same_period_end date
 );
 create schema raw;
 create table raw.portal_events (event_id varchar, ingested_at timestamptz);
@@ -50,18 +86,30 @@ NOTE_1 = "Duy trì thực hiện rất tốt, trả lời đúng trọng tâm, n
 QUESTIONS = [
     (3, "huyen-bao-thang", "Huyện Bảo Thắng", 9, 1, 0, 5, 3, 0.0, "Trả lời chậm"),
     (1, "so-gddt", "Sở Giáo dục và Đào tạo", 78, 73, 5, 0, 0, 18.0, NOTE_1),
-    (2, "so-tnmt", "Sở Tài nguyên và Môi trường", 42, 34, 1, 0, 7, 17.5, None),
+    (2, "so-tnmt", "Sở Tài nguyên và Môi trường", 42, 34, 1, 0, 7, 17.5, ""),
 ]
 # (display_order, portal_id, portal_name, carried_over, counter, online,
-#  nine resolved cells l2 early/on_time/late, l3 ..., l4 ..., withdrawn, score)
+#  nine resolved cells l2 early/on_time/late, l3 ..., l4 ..., withdrawn, score, note)
+NOTE_03 = "Tỷ lệ giải quyết đúng và trước hạn 98,0%, từ 80% đến dưới 96% (đạt 25 điểm)"
 DOSSIERS = [
     (2, "huyen-bao-yen", "UBND Huyện Bảo Yên", 2, 428, 9896,
-     (32, 0, 0, 46, 0, 0, 9000, 100, 50), 8, 27.0),
+     (32, 0, 0, 46, 0, 0, 9000, 100, 50), 8, 27.0, "Đạt từ 96% trở lên (27 điểm)"),
     (1, "so-ct", "Sở Công Thương", 0, 127, 169873,
-     (1, 0, 1, 0, 0, 0, 160000, 0, 3226), 10, 25.0),
+     (1, 0, 1, 0, 0, 0, 160000, 0, 3226), 10, 25.0, NOTE_03),
     (3, "vp-doan-dbqh", "Văn phòng Đoàn ĐBQH và HĐND tỉnh", 0, 0, 0,
-     (0, 0, 0, 0, 0, 0, 0, 0, 0), 0, None),
+     (0, 0, 0, 0, 0, 0, 0, 0, 0), 0, 25.0, "Không phát sinh hồ sơ trong kỳ"),
 ]  # fmt: skip
+# Every file of a release but its manifest: each appendix and the summary in three formats, the
+# scorecards in Parquet, the whole report as a workbook and a page.
+TABLES = ("appendix_01_information", "appendix_01_2_not_scored", "appendix_02_questions",
+          "appendix_03_dossiers", "report_summary")  # fmt: skip
+RELEASE_FILES = [
+    *(f"{t}.{ext}" for t in TABLES for ext in ("xlsx", "csv", "parquet")),
+    "scorecard_bloc.parquet",
+    "scorecard_portal.parquet",
+    f"bao-cao-{PERIOD}.xlsx",
+    f"bao-cao-{PERIOD}.html",
+]
 CONTRACTS = [
     {"mart": "appendix_02_questions", "passed": True, "rows": 3, "failures": []},
     {"mart": "appendix_03_dossiers", "passed": True, "rows": 3, "failures": []},
@@ -72,21 +120,22 @@ def _insert(con, period_id, start, end, questions, dossiers):
     for order, pid, name, total, answered, waiting, waiting_acc, deleted, score, note in questions:
         con.execute(
             "insert into marts.appendix_02_questions values "
-            "(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, ?, ?, null, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, ?, ?, 0, ?, ?, 18, ?)",
             [period_id, start, end, order, pid, name, total, answered, waiting, waiting_acc,
-             deleted, total - deleted, score, note],
+             deleted, total - deleted, waiting + waiting_acc, score, note],
         )  # fmt: skip
-    for order, pid, name, carried, counter, online, cells, withdrawn, score in dossiers:
+    for order, pid, name, carried, counter, online, cells, withdrawn, score, note in dossiers:
         total = carried + counter + online
         resolved = sum(cells)
         on_time = sum(c for i, c in enumerate(cells) if i % 3 != 2)
         con.execute(
             "insert into marts.appendix_03_dossiers values "
-            f"(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, {', '.join('?' * 9)}, ?, ?, ?, ?, ?, ?)",
+            f"(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, {', '.join('?' * 9)}, "
+            "?, ?, ?, ?, ?, ?, 27, ?)",
             [period_id, start, end, order, pid, name, total, carried, counter, online, *cells,
              resolved, withdrawn, total - resolved - withdrawn,
              resolved / total if total else None, on_time / resolved if resolved else None,
-             score],
+             score, note],
         )  # fmt: skip
 
 
@@ -98,8 +147,8 @@ def con(tmp_path):
     _insert(con, PERIOD, date(2023, 1, 1), date(2023, 9, 25), QUESTIONS, DOSSIERS)
     _insert(
         con, OTHER, date(2023, 7, 1), date(2023, 9, 25),
-        [(1, "so-khac", "Chỉ trong quý III", 5, 5, 0, 0, 0, 17.0, None)],
-        [(1, "so-khac", "Chỉ trong quý III", 0, 1, 1, (0,) * 6 + (2, 0, 0), 0, 27.0)],
+        [(1, "so-khac", "Chỉ trong quý III", 5, 5, 0, 0, 0, 17.0, "")],
+        [(1, "so-khac", "Chỉ trong quý III", 0, 1, 1, (0,) * 6 + (2, 0, 0), 0, 27.0, "")],
     )  # fmt: skip
     con.execute(
         "insert into raw.portal_events values ('p1', '2023-09-20 10:00:00+07'),"
@@ -132,10 +181,7 @@ def test_release_layout_and_manifest(con, root):
     assert rel.version == 1
     assert rel.path == root / PERIOD / "v1"
     names = sorted(p.name for p in rel.path.iterdir())
-    assert names == sorted(
-        [f"{t}.{ext}" for t in ("appendix_02_questions", "appendix_03_dossiers")
-         for ext in ("xlsx", "csv", "parquet")] + ["manifest.json"]
-    )  # fmt: skip
+    assert names == sorted(RELEASE_FILES + ["manifest.json"])
     assert not [p for p in (root / PERIOD).iterdir() if p.name.startswith(".")]
 
     manifest = json.loads((rel.path / "manifest.json").read_text(encoding="utf-8"))
@@ -148,12 +194,18 @@ def test_release_layout_and_manifest(con, root):
     # max over the raw tables that exist (three are missing), in UTC
     assert manifest["event_watermark"] == "2023-09-26T01:00:00+00:00"
     assert manifest["contracts"] == CONTRACTS
-    assert len(manifest["files"]) == 6
+    assert sorted(e["name"] for e in manifest["files"]) == sorted(RELEASE_FILES)
     for entry in manifest["files"]:
         data = (rel.path / entry["name"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest() == rel.files[entry["name"]]
         assert entry["bytes"] == len(data)
-        assert entry["rows"] == 3
+        # the other marts are empty in this warehouse: a release needs only one with rows
+        if "table" in entry:
+            assert entry["rows"] == (
+                3 if entry["table"] in ("appendix_02_questions", "appendix_03_dossiers") else 0
+            )
+        else:
+            assert entry["name"].startswith(f"bao-cao-{PERIOD}.")
 
 
 def test_xlsx_02(con, root):
@@ -179,7 +231,8 @@ def test_xlsx_02(con, root):
         "Sở Giáo dục và Đào tạo", "Sở Tài nguyên và Môi trường", "Huyện Bảo Thắng", "Tổng số",
     ]  # fmt: skip
     assert body[0][2:9] == [78, 73, 5, 0, 0, 18, NOTE_1]
-    assert body[1][7] == 17.5 and body[1][8] is None
+    assert body[1][7] == 17.5 and not body[1][8]
+    assert (ws["H6"].number_format, ws["H7"].number_format) == ("0", "0.0")
     assert body[3][2:9] == [129, 108, 6, 5, 10, None, None]
     assert ws["C6"].number_format == "#,##0"
     assert ws["C6"].border.left.style == "thin"
@@ -195,13 +248,15 @@ def test_xlsx_03_grouped_headers_and_total(con, root):
     merged = {str(r) for r in ws.merged_cells.ranges}
     # row 5 groups, row 6 levels / channels, row 7 timeliness; single labels span rows 5-7
     assert {"A5:A7", "B5:B7", "C5:C7", "D5:D7", "E5:F5", "E6:E7", "F6:F7", "G5:O5",
-            "G6:I6", "J6:L6", "M6:O6", "P5:P7", "Q5:Q7", "R5:R7", "S5:S7"} <= merged  # fmt: skip
+            "G6:I6", "J6:L6", "M6:O6", "P5:P7", "Q5:Q7", "R5:R7", "S5:S7",
+            "T5:T7"} <= merged  # fmt: skip
     assert [ws[c].value for c in ("A5", "B5", "C5")] == ["STT", "TÊN CƠ QUAN", "TỔNG SỐ HỒ SƠ"]
     assert (ws["E5"].value, ws["G5"].value) == ("TIẾP NHẬN", "ĐÃ GIẢI QUYẾT")
     assert (ws["E6"].value, ws["F6"].value) == ("MCĐT", "Trực tuyến")
     assert [ws.cell(6, c).value for c in (7, 10, 13)] == ["Mức độ 2", "Mức độ 3", "Mức độ 4"]
     assert [c.value for c in ws[7][6:15]] == ["Trước hạn", "Đúng hạn", "Trễ hạn"] * 3
     assert ws["R5"].value == "TỶ LỆ GIẢI QUYẾT ĐÚNG VÀ TRƯỚC HẠN %"
+    assert ws["T5"].value == "GHI CHÚ"
     assert ws.freeze_panes == "C8"
 
     assert [ws.cell(r, 2).value for r in range(8, 12)] == [
@@ -210,7 +265,9 @@ def test_xlsx_03_grouped_headers_and_total(con, root):
     assert ws["C8"].value == 170000 and ws["C8"].number_format == "#,##0"
     assert ws["Q8"].value == pytest.approx(163228 / 170000)
     assert ws["Q8"].number_format == "0.0%"
-    assert [ws[f"{c}10"].value for c in "QRS"] == [None, None, None]  # no dossier: no rate
+    assert [ws[f"{c}10"].value for c in "QR"] == [None, None]  # no dossier: no rate
+    assert (ws["S10"].value, ws["T10"].value) == (25, "Không phát sinh hồ sơ trong kỳ")
+    assert ws["T8"].value == NOTE_03
 
     total = [c.value for c in ws[11]]
     assert total[0] is None and total[2:6] == [180326, 2, 555, 179769]
@@ -219,7 +276,7 @@ def test_xlsx_03_grouped_headers_and_total(con, root):
     assert total[16] == pytest.approx(172456 / 180326)
     # recomputed from the sums (98.1%), not the mean of the agencies' rates (98.7%)
     assert total[17] == pytest.approx(169179 / 172456)
-    assert total[18] is None
+    assert total[18:] == [None, None]
 
 
 def test_csv_for_excel(con, root):
@@ -234,11 +291,11 @@ def test_csv_for_excel(con, root):
     assert rows[0][14] == "Đã giải quyết - Mức độ 4 - Trễ hạn"
     assert [r[0] for r in rows[1:]] == ["1", "2", "3", ""]
     assert rows[1][2] == "170.000"
-    assert rows[3][16:] == ["", "", ""]
+    assert rows[3][16:] == ["", "", "25", "Không phát sinh hồ sơ trong kỳ"]
     assert rows[4][1] == "TỔNG CỘNG"
     assert rows[4][2] == "180.326"
     assert rows[4][17] == "98,1%"
-    assert rows[4][18] == ""
+    assert rows[4][18:] == ["", ""]
 
     text = (rel.path / "appendix_02_questions.csv").read_text(encoding="utf-8-sig")
     assert f'"{NOTE_1}"' in text  # quoted: the note holds commas
@@ -261,7 +318,9 @@ def test_parquet_holds_the_period_rows(con, root):
 
     questions = pq.read_table(rel.path / "appendix_02_questions.parquet").to_pandas()
     assert "Chỉ trong quý III" not in set(questions["portal_name"])
-    assert questions["late"].isna().all()
+    assert questions.set_index("portal_id")["late"].to_dict() == {
+        "so-gddt": 5, "so-tnmt": 1, "huyen-bao-thang": 5,
+    }  # fmt: skip
 
 
 def test_other_period_is_published_apart(con, root):
@@ -331,6 +390,17 @@ def test_refuses_a_period_without_rows_but_publishes_one_empty_appendix(con, roo
     assert [v for v in total if isinstance(v, int | float)] == [
         0
     ] * 14  # total, carried over, 2 channels, 9 cells, in progress
+
+
+def test_refuses_a_warehouse_without_a_mart_or_a_column(con, root):
+    con.execute("alter table marts.appendix_03_dossiers drop column note")
+    with pytest.raises(PublishError, match="appendix_03_dossiers has no column note"):
+        publish(con, root)
+    con.execute("alter table marts.appendix_03_dossiers add column note varchar")
+    con.execute("drop table marts.scorecard_bloc")
+    with pytest.raises(PublishError, match="scorecard_bloc does not exist"):
+        publish(con, root)
+    assert not (root / PERIOD).exists() or not list((root / PERIOD).iterdir())
 
 
 def test_refuses_a_period_id_that_is_not_a_directory_name(con, root):

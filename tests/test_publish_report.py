@@ -1,0 +1,449 @@
+"""Publishing the whole report from a hand-made warehouse: the workbook, the CSV and Parquet of
+every appendix and the summary, the manifest, and the HTML page as headless Chromium shows it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from publish.appendices import APPENDIX_01, APPENDIX_01_2, SUMMARY
+from publish.release import MARTS
+from tests.test_publish import (
+    DOSSIERS,
+    MARTS_DDL,
+    PERIOD,
+    QUESTIONS,
+    RELEASE_FILES,
+    _insert,
+    publish,
+)
+
+START, END = date(2023, 1, 1), date(2023, 9, 25)
+BONUS = "Cộng 5 điểm khuyến khích đảm bảo font chữ, có ảnh minh họa, trình bày đẹp."
+NOTE_NGOAI_VU = (
+    "Chưa cập nhật Báo cáo phát triển ngành (trừ 2 điểm); Dự án, hạng mục đầu tư, đấu thầu "
+    f"(trừ 2 điểm); Văn bản điều hành (trừ 1 điểm); {BONUS}"
+)
+NOTE_LDTBXH = f"Thông tin lãnh đạo chưa cập nhật kịp thời (trừ 0,5 điểm); {BONUS}"
+NOTE_TDKT = (
+    "Chưa cập nhật Văn bản chỉ đạo điều hành (trừ 2 điểm); Cập nhật Báo cáo định kỳ còn ít, "
+    "chưa thường xuyên (trừ 1 điểm); Chưa cập nhật Kế hoạch phát triển ngành (trừ 2 điểm)."
+)
+# (display_order, section, portal_id, portal_name, bloc, score, note), as in the seed's 01: STT
+# runs on from section I into II; inserted out of order on purpose.
+INFORMATION = [
+    (8, "II", "ban-noi-chinh", "Ban Nội chính Tỉnh ủy", "party", 95.0,
+     f"Cơ bản thực hiện duy trì thông tin, CSDL theo quy định (đạt 90 điểm); {BONUS}"),
+    (1, "I", "so-tttt", "Sở Thông tin và Truyền thông", "government", 55.0,
+     f"Duy trì cập nhật đầy đủ các mục thông tin, CSDL theo quy định (đạt 50 điểm); {BONUS}"),
+    (2, "I", "ban-dan-toc", "Ban Dân tộc tỉnh", "government", 55.0,
+     f"Tích cực duy trì, cập nhật thông tin, CSDL trên Cổng TTĐT (đạt 50 điểm); {BONUS}"),
+    (3, "I", "huyen-bao-yen", "Huyện Bảo Yên", "government", 55.0,
+     f"Duy trì cập nhật đầy đủ thông tin, CSDL theo quy định (đạt 50 điểm); {BONUS}"),
+    (4, "I", "so-ldtbxh", "Sở Lao động - Thương binh và Xã hội", "government", 54.5, NOTE_LDTBXH),
+    (5, "I", "so-ngoai-vu", "Sở Ngoại vụ", "government", 50.0, NOTE_NGOAI_VU),
+    (6, "I", "hd-tdkt", "Hội đồng Thi đua - Khen thưởng tỉnh", "government", 45.0, NOTE_TDKT),
+    (7, "II", "ban-tuyen-giao", "Ban Tuyên giáo Tỉnh ủy", "party", 95.0,
+     f"Đã tích cực thực hiện duy trì vận hành (đạt 90 điểm); {BONUS}"),
+    (9, "II", "ban-to-chuc", "Ban Tổ chức Tỉnh ủy", "party", 93.0,
+     f"Chưa cập nhật Văn bản chỉ đạo điều hành (trừ 2 điểm); {BONUS}"),
+]  # fmt: skip
+SCALES = {"government": 50.0, "party": 90.0}
+NOT_SCORED = [
+    (1, "so-gtvt", "Sở Giao thông vận tải", 120, 0,
+     "Mới tách Sở và xây dựng Cổng TTĐT từ cuối tháng 12/2023; đã đăng tải trên 120 tin, bài."),
+    (2, "quy-bvmt", "Qũy Bảo vệ môi trường tỉnh", 0, 14,
+     "Không chấm điểm do hoạt động đặc thù. Qua rà soát, trong kỳ chưa duy trì hoạt động."),
+]  # fmt: skip
+# (display_order, metric, portal_group, label_vi, unit, value, same period last year)
+SUMMARY_ROWS = [
+    (1, "posts", "province", "Tin, bài, CSDL đăng tải mới", "count", 3318, 2892),
+    (2, "posts", "party_mass", "Tin, bài, CSDL đăng tải mới", "count", 4524, 4394),
+    (3, "posts", "department", "Tin, bài, CSDL đăng tải mới", "count", 11233, 10183),
+    (4, "posts", "district", "Tin, bài, CSDL đăng tải mới", "count", 6783, 6948),
+    (5, "posts", "commune", "Tin, bài, CSDL đăng tải mới", "count", 8584, 2584),
+    (6, "posts", "all_components", "Tin, bài, CSDL đăng tải mới", "count", 31124, 24109),
+    (7, "posts_english", "all", "Tin, bài tiếng Anh", "count", 0, 0),
+    (8, "portals_active", "all_components", "Cổng TTĐT thành phần hoạt động", "count", 200, 97),
+    (9, "questions_total", "all", "Câu hỏi gửi đến", "count", 129, 100),
+    (10, "questions_answered_share", "all", "Tỷ lệ câu hỏi đã trả lời", "rate", 0.9076, 0.85),
+    (11, "dossiers_total", "all", "Hồ sơ dịch vụ công", "count", 180326, 150000),
+    (12, "dossiers_on_time_rate", "all", "Tỷ lệ hồ sơ đúng và trước hạn", "rate", 0.981, 0.97),
+]
+SHEETS = ["Phụ biểu 01", "Phụ biểu 01.2", "Phụ biểu 02", "Phụ biểu 03", "Tổng hợp"]
+REPORT = f"bao-cao-{PERIOD}"
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless and quiet: no GPU, no first-run or background requests that would be "requests".
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDTH = 1200
+
+
+def insert_report(con) -> None:
+    period = [PERIOD, START, END]
+    for order, section, pid, name, bloc, score, note in INFORMATION:
+        scale = SCALES[bloc]
+        con.execute(
+            "insert into marts.appendix_01_information values "
+            "(?, ?, ?, ?, ?, ?, ?, 'department', ?, ?, 5, ?, 40, ?, ?, ?, 1, ?, 'not read')",
+            [*period, order, section, pid, name, bloc, scale, scale + 5,
+             max(0.0, scale - score), 5.0 if score > scale else 0.0, score, note],
+        )  # fmt: skip
+    for order, pid, name, posts, before, note in NOT_SCORED:
+        con.execute(
+            "insert into marts.appendix_01_2_not_scored values "
+            "(?, ?, ?, ?, ?, ?, 'department', '2023-12-27', ?, ?, '2022-10-01', '2022-12-31', ?)",
+            [*period, order, pid, name, posts, before, note],
+        )
+    _insert(con, PERIOD, START, END, QUESTIONS, DOSSIERS)
+    for bloc, scale in SCALES.items():
+        scores = [r[5] for r in INFORMATION if r[4] == bloc]
+        at_max = [r[3] for r in INFORMATION if r[4] == bloc and r[5] == scale + 5]
+        below = [r[3] for r in INFORMATION if r[4] == bloc and r[5] < scale]
+        n = len(scores)
+        con.execute(
+            "insert into marts.scorecard_bloc values "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1.5, ?, ?, ?, ?, ?, ?)",
+            [*period, bloc, scale, scale + 5, n, sum(scores) / n, min(scores), max(scores),
+             len(at_max), n - len(at_max) - len(below), len(below), "; ".join(at_max),
+             "; ".join(below),
+             f"{len(at_max):02d}/{n:02d} Cổng TTĐT thành phần đạt điểm tối đa {scale + 5:.0f} "
+             f"điểm; {len(below):02d}/{n:02d} đạt dưới {scale:.0f} điểm"],
+        )  # fmt: skip
+    for order, _, pid, name, bloc, score, _ in INFORMATION:
+        con.execute(
+            "insert into marts.scorecard_portal values "
+            "(?, ?, ?, ?, ?, ?, true, ?, ?, null, null, null, null, ?, ?, ?, ?)",
+            [*period, pid, name, bloc, score, SCALES[bloc] + 5, score, SCALES[bloc] + 5,
+             score / (SCALES[bloc] + 5), order],
+        )  # fmt: skip
+    for order, metric, group, label, unit, value, before in SUMMARY_ROWS:
+        change = value - before
+        con.execute(
+            "insert into marts.report_summary values "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2022-01-01', '2022-09-25')",
+            [*period, order, metric, group, label, unit, value, before, change,
+             change / before if before else None],
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    con.execute(MARTS_DDL)
+    insert_report(con)
+    try:
+        yield publish(con, root / "publish")
+    finally:
+        con.close()
+
+
+def workbook(release):
+    return openpyxl.load_workbook(release.path / f"{REPORT}.xlsx")
+
+
+def values(ws, min_row=1):
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=min_row)]
+
+
+# --- the files ----------------------------------------------------------------------------------
+
+
+def test_manifest_lists_every_file_with_its_checksum(release):
+    manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
+    on_disk = sorted(p.name for p in release.path.iterdir() if p.name != "manifest.json")
+    assert on_disk == sorted(RELEASE_FILES)
+    assert sorted(e["name"] for e in manifest["files"]) == on_disk
+    for entry in manifest["files"]:
+        data = (release.path / entry["name"]).read_bytes()
+        assert (entry["bytes"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    by_name = {e["name"]: e for e in manifest["files"]}
+    assert by_name["appendix_01_information.parquet"]["rows"] == len(INFORMATION)
+    assert by_name["report_summary.csv"]["rows"] == len(SUMMARY_ROWS)
+    assert by_name[f"{REPORT}.xlsx"]["tables"] == [
+        "appendix_01_information", "appendix_01_2_not_scored", "appendix_02_questions",
+        "appendix_03_dossiers", "report_summary",
+    ]  # fmt: skip
+    assert by_name[f"{REPORT}.html"]["format"] == "html"
+    assert "scorecard_bloc" in by_name[f"{REPORT}.html"]["tables"]
+
+
+def test_workbook_sheets_and_appendix_01_sections(release):
+    wb = workbook(release)
+    assert wb.sheetnames == SHEETS
+    ws = wb["Phụ biểu 01"]
+    assert [ws[f"A{r}"].value for r in range(1, 5)] == [
+        "Phụ biểu số 01",
+        "BẢNG ĐÁNH GIÁ MỨC ĐỘ CUNG CẤP THÔNG TIN TRÊN CÁC CỔNG TTĐT THÀNH PHẦN",
+        "(Tính từ 01/01/2023 đến 25/09/2023)",
+        "Căn cứ theo Bộ tiêu chí tại Quyết định số 4526/QĐ-HĐBT ngày 14/12/2020 của HĐBT "
+        "Cổng TTĐT tỉnh",
+    ]
+    assert [c.value for c in ws[6]] == [
+        "STT", "Tên cơ quan, đơn vị", "Thang điểm (+5 điểm khuyến khích)",
+        "Đánh giá khả năng cung cấp thông tin", "Ghi chú",
+    ]  # fmt: skip
+    body = values(ws, min_row=7)
+    assert [r[0] for r in body] == ["I", 1, 2, 3, 4, 5, 6, "II", 7, 8, 9]  # STT runs on
+    assert body[0][1] == (
+        "CƠ QUAN KHỐI CHÍNH QUYỀN (SỞ, BAN, NGÀNH TỈNH VÀ TƯƠNG ĐƯƠNG); CÁC HUYỆN, THỊ XÃ, "
+        "THÀNH PHỐ (Thang điểm tối đa là 50 + 5 điểm thưởng)"
+    )
+    assert body[7][1] == (
+        "CƠ QUAN KHỐI ĐẢNG VÀ CƠ QUAN CHUYÊN NGÀNH ĐẶC THÙ "
+        "(Thang điểm tối đa là 90 + 5 điểm thưởng)"
+    )
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"B7:E7", "B14:E14"} <= merged
+    assert ws["B7"].font.bold and ws["A14"].font.bold
+    assert body[4][1:] == ["Sở Lao động - Thương binh và Xã hội", 50, 54.5, NOTE_LDTBXH]
+    assert body[6][1:4] == ["Hội đồng Thi đua - Khen thưởng tỉnh", 50, 45]
+    assert body[9][1:4] == ["Ban Nội chính Tỉnh ủy", 90, 95]
+    # a number with at most one decimal shown: 50 and 54,5
+    assert (ws["C11"].number_format, ws["D11"].number_format) == ("0", "0.0")
+    assert ws["D8"].number_format == "0"
+    assert ws.freeze_panes == "C7"
+
+
+def test_workbook_not_scored_02_03_and_summary(release):
+    wb = workbook(release)
+    ws = wb["Phụ biểu 01.2"]
+    assert ws["A1"].value == "Phụ biểu số 01.2"
+    assert [c.value for c in ws[5]] == [
+        "STT",
+        "Tên cơ quan, đơn vị",
+        "Đánh giá khả năng cung cấp thông tin",
+        "Ghi chú",
+    ]
+    assert values(ws, min_row=6) == [[o, n, "KCĐ", note] for o, _, n, _, _, note in NOT_SCORED]
+
+    questions = values(wb["Phụ biểu 02"], min_row=6)
+    assert questions[0][1:] == ["Sở Giáo dục và Đào tạo", 78, 73, 5, 0, 0, 18, QUESTIONS[1][9]]
+    assert questions[-1][1] == "Tổng số"
+    dossiers = wb["Phụ biểu 03"]
+    assert dossiers["T5"].value == "GHI CHÚ"
+    assert dossiers["T8"].value.startswith("Tỷ lệ giải quyết đúng và trước hạn 98,0%")
+
+    ws = wb["Tổng hợp"]
+    assert ws["A1"].value == "Tổng hợp số liệu của báo cáo 9 tháng năm 2023"
+    assert [c.value for c in ws[4]] == [
+        "Chỉ tiêu", "Nhóm", "Kỳ này", "Cùng kỳ năm trước", "Tăng, giảm", "Tỷ lệ tăng, giảm %",
+    ]  # fmt: skip
+    body = values(ws, min_row=5)
+    assert len(body) == len(SUMMARY_ROWS)  # no total row
+    assert body[0] == ["Tin, bài, CSDL đăng tải mới", "Cổng TTĐT tỉnh", 3318, 2892, 426,
+                       pytest.approx(426 / 2892)]  # fmt: skip
+    assert body[3][1] == "Huyện, thị xã, thành phố" and body[3][4] == -165
+    assert body[6][5] is None  # nothing last year: no rate of change
+    rate = next(row for row in ws.iter_rows(min_row=5) if row[0].value.startswith("Tỷ lệ hồ sơ"))
+    assert [c.number_format for c in rate[2:6]] == ["0.0%"] * 4
+    assert (ws["C5"].number_format, ws["F5"].number_format) == ("#,##0", "0.0%")
+
+
+def test_csv_per_appendix_and_summary(release):
+    def read(name):
+        raw = (release.path / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        return list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+
+    rows = read("appendix_01_information.csv")
+    assert rows[0] == [c.flat_header for c in APPENDIX_01.columns]
+    assert rows[1][0] == "I" and rows[1][1].startswith("CƠ QUAN KHỐI CHÍNH QUYỀN")
+    assert rows[1][2:] == ["", "", ""]
+    assert rows[5] == ["4", "Sở Lao động - Thương binh và Xã hội", "50", "54,5", NOTE_LDTBXH]
+    assert rows[8][:2] == ["II", APPENDIX_01.sections["II"].format(scale="90", bonus_max="5")]
+    assert len(rows) == 1 + 2 + len(INFORMATION)  # header, two section rows, no total
+
+    rows = read("appendix_01_2_not_scored.csv")
+    assert rows[0] == [c.flat_header for c in APPENDIX_01_2.columns]
+    assert rows[2] == ["2", "Qũy Bảo vệ môi trường tỉnh", "KCĐ", NOT_SCORED[1][5]]
+
+    rows = read("report_summary.csv")
+    assert rows[0] == [c.flat_header for c in SUMMARY.columns]
+    assert rows[1] == ["Tin, bài, CSDL đăng tải mới", "Cổng TTĐT tỉnh", "3.318", "2.892", "426",
+                       "14,7%"]  # fmt: skip
+    assert rows[4][4] == "-165"
+    assert rows[12][2:] == ["98,1%", "97,0%", "1,1%", "1,1%"]
+    assert rows[7][5] == ""
+
+
+def test_parquet_per_mart(release):
+    for mart in MARTS:
+        table = pq.read_table(release.path / f"{mart.table}.parquet")
+        assert table.column_names == list(mart.columns)  # the mart's extra columns are left out
+        assert set(table.column("period_id").to_pylist()) == {PERIOD}
+    info = pq.read_table(release.path / "appendix_01_information.parquet")
+    assert info.column("display_order").to_pylist() == list(range(1, 10))
+    assert info.schema.field("score").type == pa.float64()
+    summary = pq.read_table(release.path / "report_summary.parquet").to_pylist()
+    assert [r["metric"] for r in summary[:2]] == ["posts", "posts"]
+    assert summary[9]["unit"] == "rate" and summary[9]["value"] == 0.9076
+    blocs = pq.read_table(release.path / "scorecard_bloc.parquet").to_pylist()
+    assert [b["bloc"] for b in blocs] == ["government", "party"]
+
+
+def test_the_same_rows_give_the_same_bytes(release, tmp_path):
+    con = duckdb.connect(str(tmp_path / "again.duckdb"))
+    con.execute(MARTS_DDL)
+    insert_report(con)
+    again = publish(con, tmp_path / "publish")
+    con.close()
+    assert again.files == release.files
+
+
+# --- the HTML page in headless Chromium ----------------------------------------------------------
+
+
+@dataclass
+class Rendered:
+    page: Page
+    problems: list[str] = field(default_factory=list)  # anything a reader's browser would flag
+
+
+def require_chromium(path: Path = CHROMIUM) -> None:
+    if not path.exists():
+        pytest.fail(
+            f"{path} is missing: the HTML report is checked in Debian's Chromium; `make test` "
+            "installs it (apt-get install --no-install-recommends chromium)",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def render(browser: Browser):
+    """Opens a file as a reader would, recording console errors and warnings, uncaught
+    errors, failed requests, and every request for something other than the file itself
+    (those are refused before they leave the machine)."""
+    pages = []
+
+    def open_file(path: Path) -> Rendered:
+        page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+        pages.append(page)
+        rendered = Rendered(page)
+        own = path.resolve().as_uri()
+        page.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
+        page.on(
+            "console",
+            lambda m: (
+                rendered.problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning", "assert")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: rendered.problems.append(f"page error: {e}"))
+        page.on(
+            "request",
+            lambda r: (
+                rendered.problems.append(f"outside request: {r.url}") if r.url != own else None
+            ),
+        )
+        page.on(
+            "requestfailed",
+            lambda r: rendered.problems.append(f"request failed: {r.url} ({r.failure})"),
+        )
+        page.goto(own, wait_until="load")
+        return rendered
+
+    yield open_file
+    for page in pages:
+        page.close()
+
+
+def count(page: Page, selector: str) -> int:
+    return page.locator(selector).count()
+
+
+def test_report_page_shows_its_charts_without_errors(release, render):
+    path = release.path / f"{REPORT}.html"
+    rendered = render(path)
+    page = rendered.page
+
+    assert rendered.problems == []
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert page.title() == "Báo cáo hoạt động Cổng TTĐT 9 tháng năm 2023"
+    for chart in ("chart-scores-by-bloc", "chart-on-time-rates", "chart-posts-vs-last-year"):
+        svg = page.locator(f"figure#{chart} > svg")
+        assert svg.count() == 1, chart
+        assert svg.get_attribute("aria-label") and svg.locator("title").count() >= 1
+        assert svg.bounding_box()["height"] > 50, chart
+        assert page.locator(f"figure#{chart} > figcaption").inner_text().strip()
+    # one dot per scored portal, one bar per agency with a rate, two bars per portal group
+    assert count(page, "#chart-scores-by-bloc circle.portal") == len(INFORMATION)
+    assert count(page, "#chart-scores-by-bloc circle:not(.portal)") == 0
+    rated = [d for d in DOSSIERS if sum(d[6])]
+    assert count(page, "#chart-on-time-rates rect.bar") == len(rated)
+    assert count(page, "#chart-posts-vs-last-year rect.bar") == 2 * 5
+    # lost points: 01 below its ceiling (54,5, 50, 45, 93), 02 and 03 below their top with
+    # something in the period; the agency with no dossier is named apart
+    lost = page.locator("#chart-lost-points tr.lost")
+    assert lost.count() == 4 + 2 + 1
+    first = lost.first.inner_text()
+    assert "Hội đồng Thi đua - Khen thưởng tỉnh" in first and "−10" in first
+    assert "(trừ 2 điểm)" in first
+    idle = page.locator("#chart-lost-points .idle").inner_text()
+    assert "Văn phòng Đoàn ĐBQH và HĐND tỉnh" in idle and "25/27" in idle
+
+    text = page.locator("main").inner_text()
+    assert "3.318" in text and "▲ 426 (14,7%) so với cùng kỳ" in text
+    assert "98,1%" in text and "54,5" in page.content()
+    assert "Tính từ 01/01/2023 đến 25/09/2023" in text
+    # fits a 1200 px screen: nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+
+def test_report_page_is_self_contained(release):
+    html = (release.path / f"{REPORT}.html").read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="vi">')
+    assert "<script" not in html and "<link" not in html
+    # the only URL is the SVG namespace, which is never fetched
+    assert html.count("://") == html.count('xmlns="http://www.w3.org/2000/svg"')
+
+
+def test_the_check_catches_a_broken_page(render, tmp_path):
+    broken = tmp_path / "broken.html"
+    broken.write_text(
+        '<!DOCTYPE html><html lang="vi"><body><p>Trang hỏng</p>'
+        '<img src="khong-co.png" alt="">'
+        '<img src="https://example.invalid/logo.png" alt="">'
+        "<script>console.warn('cảnh báo'); khongCoHam();</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    problems = render(broken).problems
+    assert "console warning: cảnh báo" in problems
+    assert any(p.startswith("page error:") and "khongCoHam" in p for p in problems)
+    assert any(p.startswith("request failed:") and "khong-co.png" in p for p in problems)
+    assert any(p == "outside request: https://example.invalid/logo.png" for p in problems)
+
+
+def test_a_missing_chromium_fails_loudly(tmp_path):
+    with pytest.raises(pytest.fail.Exception, match="make test"):
+        require_chromium(tmp_path / "chromium")
