@@ -55,7 +55,17 @@ assessments as (
         assessments.portal_id,
         assessments.criterion,
         assessments.points,
-        rtrim(trim(assessments.note), '.') as note
+        -- the board's words, with the points they carry when the words do not say them
+        concat_ws(
+            ' ',
+            nullif(rtrim(trim(assessments.note), '.'), ''),
+            case
+                when assessments.points < 0 and coalesce(assessments.note, '') not ilike '%trừ%'
+                    then '(trừ ' || {{ vi_points('-assessments.points') }} || ' điểm)'
+                when assessments.points > 0 and coalesce(assessments.note, '') not ilike '%cộng%'
+                    then '(cộng ' || {{ vi_points('assessments.points') }} || ' điểm)'
+            end
+        ) as note
     from {{ ref('stg_assessment_events') }} as assessments
     inner join run_period on assessments.period_id = run_period.period_id
     qualify row_number() over (

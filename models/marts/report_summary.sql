@@ -201,8 +201,11 @@ values_per_window as (
         windows.window_start,
         windows.window_end,
         case
-            -- a window the stream's events do not cover has no value, not a zero
-            when date_trunc('month', stream_starts.first_on) > windows.window_start then null
+            -- last year before the stream's events begin has no value, rather than a zero
+            when
+                windows.period_window = 'same_period_last_year'
+                and date_trunc('month', stream_starts.first_on) > windows.window_start
+                then null
             when metrics.unit = 'count' then coalesce(metric_values.value::double, 0)
             else metric_values.value::double
         end as value
