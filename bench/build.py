@@ -60,11 +60,16 @@ STEPS = (
     "warehouse_models",
     "period_models",
     "mart_contracts",
-    "publish__appendices",
+    "publish__report",
 )
 PERIOD_MARTS = (
+    "appendix_01_information",
+    "appendix_01_2_not_scored",
     "appendix_03_dossiers",
     "appendix_02_questions",
+    "scorecard_portal",
+    "scorecard_bloc",
+    "report_summary",
     "data_quality_findings",
     "fct_dossiers_period",
     "fct_questions_period",

@@ -86,7 +86,16 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
     )
 
 
-PERIOD_MARTS = ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings")
+PERIOD_MARTS = (
+    "appendix_01_information",
+    "appendix_01_2_not_scored",
+    "appendix_02_questions",
+    "appendix_03_dossiers",
+    "scorecard_portal",
+    "scorecard_bloc",
+    "report_summary",
+    "data_quality_findings",
+)
 CONTRACT_SPECS = [
     dg.AssetCheckSpec(
         "contract",

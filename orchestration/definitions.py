@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.ingest import raw_events
-from orchestration.assets.publish import published_appendices
+from orchestration.assets.publish import published_report
 from orchestration.assets.transform import period_models, warehouse_models
 from orchestration.checks import mart_contracts
 from orchestration.dbt_project import dbt_project
@@ -21,7 +21,7 @@ from orchestration.sensors import landing_sensor
 DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
 
 defs = dg.Definitions(
-    assets=[raw_events, warehouse_models, period_models, published_appendices],
+    assets=[raw_events, warehouse_models, period_models, published_report],
     asset_checks=[mart_contracts],
     jobs=[ingest_job, period_job, publish_job],
     schedules=[quarterly_publish],

@@ -25,7 +25,7 @@ period_job = dg.define_asset_job(
 # The marts' contracts and the publish, without rebuilding: republish a period as it was built.
 publish_job = dg.define_asset_job(
     "publish_job",
-    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "appendices"]))
+    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "report"]))
     | dg.AssetSelection.checks(
         *(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract") for mart in PERIOD_MARTS)
     ),

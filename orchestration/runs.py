@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from orchestration.assets.publish import published_appendices
+from orchestration.assets.publish import published_report
 from orchestration.assets.transform import period_models
 
 CONTRACT_BLOCKED = 4  # exit code when a contract stopped the publish
@@ -12,7 +12,7 @@ CONTRACT_BLOCKED = 4  # exit code when a contract stopped the publish
 
 def run_config(job: dg.JobDefinition, cutoff: str | None, log_level: str) -> dict:
     """The cutoff goes to every op of the job that reads it: the period's build, the publish."""
-    ops = {period_models.op.name, published_appendices.op.name} & set(job.graph.node_dict)
+    ops = {period_models.op.name, published_report.op.name} & set(job.graph.node_dict)
     return {
         "ops": {op: {"config": {"cutoff": cutoff}} for op in sorted(ops)},
         "loggers": {"console": {"config": {"log_level": log_level}}},
@@ -70,7 +70,7 @@ def run_period(
             outcome.failed_contracts.append(evaluation.description or str(evaluation.asset_key))
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
-        if materialization.asset_key == published_appendices.key:
+        if materialization.asset_key == published_report.key:
             outcome.published = materialization.metadata["path"].value
             files = materialization.metadata["files"].value
             outcome.files = [f"{name}  sha256 {digest}" for name, digest in files.items()]

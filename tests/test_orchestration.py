@@ -8,6 +8,7 @@ import pytest
 
 from orchestration.assets.ingest import raw_events, raw_key
 from orchestration.assets.transform import period_models, warehouse_models
+from orchestration.checks import PERIOD_MARTS
 from orchestration.definitions import defs
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
@@ -29,7 +30,12 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
         "marts/appendix_02_questions",
         "marts/appendix_03_dossiers",
         "marts/data_quality_findings",
-        "publish/appendices",
+        "marts/appendix_01_information",
+        "marts/appendix_01_2_not_scored",
+        "marts/scorecard_portal",
+        "marts/scorecard_bloc",
+        "marts/report_summary",
+        "publish/report",
     } <= keys
 
     def parents(key: str) -> set[str]:
@@ -41,19 +47,19 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
     assert "staging/stg_dossier_events" in parents("intermediate/int_dossier_lifecycle")
     assert "intermediate/int_dossier_lifecycle" in parents("marts/fct_dossiers_period")
     assert "marts/fct_dossiers_period" in parents("marts/appendix_03_dossiers")
-    assert parents("publish/appendices") == {
-        "marts/appendix_02_questions",
-        "marts/appendix_03_dossiers",
-        "marts/data_quality_findings",
-    }
+    assert "intermediate/int_rubric_in_force" in parents("marts/appendix_01_information")
+    assert "marts/appendix_01_information" in parents("marts/scorecard_portal")
+    assert parents("publish/report") == {f"marts/{mart}" for mart in PERIOD_MARTS}
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert {(f"raw/{s}_events", "delivery_health") for s in STREAMS} <= checks
-    for mart in ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings"):
+    for mart in PERIOD_MARTS:
         spec = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract"))
         assert spec.blocking
     # dbt's own tests are checks too
     assert ("staging/stg_dossier_events", "not_null_stg_dossier_events_event_id") in checks
-    period_keys = [k for k in keys if k.startswith(("marts/appendix", "marts/fct", "publish/"))]
+    period_keys = [
+        k for k in keys if k.startswith(("marts/appendix", "marts/fct", "marts/score", "publish/"))
+    ]
     for key in period_keys:
         partitions = graph.get(dg.AssetKey.from_user_string(key)).partitions_def
         assert "2023-9M" in partitions.get_partition_keys(), key

@@ -1,4 +1,4 @@
-"""Publishing a period: the appendices as files under <publish>/<period_id>/v<N>/."""
+"""Publishing a period: the whole report as files under <publish>/<period_id>/v<N>/."""
 
 import subprocess
 from importlib.metadata import version
@@ -30,16 +30,17 @@ def code_version() -> str:
 
 
 @dg.asset(
-    key=["publish", "appendices"],
+    key=["publish", "report"],
     group_name="publish",
     deps=[dg.AssetKey(["marts", mart]) for mart in PERIOD_MARTS],
     partitions_def=report_periods,
-    kinds={"xlsx", "csv", "parquet"},
+    kinds={"xlsx", "csv", "parquet", "html"},
 )
-def published_appendices(
+def published_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PeriodConfig
 ) -> dg.MaterializeResult:
-    """Appendices 02 and 03 as XLSX, CSV and Parquet with a manifest, as a new version.
+    """The whole report as a new version: one workbook, each appendix and the summary as CSV
+    and Parquet, a one-page HTML report, and a manifest with every file's checksum.
 
     Runs only after the marts' blocking contracts passed; they are checked again here so the
     manifest records exactly what was verified for the files it lists."""
