@@ -243,6 +243,7 @@ APPENDIX_03 = Appendix(
         "on_time_rate",
         "score",
         "score_max",
+        "on_time_tiers",
         "note",
     ),
     columns=(

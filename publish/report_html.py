@@ -49,9 +49,6 @@ HEADLINES = (
 # The groups compared with last year; all_components is their sum less the province, left out
 # so that it does not flatten the others.
 POST_GROUPS = ("province", "party_mass", "department", "district", "commune")
-# The rubric's on-time tiers (RUBRIC.md §3, its defaults): the marts carry each agency's score,
-# not the thresholds, so the chart marks these.
-ON_TIME_TIERS = (0.96, 0.80)
 
 BLOC_COLOURS = {"government": "#1f5fa6", "party": "#b3261e"}
 _OTHER_BLOC = "#6b7280"
@@ -366,6 +363,8 @@ def _on_time_rates(dossiers: Sequence[Row]) -> str:
     """Bars of on-time rates, best first, with the rubric's tiers marked; agencies that resolved
     nothing have no rate and are named in the caption instead."""
     width, plot_left, plot_right = _HALF_WIDTH, _LABEL_WIDTH + 10, _HALF_WIDTH - 56
+    # the rubric's tiers in force for the period, as appendix 03 was scored against them
+    tiers = tuple(dossiers[0]["on_time_tiers"] or ()) if dossiers else ()
     rated = sorted(
         (r for r in dossiers if r["on_time_rate"] is not None),
         key=lambda r: (-r["on_time_rate"], -(r["total"] or 0), r["portal_name"]),
@@ -381,7 +380,7 @@ def _on_time_rates(dossiers: Sequence[Row]) -> str:
     for i, row in enumerate(rated):
         cy = first + _ROW * i
         rate = row["on_time_rate"]
-        tier = next((k for k, t in enumerate(ON_TIME_TIERS) if rate >= t), len(ON_TIME_TIERS))
+        tier = next((k for k, t in enumerate(tiers) if rate >= t), len(tiers))
         colour = _TIER_COLOURS[min(tier, len(_TIER_COLOURS) - 1)]
         text = format_vi(RATE, rate)
         parts.append(_name(plot_left - 10, cy, row["portal_name"]))
@@ -392,7 +391,7 @@ def _on_time_rates(dossiers: Sequence[Row]) -> str:
             f"{format_vi(SCORE, row['score'])} điểm)</title></rect>"
         )
         parts.append(_text(width, cy + 4, text, anchor="end", size=11.5, fill=_INK))
-    for tier in ON_TIME_TIERS:
+    for tier in tiers:
         parts.append(_vline(x(tier), axis_y + 4, last + 10, _INK, dash=True))
         parts.append(_text(x(tier), axis_y - 16, _percent(tier),
                            anchor="middle", size=11, fill=_INK, weight="bold"))  # fmt: skip
@@ -401,10 +400,10 @@ def _on_time_rates(dossiers: Sequence[Row]) -> str:
         parts.append(_text(width / 2, 60, "Không có hồ sơ được giải quyết trong kỳ",
                            anchor="middle"))  # fmt: skip
         height = 90
-    tiers = " và ".join(_percent(t) for t in ON_TIME_TIERS)
+    tier_text = " và ".join(_percent(t) for t in tiers)
     caption = (
         "Tỷ lệ hồ sơ giải quyết đúng và trước hạn theo cơ quan (Phụ biểu 03), cao nhất trước. "
-        f"Vạch đứt: các mức {tiers} của Bộ tiêu chí; màu: "
+        f"Vạch đứt: các mức {tier_text} của Bộ tiêu chí; màu: "
         f'<span class="swatch" style="background:{_TIER_COLOURS[0]}"></span>đạt mức cao nhất, '
         f'<span class="swatch" style="background:{_TIER_COLOURS[1]}"></span>đạt mức tiếp theo, '
         f'<span class="swatch" style="background:{_TIER_COLOURS[2]}"></span>dưới các mức.'

@@ -53,7 +53,8 @@ create table marts.appendix_03_dossiers (
     resolved_l3_early bigint, resolved_l3_on_time bigint, resolved_l3_late bigint,
     resolved_l4_early bigint, resolved_l4_on_time bigint, resolved_l4_late bigint,
     resolved bigint, withdrawn bigint, in_progress bigint,
-    resolution_rate double, on_time_rate double, score double, score_max double, note varchar
+    resolution_rate double, on_time_rate double, score double, score_max double,
+    on_time_tiers double[], note varchar
 );
 create table marts.scorecard_portal (
     period_id varchar, period_start date, period_end date, portal_id varchar,
@@ -131,7 +132,7 @@ def _insert(con, period_id, start, end, questions, dossiers):
         con.execute(
             "insert into marts.appendix_03_dossiers values "
             f"(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, {', '.join('?' * 9)}, "
-            "?, ?, ?, ?, ?, ?, 27, ?)",
+            "?, ?, ?, ?, ?, ?, 27, [0.96, 0.8], ?)",
             [period_id, start, end, order, pid, name, total, carried, counter, online, *cells,
              resolved, withdrawn, total - resolved - withdrawn,
              resolved / total if total else None, on_time / resolved if resolved else None,

@@ -100,6 +100,12 @@ scored as (
         case when tiered.tier is null then 'none' else 'tier' end as score_rule,
         coalesce(tiered.tier.score, rubric.dossier_score_none) as score,
         (select max(tiers.score) from tiers) as score_max,
+        -- the thresholds scored against, for readers and charts: highest first
+        (
+            select list(tiers.min_on_time_rate order by tiers.min_on_time_rate desc)
+            from tiers
+            where tiers.min_on_time_rate > 0
+        ) as on_time_tiers,
         case
             when tiered.total = 0
                 then
