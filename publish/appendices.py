@@ -200,6 +200,7 @@ APPENDIX_02 = Appendix(
         "answered_unauthorized",
         "score",
         "score_max",
+        "score_rule",
         "note",
     ),
     columns=(
@@ -243,6 +244,7 @@ APPENDIX_03 = Appendix(
         "on_time_rate",
         "score",
         "score_max",
+        "score_rule",
         "on_time_tiers",
         "note",
     ),

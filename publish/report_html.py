@@ -439,7 +439,9 @@ def _lost_points(
         ),
         _lost_table(
             "Phụ biểu 02 – Tiếp nhận, trả lời câu hỏi",
-            [r for r in questions if r["total"]],
+            # the rules that take points: late or unauthorised answers (the volume bonus of
+            # 18 is extra, not a deduction from those at 17)
+            [r for r in questions if r["score_rule"] in ("some_late", "all_late")],
             "score_max",
             lambda r: (
                 f"{format_vi(COUNT, r['late'])} câu hỏi trễ hạn / "

@@ -43,7 +43,7 @@ create table marts.appendix_02_questions (
     portal_id varchar, portal_name varchar, portal_group varchar,
     total bigint, answered bigint, waiting_answer bigint, waiting_acceptance bigint,
     deleted bigint, eligible bigint, answered_unauthorized bigint, late bigint, score double,
-    score_max double, note varchar
+    score_max double, score_rule varchar, note varchar
 );
 create table marts.appendix_03_dossiers (
     period_id varchar, period_start date, period_end date, display_order integer,
@@ -54,7 +54,7 @@ create table marts.appendix_03_dossiers (
     resolved_l4_early bigint, resolved_l4_on_time bigint, resolved_l4_late bigint,
     resolved bigint, withdrawn bigint, in_progress bigint,
     resolution_rate double, on_time_rate double, score double, score_max double,
-    on_time_tiers double[], note varchar
+    score_rule varchar, on_time_tiers double[], note varchar
 );
 create table marts.scorecard_portal (
     period_id varchar, period_start date, period_end date, portal_id varchar,
@@ -121,9 +121,11 @@ def _insert(con, period_id, start, end, questions, dossiers):
     for order, pid, name, total, answered, waiting, waiting_acc, deleted, score, note in questions:
         con.execute(
             "insert into marts.appendix_02_questions values "
-            "(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, ?, ?, 0, ?, ?, 18, ?)",
+            "(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, ?, ?, 0, ?, ?, 18, "
+            "case when ? = 0 then 'none' when ? < 15 then 'all_late' else 'on_time' end, ?)",
             [period_id, start, end, order, pid, name, total, answered, waiting, waiting_acc,
-             deleted, total - deleted, waiting + waiting_acc, score, note],
+             deleted, total - deleted, waiting + waiting_acc, score, total - deleted, score,
+             note],
         )  # fmt: skip
     for order, pid, name, carried, counter, online, cells, withdrawn, score, note in dossiers:
         total = carried + counter + online
@@ -132,7 +134,7 @@ def _insert(con, period_id, start, end, questions, dossiers):
         con.execute(
             "insert into marts.appendix_03_dossiers values "
             f"(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, {', '.join('?' * 9)}, "
-            "?, ?, ?, ?, ?, ?, 27, [0.96, 0.8], ?)",
+            "?, ?, ?, ?, ?, ?, 27, 'tier', [0.96, 0.8], ?)",
             [period_id, start, end, order, pid, name, total, carried, counter, online, *cells,
              resolved, withdrawn, total - resolved - withdrawn,
              resolved / total if total else None, on_time / resolved if resolved else None,
