@@ -38,21 +38,13 @@ post_counts as (
 ),
 
 remarks as (
-    -- the board's latest remark per criterion for this period
     select
-        portal_id,
-        string_agg(rtrim(trim(note), '.'), '; ' order by criterion) as notes
-    from (
-        select assessments.*
-        from {{ ref('stg_assessment_events') }} as assessments
-        inner join run_period on assessments.period_id = run_period.period_id
-        qualify row_number() over (
-                partition by assessments.portal_id, assessments.criterion
-                order by assessments.occurred_at desc, assessments.event_id desc
-            ) = 1
-    )
-    where coalesce(note, '') != ''
-    group by portal_id
+        verdicts.portal_id,
+        string_agg(verdicts.note, '; ' order by verdicts.criterion) as notes
+    from {{ ref('int_assessment_verdicts') }} as verdicts
+    inner join run_period on verdicts.period_id = run_period.period_id
+    where verdicts.note != ''
+    group by verdicts.portal_id
 ),
 
 activity as (

@@ -50,28 +50,9 @@ posts as (
 ),
 
 assessments as (
-    -- the board's latest verdict per portal and criterion for this period stands
-    select
-        assessments.portal_id,
-        assessments.criterion,
-        assessments.points,
-        -- the board's words, with the points they carry when the words do not say them
-        concat_ws(
-            ' ',
-            nullif(rtrim(trim(assessments.note), '.'), ''),
-            case
-                when assessments.points < 0 and coalesce(assessments.note, '') not ilike '%trừ%'
-                    then '(trừ ' || {{ vi_points('-assessments.points') }} || ' điểm)'
-                when assessments.points > 0 and coalesce(assessments.note, '') not ilike '%cộng%'
-                    then '(cộng ' || {{ vi_points('assessments.points') }} || ' điểm)'
-            end
-        ) as note
-    from {{ ref('stg_assessment_events') }} as assessments
-    inner join run_period on assessments.period_id = run_period.period_id
-    qualify row_number() over (
-            partition by assessments.portal_id, assessments.criterion
-            order by assessments.occurred_at desc, assessments.event_id desc
-        ) = 1
+    select verdicts.*
+    from {{ ref('int_assessment_verdicts') }} as verdicts
+    inner join run_period on verdicts.period_id = run_period.period_id
 ),
 
 category_checks as (
