@@ -117,6 +117,10 @@ ASSESSMENTS = [
     assessment(
         "ban-tuyen-giao", "presentation_bonus", 2, "Cộng 2 điểm khuyến khích.", "2024-04-05", n="-2"
     ),
+    # a portal not scored gets the board's remark in 01.2; the provincial portal is in neither
+    # list, so its assessment is a finding rather than points that go nowhere
+    assessment("quy-x", "introduction", 0, "Đề nghị bổ sung thông tin lãnh đạo."),
+    assessment("ubnd-tinh", "presentation_bonus", 5, BONUS),
 ]
 
 
@@ -276,8 +280,18 @@ def test_not_scored_portals_are_compared_with_the_period_before(scored):
     assert got["quy-x"]["posts_previous_period"] == 2
     assert str(got["quy-x"]["previous_period_start"]) == "2023-10-01"
     assert got["quy-x"]["note"] == (
-        "Trong kỳ đăng tải 4 tin, bài, CSDL, tăng 2 so với kỳ trước (2)."
+        "Trong kỳ đăng tải 4 tin, bài, CSDL, tăng 2 so với kỳ trước (2). "
+        "Đề nghị bổ sung thông tin lãnh đạo."
     )
+
+
+def test_an_assessment_no_appendix_can_use_is_reported(scored):
+    findings = scored.query(
+        "SELECT portal_id, count, example_ids FROM marts.data_quality_findings"
+        " WHERE period_id = ? AND finding = 'assessment_not_applied'",
+        [PERIOD],
+    )
+    assert findings == [("ubnd-tinh", 1, [f"bbt-{PERIOD}-ubnd-tinh-presentation_bonus"])]
 
 
 def test_question_deadlines_count_working_days_across_tet(scored):

@@ -6,9 +6,9 @@
         tags=['period'],
     )
 }}
--- What the replay could not follow, per finding and agency, for events dated in the run's period:
--- reported here instead of being counted (the seed's negative "đang giải quyết" came from
--- counting such events).
+-- What the replay could not follow, per finding and agency, for events dated in the run's period
+-- (assessments: naming it): reported here instead of being counted (the seed's negative "đang
+-- giải quyết" came from counting such events).
 {% set streams = ['dossier', 'question', 'post', 'assessment'] %}
 with
 
@@ -129,6 +129,29 @@ outside_lifetime as (
         or stream_events.occurred_at > lifetimes.retired_at
 ),
 
+-- the board's assessments for this period of portals that neither appendix 01 nor 01.2 lists
+-- (a commune, the provincial portal, a retired one): their points would otherwise go nowhere
+listed_portals as (
+    select appendix.portal_id
+    from {{ ref('appendix_01_information') }} as appendix
+    inner join run_period on appendix.period_id = run_period.period_id
+    union
+    select appendix.portal_id
+    from {{ ref('appendix_01_2_not_scored') }} as appendix
+    inner join run_period on appendix.period_id = run_period.period_id
+),
+
+unapplied_assessments as (
+    select
+        'assessment' as stream,
+        'assessment_not_applied' as finding,
+        assessments.portal_id,
+        assessments.event_id
+    from {{ ref('stg_assessment_events') }} as assessments
+    inner join run_period on assessments.period_id = run_period.period_id
+    where assessments.portal_id not in (select listed_portals.portal_id from listed_portals)
+),
+
 findings as (
     select * from orphan_resolutions
     union all
@@ -137,6 +160,8 @@ findings as (
     select * from orphan_question_events
     union all
     select * from outside_lifetime
+    union all
+    select * from unapplied_assessments
 )
 
 select
