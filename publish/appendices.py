@@ -15,7 +15,7 @@ import math
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,7 @@ APPENDIX_01 = Appendix(
     columns=(
         Column("display_order", ("STT",), STT),
         Column("portal_name", ("Tên cơ quan, đơn vị",), TEXT),
-        Column("scale", ("Thang điểm (+5 điểm khuyến khích)",), SCORE),
+        Column("scale", ("Thang điểm (+{bonus_max} điểm khuyến khích)",), SCORE),
         Column("score", ("Đánh giá khả năng cung cấp thông tin",), SCORE),
         _NOTE,
     ),
@@ -443,6 +443,25 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not _is_null(value)
 
 
+def with_numbers(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> Appendix:
+    """The layout with "{bonus_max}" and the like in its headers filled from the first row: the
+    rubric's numbers come with the rows, not from the code."""
+    first = rows[0] if rows else {}
+    numbers = {k: format_vi(SCORE, v) for k, v in first.items() if _is_number(v)}
+
+    def filled(text: str) -> str:
+        try:
+            return text.format(**numbers)
+        except KeyError:  # no rows to take the number from: the placeholder's name stays
+            return text.replace("{", "").replace("}", "")
+
+    columns = tuple(
+        replace(c, header=tuple(filled(h) for h in c.header)) if "{" in c.flat_header else c
+        for c in appendix.columns
+    )
+    return replace(appendix, columns=columns)
+
+
 # --- XLSX --------------------------------------------------------------------------------------
 
 _THIN = Side(style="thin")
@@ -485,8 +504,8 @@ def write_workbook(
     wb = Workbook()
     wb.remove(wb.active)
     for appendix, rows in sheets:
-        _write_sheet(wb.create_sheet(appendix.sheet_name), appendix, rows, period_id,
-                     period_start, period_end)  # fmt: skip
+        _write_sheet(wb.create_sheet(appendix.sheet_name), with_numbers(appendix, rows), rows,
+                     period_id, period_start, period_end)  # fmt: skip
     _save_reproducibly(wb, path)
 
 
@@ -647,6 +666,7 @@ def _header_heights(appendix: Appendix, widths: list[float]) -> list[float]:
 def write_csv(appendix: Appendix, rows: Sequence[Mapping[str, Any]], path: Path) -> None:
     """CSV for Excel: UTF-8 with a BOM, one flattened header row, Vietnamese number text; a
     section's heading is a row of its own, as in the workbook."""
+    appendix = with_numbers(appendix, rows)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([c.flat_header for c in appendix.columns])

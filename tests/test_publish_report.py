@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from publish.appendices import APPENDIX_01, APPENDIX_01_2, SUMMARY
+from publish.appendices import APPENDIX_01, APPENDIX_01_2, SUMMARY, with_numbers
 from publish.release import MARTS
 from tests.test_publish import (
     DOSSIERS,
@@ -266,7 +266,10 @@ def test_csv_per_appendix_and_summary(release):
         return list(csv.reader(raw.decode("utf-8-sig").splitlines()))
 
     rows = read("appendix_01_information.csv")
-    assert rows[0] == [c.flat_header for c in APPENDIX_01.columns]
+    assert rows[0] == [
+        "STT", "Tên cơ quan, đơn vị", "Thang điểm (+5 điểm khuyến khích)",
+        "Đánh giá khả năng cung cấp thông tin", "Ghi chú",
+    ]  # fmt: skip
     assert rows[1][0] == "I" and rows[1][1].startswith("CƠ QUAN KHỐI CHÍNH QUYỀN")
     assert rows[1][2:] == ["", "", ""]
     assert rows[5] == ["4", "Sở Lao động - Thương binh và Xã hội", "50", "54,5", NOTE_LDTBXH]
@@ -448,3 +451,9 @@ def test_the_check_catches_a_broken_page(render, tmp_path):
 def test_a_missing_chromium_fails_loudly(tmp_path):
     with pytest.raises(pytest.fail.Exception, match="make test"):
         require_chromium(tmp_path / "chromium")
+
+
+def test_rubric_numbers_in_headers_come_from_the_rows():
+    """A province that raises the bonus sees it in appendix 01's header, with no code change."""
+    header = with_numbers(APPENDIX_01, [{"bonus_max": 10.0, "scale": 60.0}]).columns[2].header
+    assert header == ("Thang điểm (+10 điểm khuyến khích)",)
