@@ -391,8 +391,9 @@ def dbt_build(project: Path, db: Path, period: str, target: Path) -> None:
 
 
 def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
-    """The province raises the government scale to 60 from 2024: 2024-Q1 is scored on 60, and
-    2023-Q4, rebuilt afterwards with the same seeds, keeps the 50 it was scored on."""
+    """The province raises the government scale to 60 and the top dossier tier to 98% from 2024:
+    2024-Q1 is scored by the new rules, and 2023-Q4, rebuilt afterwards with the same seeds,
+    keeps the scores it had."""
     project = tmp_path / "models"
     shutil.copytree(MODELS_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     db = tmp_path / "warehouse.duckdb"
@@ -407,6 +408,8 @@ def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
 
     with open(project / "seeds" / "rubric_parameters.csv", "a", encoding="utf-8") as seed:
         seed.write("2024-01-01,information_scale,government,60,Thang điểm mới từ năm 2024\n")
+    with open(project / "seeds" / "rubric_dossier_tiers.csv", "a", encoding="utf-8") as seed:
+        seed.write("2024-01-01,0.98,27,từ 98% trở lên\n2024-01-01,0,25,dưới 98%\n")
     dbt_build(project, db, PERIOD, tmp_path / "t2")
     dbt_build(project, db, "2023-Q4", tmp_path / "t3")
     with duckdb.connect(str(db), read_only=True) as con:
@@ -415,6 +418,12 @@ def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
             "SELECT portal_id, score FROM marts.appendix_01_information WHERE period_id = ?",
             [PERIOD],
         ).fetchall())  # fmt: skip
+        tiers = dict(con.execute(
+            "SELECT portal_id, score FROM marts.appendix_03_dossiers WHERE period_id = ?",
+            [PERIOD],
+        ).fetchall())  # fmt: skip
     assert after == before
     assert now["so-tttt"] == 56.5  # 60 − 3 − 0.5
     assert now["huyen-bao-yen"] == 65.0  # the ceiling moved with the scale
+    # the tiers are replaced as a whole: 96% no longer reaches the top one
+    assert tiers["so-tttt"] == 25.0
