@@ -22,16 +22,17 @@
 {%- endmacro %}
 
 {#
-    The agencies an appendix lists (MARTS.md): every agency active in the period (CTE `facts`),
-    and every agency in force at the period's end (CTE `portals`) that was active the year before
-    (the CTE named by `active_the_year_before`) or that the rubric lists for this appendix.
+    The agencies an appendix lists (MARTS.md): every agency active in the period, and every
+    agency in force at the period's end (CTE `portals`) that was active the same period last year
+    or that the rubric lists for this appendix. CTE `period_facts` holds the appendix's facts for
+    both windows (`period_window`).
 #}
-{% macro listed_agencies(appendix, active_the_year_before) %}
-    select portal_id from facts
+{% macro listed_agencies(appendix) %}
+    select portal_id from period_facts where period_window = 'period'
     union
     select candidates.portal_id
     from (
-        select portal_id from {{ active_the_year_before }}
+        select portal_id from period_facts where period_window = 'same_period_last_year'
         union
         select listed.portal_id
         from {{ ref('rubric_listed_agencies') }} as listed

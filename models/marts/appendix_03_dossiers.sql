@@ -31,13 +31,8 @@ portals as (
     select * from {{ ref('int_portal_at_period_end') }}
 ),
 
-handled_the_year_before as (
-    select portal_id from period_facts
-    where period_window = 'same_period_last_year'
-),
-
 agencies as (
-    {{ listed_agencies('03', 'handled_the_year_before') }}
+    {{ listed_agencies('03') }}
 ),
 
 agency_rows as (
