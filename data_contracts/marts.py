@@ -154,6 +154,16 @@ def _within_rule(column: str, upper: str) -> classmethod:
     )
 
 
+def _sum_rule(total: str, parts: Sequence[str], name: str | None = None) -> classmethod:
+    """A dataframe check that `total` equals the sum of `parts` in each row."""
+
+    def sums_to_total(frame: pd.DataFrame) -> pd.Series:
+        return frame[total] == frame[list(parts)].sum(axis=1)
+
+    rule = name or f"{total} = {' + '.join(parts)}"
+    return _rule(rule, total, *parts)(_named(f"parts_sum_to_{total}", sums_to_total))
+
+
 def _not_empty_rule(column: str) -> classmethod:
     """A dataframe check that the text in `column` is not blank (its nulls are another rule's)."""
 
@@ -370,7 +380,20 @@ class Appendix012NotScored(_AgencyAppendix):
         )
 
 
-class Appendix02Questions(_AgencyAppendix):
+class _ScoredAppendix(_AgencyAppendix):
+    """Appendices 02 and 03: each agency's score out of the rubric's top, and why, printed by
+    score."""
+
+    score: Series[float]
+    score_max: Series[float]
+    note: Series[str]
+
+    score_is_within = _within_rule("score", "score_max")
+    note_is_not_empty = _not_empty_rule("note")
+    display_order_follows_score = _descending_rule("score")
+
+
+class Appendix02Questions(_ScoredAppendix):
     """`marts.appendix_02_questions`: citizens' questions per agency and period."""
 
     total: Series[pd.Int64Dtype] = pa.Field(ge=0)
@@ -380,29 +403,15 @@ class Appendix02Questions(_AgencyAppendix):
     deleted: Series[pd.Int64Dtype] = pa.Field(ge=0)
     eligible: Series[pd.Int64Dtype] = pa.Field(ge=0)
     late: Series[pd.Int64Dtype]  # within [0, eligible]: late_is_within
-    score: Series[float]
-    score_max: Series[float]
-    note: Series[str]
 
     class Config:
         name = "marts.appendix_02_questions"
 
     late_is_within = _within_rule("late", "eligible")
-    score_is_within = _within_rule("score", "score_max")
-    note_is_not_empty = _not_empty_rule("note")
-    display_order_follows_score = _descending_rule("score")
 
-    @_rule(
-        "total = answered + waiting_answer + waiting_acceptance + deleted",
-        "total",
-        "answered",
-        "waiting_answer",
-        "waiting_acceptance",
-        "deleted",
+    states_sum_to_total = _sum_rule(
+        "total", ("answered", "waiting_answer", "waiting_acceptance", "deleted")
     )
-    def states_sum_to_total(frame: pd.DataFrame) -> pd.Series:
-        parts = ["answered", "waiting_answer", "waiting_acceptance", "deleted"]
-        return frame["total"] == frame[parts].sum(axis=1)
 
     @_rule("eligible = total - deleted", "eligible", "total", "deleted")
     def eligible_excludes_deleted(frame: pd.DataFrame) -> pd.Series:
@@ -422,7 +431,7 @@ class Appendix02Questions(_AgencyAppendix):
         return (frame["score"] == 0) == all_late
 
 
-class Appendix03Dossiers(_AgencyAppendix):
+class Appendix03Dossiers(_ScoredAppendix):
     """`marts.appendix_03_dossiers`: dossiers of administrative procedures per agency and period."""
 
     total: Series[pd.Int64Dtype] = pa.Field(ge=0)
@@ -446,31 +455,16 @@ class Appendix03Dossiers(_AgencyAppendix):
         nullable=True, in_range={"min_value": 0, "max_value": 1}
     )
     on_time_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
-    score: Series[float]
-    score_max: Series[float]
-    note: Series[str]
 
     class Config:
         name = "marts.appendix_03_dossiers"
 
-    score_is_within = _within_rule("score", "score_max")
-    note_is_not_empty = _not_empty_rule("note")
-    display_order_follows_score = _descending_rule("score")
-
-    @_rule(
-        "total = carried_over + received_counter + received_online",
-        "total",
-        "carried_over",
-        "received_counter",
-        "received_online",
+    sources_sum_to_total = _sum_rule(
+        "total", ("carried_over", "received_counter", "received_online")
     )
-    def sources_sum_to_total(frame: pd.DataFrame) -> pd.Series:
-        parts = ["carried_over", "received_counter", "received_online"]
-        return frame["total"] == frame[parts].sum(axis=1)
-
-    @_rule("resolved = the nine level x timeliness cells", "resolved", *RESOLVED_CELLS)
-    def cells_sum_to_resolved(frame: pd.DataFrame) -> pd.Series:
-        return frame["resolved"] == frame[list(RESOLVED_CELLS)].sum(axis=1)
+    cells_sum_to_resolved = _sum_rule(
+        "resolved", RESOLVED_CELLS, "resolved = the nine level x timeliness cells"
+    )
 
     @_rule(
         "in_progress = total - resolved - withdrawn >= 0",
@@ -586,16 +580,9 @@ class ScorecardBloc(_PeriodMart):
 
     key_is_unique = _key_rule(*BLOC_KEY)
 
-    @_rule(
-        "portals = portals_at_max + portals_at_scale + portals_below_scale",
-        "portals",
-        "portals_at_max",
-        "portals_at_scale",
-        "portals_below_scale",
+    bands_sum_to_portals = _sum_rule(
+        "portals", ("portals_at_max", "portals_at_scale", "portals_below_scale")
     )
-    def bands_sum_to_portals(frame: pd.DataFrame) -> pd.Series:
-        bands = ["portals_at_max", "portals_at_scale", "portals_below_scale"]
-        return frame["portals"] == frame[bands].sum(axis=1)
 
     # The mean is computed, so it may sit a hair outside the extremes it lies between.
     @_rule(
