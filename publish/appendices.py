@@ -426,8 +426,7 @@ def display_lines(
     for row in rows:
         if appendix.sections and row["section"] != section:
             section = row["section"]
-            numbers = {k: format_vi(SCORE, v) for k, v in row.items() if _is_number(v)}
-            text = appendix.sections.get(section, section).format(**numbers)
+            text = _filled(appendix.sections.get(section, section), row)
             lines.append((SECTION, {first: section, label: text}))
         lines.append((AGENCY, row))
     if appendix.total_label:
@@ -443,15 +442,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not _is_null(value)
 
 
+def _filled(text: str, row: Mapping[str, Any]) -> str:
+    """`text` with its "{column}" placeholders filled from the row's numbers, the Vietnamese way."""
+    return text.format(**{k: format_vi(SCORE, v) for k, v in row.items() if _is_number(v)})
+
+
 def with_numbers(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> Appendix:
     """The layout with "{bonus_max}" and the like in its headers filled from the first row: the
     rubric's numbers come with the rows, not from the code."""
     first = rows[0] if rows else {}
-    numbers = {k: format_vi(SCORE, v) for k, v in first.items() if _is_number(v)}
 
     def filled(text: str) -> str:
         try:
-            return text.format(**numbers)
+            return _filled(text, first)
         except KeyError:  # no rows to take the number from: the placeholder's name stays
             return text.replace("{", "").replace("}", "")
 
