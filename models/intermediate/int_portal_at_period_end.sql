@@ -28,7 +28,7 @@ select
     scored,
     parent_portal_id,
     registered_at,
-    {{ local_time('registered_at') }}::date as registered_on,
+    registered_on,
     retired_at,
     is_in_force
 from versions

@@ -108,8 +108,8 @@ lifetimes as (
     cross join run_period
     group by portals.portal_id
     having
-        {{ local_time('min(portals.registered_at)') }}::date >= any_value(run_period.period_start)
-        or {{ local_time('max(portals.retired_at)') }}::date <= any_value(run_period.period_end)
+        min(portals.registered_on) >= any_value(run_period.period_start)
+        or max(portals.retired_on) <= any_value(run_period.period_end)
 ),
 
 outside_lifetime as (

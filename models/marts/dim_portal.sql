@@ -54,6 +54,8 @@ select
     {{ local_time('valid_to') }} as valid_to_local,
     registered_at,
     retired_at,
+    {{ local_time('registered_at') }}::date as registered_on,
+    {{ local_time('retired_at') }}::date as retired_on,
     successor_portal_ids
 from carried
 where event_type != 'retired'

@@ -27,8 +27,8 @@ portal_groups as (
         windows.window_end,
         portals.portal_id,
         portals.portal_group,
-        {{ local_time('portals.registered_at') }}::date as registered_on,
-        {{ local_time('portals.retired_at') }}::date as retired_on
+        portals.registered_on,
+        portals.retired_on
     from {{ ref('dim_portal') }} as portals
     inner join windows
         on portals.valid_from_local < {{ end_of_day('windows.window_end') }}
