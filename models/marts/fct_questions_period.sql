@@ -16,9 +16,13 @@ windows as (
     select * from {{ ref('int_run_windows') }}
 ),
 
+portals as (
+    select * from {{ ref('int_portal_at_period_end') }}
+),
+
 deadlines as (
-    -- the Q&A parameters are the same for every bloc
-    select distinct
+    select
+        bloc,
         qa_accept_working_days,
         qa_answer_working_days
     from {{ ref('int_rubric_in_force') }}
@@ -70,7 +74,9 @@ with_deadlines as (
         on
             status_at_end.period_window = milestones.period_window
             and status_at_end.question_id = milestones.question_id
-    cross join deadlines
+    -- an agency's deadlines are its bloc's (a portal not yet registered counts as government's)
+    left join portals on status_at_end.portal_id = portals.portal_id
+    inner join deadlines on coalesce(portals.bloc, 'government') = deadlines.bloc
 ),
 
 judged as (
