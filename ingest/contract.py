@@ -1,4 +1,4 @@
-"""The source event contract (shared/EVENTS.md, version 1) as data.
+"""The source event contract (shared/EVENTS.md, version 1.1) as data.
 
 Everything the loader validates is declared here once: the streams, their event types, their
 fields with type and when each is required. `ingest.validate` turns these declarations into SQL.
@@ -19,7 +19,7 @@ ALL = "*"  # "required for every event type of the stream"
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | timestamp | boolean | integer | decimal | list
+    kind: str  # text | timestamp | boolean | integer | decimal | list | decimal_list
     required_for: frozenset[str] = frozenset()  # event types that must carry it; {ALL} = every one
     values: tuple[str, ...] | None = None  # allowed values, for enumerations
     pattern: str | None = None  # regular expression a text value must match
@@ -45,11 +45,22 @@ ENVELOPE: tuple[Field, ...] = (
 PERSONAL_FIELDS: tuple[str, ...] = ("asker_name", "asker_email", "asker_phone", "body")
 
 
+def _reference_column(file: str, column: str) -> tuple[str, ...]:
+    with open(REFERENCE_DIR / file, encoding="utf-8") as f:
+        return tuple(row[column] for row in csv.DictReader(f))
+
+
 @cache
 def post_categories() -> tuple[str, ...]:
     """Post categories, kept as reference data (a dbt seed with their Vietnamese labels)."""
-    with open(REFERENCE_DIR / "post_categories.csv", encoding="utf-8") as f:
-        return tuple(row["category"] for row in csv.DictReader(f))
+    return _reference_column("post_categories.csv", "category")
+
+
+@cache
+def portal_groups() -> tuple[str, ...]:
+    """Reporting groups of the registry, kept as dated reference data with their labels and the
+    level each reports at (a ward or special zone reports with the communes)."""
+    return _reference_column("portal_groups.csv", "portal_group")
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class Stream:
     event_types: tuple[str, ...]
     fields: tuple[Field, ...]  # the stream's own fields, after the envelope
     entity_id: str | None = None  # the stable id whose lifecycle the events describe
+    # rules across fields: (condition on the typed `n_<field>` values that breaks it, message)
+    record_rules: tuple[tuple[str, str], ...] = ()
 
     @property
     def table(self) -> str:
@@ -78,6 +91,24 @@ class Stream:
         return tuple(f.name for f in self.all_fields) + PERSONAL_FIELDS
 
 
+# EVENTS.md 1.1: a split's shares lie in (0, 1], one per successor in the same order, summing to 1.
+SHARE_RULES = (
+    (
+        "n_successor_shares IS NOT NULL AND (n_successor_portal_ids IS NULL"
+        " OR len(n_successor_shares) <> len(n_successor_portal_ids))",
+        "'invalid_value: successor_shares needs one share per successor_portal_ids'",
+    ),
+    (
+        "list_bool_or(list_transform(n_successor_shares, x -> x <= 0 OR x > 1))",
+        "'invalid_value: successor_shares must each lie in (0, 1]'",
+    ),
+    (
+        "abs(list_sum(n_successor_shares) - 1) > 0.0001",
+        "'invalid_value: successor_shares sum to ' || list_sum(n_successor_shares) || ', not 1'",
+    ),
+)
+
+
 def _streams() -> dict[str, Stream]:
     return {
         s.name: s
@@ -87,17 +118,15 @@ def _streams() -> dict[str, Stream]:
                 ("registered", "updated", "retired"),
                 (
                     Field("name", "text", _req("registered")),
-                    Field(
-                        "portal_group",
-                        "text",
-                        _req("registered"),
-                        values=("province", "party_mass", "department", "district", "commune"),
-                    ),
+                    Field("portal_group", "text", _req("registered"), values=portal_groups()),
                     Field("bloc", "text", _req("registered"), values=("government", "party")),
                     Field("scored", "boolean", _req("registered")),
                     Field("parent_portal_id", "text"),
                     Field("successor_portal_ids", "list"),
+                    Field("successor_shares", "decimal_list"),  # v1.1: a split's shares
+                    Field("predecessor_portal_ids", "list"),  # v1.1: a merger seen from the new unit
                 ),
+                record_rules=SHARE_RULES,
             ),
             Stream(
                 "post",

@@ -49,12 +49,17 @@ def _normalised(field: Field, src_type: str) -> str:
         return f"try_cast({t if native else text} AS INTEGER)"
     if field.kind == "decimal":
         return f"try_cast({text} AS {sql_type(field)})"
-    if field.kind == "list":
+    if field.kind in ("list", "decimal_list"):
         items = (
             f"CASE WHEN starts_with({text}, '[') THEN try_cast(try_cast({text} AS JSON) AS"
             f" VARCHAR[]) ELSE list_transform(string_split({text}, ';'), x -> trim(x)) END"
         )
-        return f"nullif(list_filter({items}, x -> x <> ''), [])"
+        texts = f"nullif(list_filter({items}, x -> x <> ''), [])"
+        if field.kind == "list":
+            return texts
+        # every item a decimal, or the whole list is invalid
+        numbers = f"list_transform({texts}, x -> try_cast(x AS DECIMAL(9, 6)))"
+        return f"CASE WHEN NOT list_bool_or(list_transform({numbers}, x -> x IS NULL)) THEN {numbers} END"
     raise ValueError(f"unknown field kind {field.kind}")
 
 
@@ -141,6 +146,7 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
         f"{_normalised(f, src_types[f.name])} AS {ident('n_' + f.name)}" for f in fields
     )
     rules = [r for f in fields for r in _rules(stream, f, src_types[f.name])]
+    rules += list(stream.record_rules)
     portal_check = "n_portal_id NOT IN (SELECT portal_id FROM _registry)"
     if stream.name == "portal":  # a registration is what makes a portal known
         portal_check = f"n_event_type <> 'registered' AND {portal_check}"

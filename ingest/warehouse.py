@@ -16,6 +16,7 @@ SQL_TYPES = {
     "integer": "INTEGER",
     "decimal": "DECIMAL(9, 2)",
     "list": "VARCHAR[]",
+    "decimal_list": "DECIMAL(9, 6)[]",
 }
 
 # After the contract's fields, every raw table says where each event came from.
@@ -61,6 +62,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {stream.table} ({', '.join(columns)}, {LINEAGE_COLUMNS})"
         )
+        # a warehouse made under an older contract gains its optional fields (always nullable)
+        for f in stream.fields:
+            con.execute(f"ALTER TABLE {stream.table} ADD COLUMN IF NOT EXISTS {f.name} {sql_type(f)}")
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.quarantine_seq")
     con.execute("""
         CREATE TABLE IF NOT EXISTS raw.quarantine (

@@ -121,7 +121,7 @@ def _csv_cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ";".join(value)
+        return ";".join(map(str, value))
     return str(value)
 
 
