@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "models" / "seeds"
+from ingest.reference import BUNDLED, Reference
+
+REFERENCE_DIR = BUNDLED  # the bundled reference data (dbt seeds)
 
 ALL = "*"  # "required for every event type of the stream"
 
@@ -45,22 +47,28 @@ ENVELOPE: tuple[Field, ...] = (
 PERSONAL_FIELDS: tuple[str, ...] = ("asker_name", "asker_email", "asker_phone", "body")
 
 
-def _reference_column(file: str, column: str) -> tuple[str, ...]:
-    with open(REFERENCE_DIR / file, encoding="utf-8") as f:
+def _reference_column(file: str, column: str, reference: Reference | None) -> tuple[str, ...]:
+    if reference is not None:
+        return reference.values(file, column)
+    return _bundled_column(file, column)
+
+
+@cache
+def _bundled_column(file: str, column: str) -> tuple[str, ...]:
+    with open(REFERENCE_DIR / f"{file}.csv", encoding="utf-8") as f:
         return tuple(row[column] for row in csv.DictReader(f))
 
 
-@cache
-def post_categories() -> tuple[str, ...]:
-    """Post categories, kept as reference data (a dbt seed with their Vietnamese labels)."""
-    return _reference_column("post_categories.csv", "category")
+def post_categories(reference: Reference | None = None) -> tuple[str, ...]:
+    """Post categories, kept as reference data (a dbt seed with their Vietnamese labels): the
+    deployment's (`ingest.reference`) when it has its own, else the bundled ones."""
+    return _reference_column("post_categories", "category", reference)
 
 
-@cache
-def portal_groups() -> tuple[str, ...]:
+def portal_groups(reference: Reference | None = None) -> tuple[str, ...]:
     """Reporting groups of the registry, kept as dated reference data with their labels and the
     level each reports at (a ward or special zone reports with the communes)."""
-    return _reference_column("portal_groups.csv", "portal_group")
+    return _reference_column("portal_groups", "portal_group", reference)
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,15 @@ SHARE_RULES = (
 )
 
 
-def _streams() -> dict[str, Stream]:
+def streams(reference: Reference | None = None) -> dict[str, Stream]:
+    """The contract with a run's reference data: its post categories and portal groups are the
+    allowed values of those fields. The same reference data gives the same (cached) streams;
+    nothing is kept between calls but that cache, so each run checks by its own."""
+    return _streams(post_categories(reference), portal_groups(reference))
+
+
+@cache
+def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, Stream]:
     return {
         s.name: s
         for s in (
@@ -118,13 +134,13 @@ def _streams() -> dict[str, Stream]:
                 ("registered", "updated", "retired"),
                 (
                     Field("name", "text", _req("registered")),
-                    Field("portal_group", "text", _req("registered"), values=portal_groups()),
+                    Field("portal_group", "text", _req("registered"), values=groups),
                     Field("bloc", "text", _req("registered"), values=("government", "party")),
                     Field("scored", "boolean", _req("registered")),
                     Field("parent_portal_id", "text"),
                     Field("successor_portal_ids", "list"),
                     Field("successor_shares", "decimal_list"),  # v1.1: a split's shares
-                    Field("predecessor_portal_ids", "list"),  # v1.1: a merger seen from the new unit
+                    Field("predecessor_portal_ids", "list"),  # v1.1: a merger, from the new unit
                 ),
                 record_rules=SHARE_RULES,
             ),
@@ -134,7 +150,7 @@ def _streams() -> dict[str, Stream]:
                 (
                     Field("post_id", "text", _req(ALL)),
                     Field("kind", "text", _req("published"), values=("article", "data_item")),
-                    Field("category", "text", _req("published"), values=post_categories()),
+                    Field("category", "text", _req("published"), values=categories),
                     Field("language", "text", values=("vi", "en")),
                     Field("title", "text"),
                 ),
@@ -185,7 +201,9 @@ def _streams() -> dict[str, Stream]:
     }
 
 
-STREAMS: dict[str, Stream] = _streams()
+# The contract with the bundled reference data: table names, fields, and the enumerations of a
+# warehouse that has no reference folder of its own.
+STREAMS: dict[str, Stream] = streams()
 
 # The registry comes first in every run, so that a portal and its first events may arrive together.
 STREAM_ORDER: tuple[str, ...] = ("portal", "post", "question", "dossier", "assessment")

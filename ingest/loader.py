@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.contract import STREAM_ORDER, STREAMS, Stream, file_format
+from ingest.contract import streams as streams_with
 from ingest.readers import (
     READ_ERRORS,
     UnreadableFile,
@@ -33,6 +34,7 @@ from ingest.readers import (
     quote,
 )
 from ingest.redact import register_asker_key
+from ingest.reference import load_reference
 from ingest.settings import Settings
 from ingest.validate import create_checked
 from ingest.warehouse import connect, ensure_schema
@@ -114,13 +116,22 @@ def open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def run_contract(settings: Settings) -> dict[str, Stream]:
+    """The contract a run checks records against: with the post categories and portal groups of
+    the settings' reference folder, which is checked first (ReferenceDataError when it fails)."""
+    if settings.reference is None:
+        return STREAMS
+    return streams_with(load_reference(settings.reference))
+
+
 def ingest_landing(settings: Settings, streams: Iterable[str] | None = None) -> IngestReport:
     """Ingest every new file of the landing folder (optionally only some streams)."""
+    contract = run_contract(settings)  # before the warehouse is opened: a bad folder stops here
     run_id = _new_id("run")
     con = open_warehouse(settings)
     try:
         results = [
-            ingest_file(con, landed, run_id, settings.tz)
+            ingest_file(con, landed, run_id, settings.tz, contract)
             for landed in discover(settings.landing, streams)
         ]
     finally:
@@ -128,7 +139,9 @@ def ingest_landing(settings: Settings, streams: Iterable[str] | None = None) -> 
     return IngestReport(run_id, tuple(results))
 
 
-def ingest_file(con, landed: LandedFile, run_id: str, tz: str) -> FileResult:
+def ingest_file(
+    con, landed: LandedFile, run_id: str, tz: str, contract: dict[str, Stream] = STREAMS
+) -> FileResult:
     sha = sha256_of(landed.path)
     seen = con.execute(
         "SELECT source_file FROM raw.ingest_ledger WHERE sha256 = ?", [sha]
@@ -152,7 +165,7 @@ def ingest_file(con, landed: LandedFile, run_id: str, tz: str) -> FileResult:
         _write_ledger(con, ledger, "same_content", error=error)
         return FileResult(landed.relative, landed.stream, "same_content", batch_id=batch_id)
 
-    stream = STREAMS[landed.stream]
+    stream = contract[landed.stream]
     try:
         if landed.fmt is None:
             raise UnreadableFile(
@@ -363,12 +376,13 @@ def replay_quarantine(settings: Settings) -> IngestReport:
     replay's batch), so it can neither be lost nor counted twice; whole-file rejections and
     unparseable records cannot pass and are left alone.
     """
+    contract = run_contract(settings)
     run_id = _new_id("replay")
     con = open_warehouse(settings)
     results = []
     try:
         for name in STREAM_ORDER:
-            results.append(_replay_stream(con, STREAMS[name], run_id, settings.tz))
+            results.append(_replay_stream(con, contract[name], run_id, settings.tz))
             drop_scratch(con)
     finally:
         con.close()

@@ -59,7 +59,8 @@ def _normalised(field: Field, src_type: str) -> str:
             return texts
         # every item a decimal, or the whole list is invalid
         numbers = f"list_transform({texts}, x -> try_cast(x AS DECIMAL(9, 6)))"
-        return f"CASE WHEN NOT list_bool_or(list_transform({numbers}, x -> x IS NULL)) THEN {numbers} END"
+        invalid = f"list_bool_or(list_transform({numbers}, x -> x IS NULL))"
+        return f"CASE WHEN NOT {invalid} THEN {numbers} END"
     raise ValueError(f"unknown field kind {field.kind}")
 
 

@@ -64,7 +64,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         # a warehouse made under an older contract gains its optional fields (always nullable)
         for f in stream.fields:
-            con.execute(f"ALTER TABLE {stream.table} ADD COLUMN IF NOT EXISTS {f.name} {sql_type(f)}")
+            con.execute(
+                f"ALTER TABLE {stream.table} ADD COLUMN IF NOT EXISTS {f.name} {sql_type(f)}"
+            )
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.quarantine_seq")
     con.execute("""
         CREATE TABLE IF NOT EXISTS raw.quarantine (
