@@ -24,12 +24,16 @@ select
     portal_id,
     name,
     portal_group,
+    reporting_group,
     bloc,
     scored,
     parent_portal_id,
     registered_at,
     registered_on,
     retired_at,
+    retired_on,
+    successor_portal_ids,
+    predecessor_portal_ids,
     is_in_force
 from versions
 qualify row_number() over (partition by portal_id order by valid_from desc) = 1

@@ -23,8 +23,9 @@
 
 {#
     The agencies an appendix lists (MARTS.md): every agency active in the period, and every
-    agency in force at the period's end (CTE `portals`) that was active the same period last year
-    or that the rubric lists for this appendix. CTE `period_facts` holds the appendix's facts for
+    agency in force at the period's end (CTE `portals`) that was active the same period last year,
+    itself or through the units whose history it continues (a merged department), or that the
+    rubric lists for this appendix. CTE `period_facts` holds the appendix's facts for
     both windows (`period_window`).
 #}
 {% macro listed_agencies(appendix) %}
@@ -32,7 +33,11 @@
     union
     select candidates.portal_id
     from (
-        select portal_id from period_facts where period_window = 'same_period_last_year'
+        select lineage.target_portal_id as portal_id
+        from period_facts
+        inner join {{ ref('int_lineage_mapping') }} as lineage
+            on period_facts.portal_id = lineage.portal_id
+        where period_facts.period_window = 'same_period_last_year'
         union
         select listed.portal_id
         from {{ ref('rubric_listed_agencies') }} as listed
@@ -41,4 +46,19 @@
     ) as candidates
     inner join portals on candidates.portal_id = portals.portal_id
     where portals.is_in_force
+{% endmacro %}
+
+{#
+    The figures of int_portal_figures that add up across units (and so can be restated onto
+    today's units with a lineage share): posts, questions and dossiers counts.
+#}
+{% macro summary_sums() %}
+    {{ return([
+        'posts', 'posts_articles', 'posts_data_items', 'posts_english',
+        'questions_total', 'questions_eligible', 'questions_answered', 'questions_waiting',
+        'questions_deleted', 'questions_late', 'questions_rated', 'questions_rating_sum',
+        'dossiers_total', 'dossiers_carried_over', 'dossiers_counter', 'dossiers_online',
+        'dossiers_resolved', 'dossiers_resolved_on_time', 'dossiers_late', 'dossiers_withdrawn',
+        'dossiers_in_progress',
+    ]) }}
 {% endmacro %}

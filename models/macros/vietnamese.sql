@@ -22,3 +22,18 @@
 {% macro vi_count(value) -%}
     lpad(({{ value }})::varchar, 2, '0')
 {%- endmacro %}
+
+{# A list of names the way a sentence lists them: "A", "A và B", "A, B và C". #}
+{% macro vi_list(names) -%}
+    case
+        when len({{ names }}) = 1 then list_extract({{ names }}, 1)
+        else
+            array_to_string(list_slice({{ names }}, 1, -2), ', ')
+            || ' và ' || list_extract({{ names }}, -1)
+    end
+{%- endmacro %}
+
+{# A local date as the report writes it: 01/07/2025. #}
+{% macro vi_date(day) -%}
+    strftime({{ day }}, '%d/%m/%Y')
+{%- endmacro %}

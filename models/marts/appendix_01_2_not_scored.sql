@@ -7,8 +7,9 @@
     )
 }}
 -- Appendix 01.2 ("Phụ biểu 01.2"): the component portals not scored ("KCĐ"), each with its
--- activity in the period against the period just before. The provincial portal and the communes
--- (which their districts score) are not part of it.
+-- activity in the period against the period just before, restated on today's units (a merged
+-- unit's previous period is its predecessors' sum, said in the note). The provincial portal and
+-- the commune level (which their districts scored) are not part of it.
 with
 
 run_period as (
@@ -16,25 +17,19 @@ run_period as (
 ),
 
 portals as (
-    select *
-    from {{ ref('int_portal_at_period_end') }}
-    where is_in_force and not scored and portal_group not in ('province', 'commune')
-),
-
-post_counts as (
+    -- a unit retired during the period keeps its row while it was active in it
     select
-        posts.portal_id,
-        count(*) filter (
-            where posts.published_on between run_period.period_start and run_period.period_end
-        ) as posts,
-        count(*) filter (
-            where posts.published_on
-            between run_period.previous_period_start and run_period.previous_period_end
-        ) as posts_previous_period
-    from {{ ref('int_post_publications') }} as posts
-    cross join run_period
-    where posts.published_on between run_period.previous_period_start and run_period.period_end
-    group by posts.portal_id
+        portals.*,
+        activity.posts,
+        activity.posts_previous_period,
+        activity.posts_previous_period_as_reported,
+        -- the comparison here is with the period just before, not with last year
+        replace(activity.lineage_note, 'cùng kỳ là', 'kỳ trước là') as lineage_note
+    from {{ ref('int_portal_at_period_end') }} as portals
+    inner join {{ ref('portal_activity') }} as activity
+        on portals.portal_id = activity.portal_id
+    inner join run_period on activity.period_id = run_period.period_id
+    where not portals.scored and portals.reporting_group not in ('province', 'commune')
 ),
 
 remarks as (
@@ -55,12 +50,14 @@ activity as (
         portals.registered_on,
         portals.registered_on > run_period.previous_period_start as is_new,
         portals.registered_on >= run_period.period_start as opened_in_period,
-        coalesce(post_counts.posts, 0) as posts,
-        coalesce(post_counts.posts_previous_period, 0) as posts_previous_period,
+        portals.posts,
+        -- restated on today's units; a split without shares has none to compare with
+        portals.posts_previous_period,
+        portals.posts_previous_period_as_reported,
+        portals.lineage_note,
         remarks.notes as remarks
     from portals
     cross join run_period
-    left join post_counts on portals.portal_id = post_counts.portal_id
     left join remarks on portals.portal_id = remarks.portal_id
 )
 
@@ -76,6 +73,7 @@ select
     activity.registered_on,
     activity.posts,
     activity.posts_previous_period,
+    activity.posts_previous_period_as_reported,
     run_period.previous_period_start,
     run_period.previous_period_end,
     concat_ws(
@@ -86,6 +84,10 @@ select
                 || strftime(activity.registered_on, '%d/%m/%Y') || '.'
         end,
         case
+            when activity.posts_previous_period is null
+                then
+                    'Trong kỳ đăng tải ' || {{ vi_integer('activity.posts') }}
+                    || ' tin, bài, CSDL.'
             when activity.posts = 0 and activity.posts_previous_period = 0
                 then
                     'Chưa duy trì hoạt động của Cổng: không đăng tải tin, bài, CSDL nào trong kỳ'
@@ -113,6 +115,7 @@ select
                 || ' so với kỳ trước (' || {{ vi_integer('activity.posts_previous_period') }}
                 || ').'
         end,
+        case when activity.lineage_note is not null then activity.lineage_note || '.' end,
         case when activity.remarks is not null then activity.remarks || '.' end
     ) as note
 from activity

@@ -161,6 +161,9 @@ select
             scored.portal_name asc,
             scored.portal_id asc
     )::integer as display_order,
-    scored.*
+    -- a reorganised agency says where its comparison figures come from
+    scored.* replace (concat_ws('. ', scored.note, activity.lineage_note) as note)
 from scored
 cross join run_period
+left join {{ ref('portal_activity') }} as activity
+    on run_period.period_id = activity.period_id and scored.portal_id = activity.portal_id

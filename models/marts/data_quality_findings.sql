@@ -152,6 +152,55 @@ unapplied_assessments as (
     where assessments.portal_id not in (select listed_portals.portal_id from listed_portals)
 ),
 
+-- portals the rubric's listed agencies name (reference data: the bundled file or a deployment's
+-- own) that the registry has never registered: appendices 02 and 03 cannot list them
+unknown_listed_portals as (
+    select
+        'portal' as stream,
+        'reference_unknown_portal' as finding,
+        listed.portal_id,
+        'rubric_listed_agencies.csv: appendix ' || listed.appendix
+        || ' from ' || strftime(listed.listed_from, '%Y-%m-%d') as event_id
+    from {{ ref('rubric_listed_agencies') }} as listed
+    cross join run_period
+    where
+        listed.listed_from <= run_period.period_end
+        and listed.portal_id not in (
+            select portals.portal_id from {{ ref('dim_portal') }} as portals
+        )
+),
+
+-- EVENTS.md 1.1: the two sides of the registry's lineage disagree (a registration names a
+-- predecessor whose retirement names other successors, or the other way round); the
+-- predecessor's retirement stands, and the pair stays on the list while it is in force
+lineage_disagreements as (
+    select
+        'portal' as stream,
+        'lineage_disagreement' as finding,
+        case
+            when lineage.named_by_successor then lineage.successor_portal_id
+            else lineage.predecessor_portal_id
+        end as portal_id,
+        events.event_id
+    from {{ ref('portal_lineage') }} as lineage
+    cross join run_period
+    inner join {{ ref('stg_portal_events') }} as events
+        on
+            (
+                lineage.named_by_successor
+                and events.event_type = 'registered'
+                and lineage.successor_portal_id = events.portal_id
+                and list_contains(events.predecessor_portal_ids, lineage.predecessor_portal_id)
+            )
+            or (
+                lineage.named_by_predecessor
+                and events.event_type = 'retired'
+                and lineage.predecessor_portal_id = events.portal_id
+                and list_contains(events.successor_portal_ids, lineage.successor_portal_id)
+            )
+    where not lineage.is_agreed and lineage.effective_on <= run_period.period_end
+),
+
 findings as (
     select * from orphan_resolutions
     union all
@@ -162,6 +211,10 @@ findings as (
     select * from outside_lifetime
     union all
     select * from unapplied_assessments
+    union all
+    select * from lineage_disagreements
+    union all
+    select * from unknown_listed_portals
 )
 
 select

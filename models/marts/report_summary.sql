@@ -7,8 +7,13 @@
     )
 }}
 -- Every figure the report's text quotes (seed `summary_metrics`), for the period and the same
--- period last year ("cùng kỳ"), with the change and the % change. Last year's value is null when
--- the stream's events do not reach back to the start of that window, rather than a false zero.
+-- period last year ("cùng kỳ"), with the change and the % change. Each figure is counted on the
+-- units in force at the period's end (EVENTS.md 1.1, lineage): a merged unit's last year is the
+-- sum of its predecessors', a split's part takes its share, a unit retired in the period counts
+-- with its successors' group; `value_same_period_last_year_as_reported` keeps last year's
+-- figure on the units as they were. A restated count is rounded to a whole number. Last year's
+-- value is null when the stream's events do not reach back to that window, not a false zero.
+{% set sums = summary_sums() %}
 with
 
 run_period as (
@@ -19,70 +24,146 @@ windows as (
     select * from {{ ref('int_run_windows') }}
 ),
 
-portal_groups as (
-    -- each portal as it stood at the end of each window (a retired one keeps its last version)
-    select
-        windows.period_window,
-        windows.window_start,
-        windows.window_end,
-        portals.portal_id,
-        portals.portal_group,
-        portals.registered_on,
-        portals.retired_on
-    from {{ ref('dim_portal') }} as portals
-    inner join windows
-        on portals.valid_from_local < {{ end_of_day('windows.window_end') }}
-    qualify row_number() over (
-            partition by windows.period_window, portals.portal_id order by portals.valid_from desc
-        ) = 1
+figures as (
+    select figures.*
+    from {{ ref('int_portal_figures') }} as figures
+    inner join windows on figures.period_window = windows.period_window
 ),
 
-posts_by_group as (
+mapping as (
+    select * from {{ ref('int_lineage_mapping') }}
+),
+
+target_groups as (
     select
-        portal_groups.period_window,
-        portal_groups.portal_group,
-        count(*) as posts,
-        count(*) filter (where posts.kind = 'article') as posts_articles,
-        count(*) filter (where posts.kind = 'data_item') as posts_data_items,
-        count(*) filter (where posts.language = 'en') as posts_english,
-        count(distinct posts.portal_id) as portals_active
-    from {{ ref('int_post_publications') }} as posts
-    inner join portal_groups
-        on
-            posts.portal_id = portal_groups.portal_id
-            and posts.published_on
-            between portal_groups.window_start and portal_groups.window_end
+        portal_id,
+        target_reporting_group as reporting_group,
+        sum(share) as share,
+        bool_and(share is not null) as is_restated
+    from mapping
+    group by portal_id, target_reporting_group
+),
+
+group_shares as (
+    -- a split without shares moves whole when all its parts report in one group; across
+    -- groups it cannot be divided, and stays in its own group (below)
+    select
+        portal_id,
+        reporting_group,
+        case
+            when bool_and(is_restated) over (partition by portal_id) then share
+            when count(*) over (partition by portal_id) = 1 then 1.0
+        end as share
+    from target_groups
+),
+
+divisible_shares as (
+    select * from group_shares
+    where share is not null
+),
+
+carried as (
+    select
+        figures.*,
+        coalesce(shares.reporting_group, figures.reporting_group) as target_group,
+        coalesce(shares.share, 1.0) as share
+    from figures
+    left join divisible_shares as shares on figures.portal_id = shares.portal_id
+),
+
+sums_by_group as (
+    select
+        {% for column in sums %}
+            sum({{ column }})::double as {{ column }},
+        {% endfor %}
+        period_window,
+        'as_reported' as reading,
+        reporting_group as portal_group
+    from figures
+    group by period_window, reporting_group
+    union all
+    select
+        {% for column in sums %}
+            sum({{ column }} * share) as {{ column }},
+        {% endfor %}
+        period_window,
+        'restated' as reading,
+        target_group as portal_group
+    from carried
+    group by period_window, target_group
+),
+
+flags as (
+    -- a unit of today counts when it, or a unit whose history it continues, held the flag
+    select
+        figures.period_window,
+        'restated' as reading,
+        mapping.target_portal_id as portal_id,
+        any_value(mapping.target_portal_group) as portal_group,
+        any_value(mapping.target_reporting_group) as reporting_group,
+        bool_or(figures.is_in_force) as is_in_force,
+        bool_or(figures.is_new) as is_new,
+        bool_or(figures.is_active) as is_active,
+        bool_or(figures.provides_english) as provides_english
+    from figures
+    inner join mapping on figures.portal_id = mapping.portal_id
+    group by figures.period_window, mapping.target_portal_id
+    union all
+    select
+        period_window,
+        'as_reported' as reading,
+        portal_id,
+        portal_group,
+        reporting_group,
+        is_in_force,
+        is_new,
+        is_active,
+        provides_english
+    from figures
+),
+
+counts_by_group as (
+    select
+        period_window,
+        reading,
+        reporting_group as portal_group,
+        count(*) filter (where is_in_force) as portals_total,
+        count(*) filter (where is_new) as portals_new,
+        count(*) filter (where is_active) as portals_active,
+        count(*) filter (where provides_english) as portals_english
+    from flags
     group by all
 ),
 
-portals_by_group as (
+units_by_group as (
+    -- the registry's own groups: wards and special zones apart from the communes
     select
         period_window,
+        reading,
         portal_group,
-        count(*) filter (
-            where retired_on is null or retired_on > window_end
-        ) as portals_total,
-        count(*) filter (where registered_on >= window_start) as portals_new
-    from portal_groups
+        count(*) filter (where is_in_force) as units
+    from flags
     group by all
 ),
 
 by_group as (
     select
-        coalesce(posts.period_window, portals.period_window) as period_window,
-        coalesce(posts.portal_group, portals.portal_group) as portal_group,
-        coalesce(posts.posts, 0) as posts,
-        coalesce(posts.posts_articles, 0) as posts_articles,
-        coalesce(posts.posts_data_items, 0) as posts_data_items,
-        coalesce(posts.posts_english, 0) as posts_english,
-        coalesce(posts.portals_active, 0) as portals_active,
-        coalesce(portals.portals_total, 0) as portals_total,
-        coalesce(portals.portals_new, 0) as portals_new
-    from posts_by_group as posts
-    full outer join portals_by_group as portals
+        coalesce(sums.period_window, counts.period_window) as period_window,
+        coalesce(sums.reading, counts.reading) as reading,
+        coalesce(sums.portal_group, counts.portal_group) as portal_group,
+        {% for column in sums %}
+            coalesce(sums.{{ column }}, 0) as {{ column }},
+        {% endfor %}
+        coalesce(counts.portals_total, 0) as portals_total,
+        coalesce(counts.portals_new, 0) as portals_new,
+        coalesce(counts.portals_active, 0) as portals_active,
+        coalesce(counts.portals_english, 0) as portals_english
+    from sums_by_group as sums
+    full outer join counts_by_group as counts
         on
-            posts.period_window = portals.period_window
-            and posts.portal_group = portals.portal_group
+            sums.period_window = counts.period_window
+            and sums.reading = counts.reading
+            and sums.portal_group = counts.portal_group
 ),
 
 grouped as (
@@ -90,82 +171,86 @@ grouped as (
     union all
     select
         period_window,
+        reading,
         'all_components' as portal_group,
-        sum(columns(* exclude (period_window, portal_group)))
+        sum(columns(* exclude (period_window, reading, portal_group)))
     from by_group
     where portal_group != 'province'
-    group by period_window
+    group by period_window, reading
     union all
     select
         period_window,
+        reading,
         'all' as portal_group,
-        sum(columns(* exclude (period_window, portal_group)))
+        sum(columns(* exclude (period_window, reading, portal_group)))
     from by_group
-    group by period_window
+    group by period_window, reading
 ),
 
-questions as (
+commune_units as (
+    -- the province's commune-level units at each window's end (reference data)
     select
-        facts.period_window,
-        'all' as portal_group,
-        sum(facts.total) as questions_total,
-        sum(facts.eligible) as questions_eligible,
-        sum(facts.answered) as questions_answered,
-        sum(facts.waiting_answer + facts.waiting_acceptance) as questions_waiting,
-        sum(facts.deleted) as questions_deleted,
-        sum(facts.late) as questions_late,
-        sum(facts.answered) / nullif(sum(facts.eligible), 0) as questions_answered_share
-    from {{ ref('fct_questions_period') }} as facts
-    inner join run_period on facts.period_id = run_period.period_id
-    group by facts.period_window
+        windows.period_window,
+        arg_max(reference.commune_units, reference.effective_from) as commune_units
+    from windows
+    inner join {{ ref('commune_units') }} as reference
+        on windows.window_end >= reference.effective_from
+    group by windows.period_window
 ),
 
-dossiers as (
+with_rates as (
     select
-        facts.period_window,
-        'all' as portal_group,
-        sum(facts.total) as dossiers_total,
-        sum(facts.carried_over) as dossiers_carried_over,
-        sum(facts.received_counter) as dossiers_counter,
-        sum(facts.received_online) as dossiers_online,
-        sum(facts.resolved) as dossiers_resolved,
-        sum(
-            {% for cell, _, _ in resolved_cells(['early', 'on_time']) %}
-                facts.{{ cell }}{{ ' +' if not loop.last }}
-            {% endfor %}
-        ) as dossiers_resolved_on_time,
-        sum(
-            {% for cell, _, _ in resolved_cells(['late']) %}
-                facts.{{ cell }}{{ ' +' if not loop.last }}
-            {% endfor %}
-        ) as dossiers_late,
-        sum(facts.withdrawn) as dossiers_withdrawn,
-        sum(facts.in_progress) as dossiers_in_progress
-    from {{ ref('fct_dossiers_period') }} as facts
-    inner join run_period on facts.period_id = run_period.period_id
-    group by facts.period_window
-),
-
-dossier_rates as (
-    select
-        *,
-        dossiers_resolved / nullif(dossiers_total, 0) as dossiers_resolution_rate,
-        dossiers_resolved_on_time / nullif(dossiers_resolved, 0) as dossiers_on_time_rate
-    from dossiers
+        grouped.* exclude (questions_rating_sum),
+        grouped.questions_answered / nullif(grouped.questions_eligible, 0)
+            as questions_answered_share,
+        grouped.questions_rating_sum / nullif(grouped.questions_rated, 0)
+            as questions_rating_mean,
+        grouped.dossiers_resolved / nullif(grouped.dossiers_total, 0)
+            as dossiers_resolution_rate,
+        grouped.dossiers_resolved_on_time / nullif(grouped.dossiers_resolved, 0)
+            as dossiers_on_time_rate
+    from grouped
 ),
 
 metric_values as (
-    unpivot (select * from grouped)
-    on columns(* exclude (period_window, portal_group))
+    unpivot (select * from with_rates)
+    on columns(* exclude (period_window, reading, portal_group))
     into name metric value value
     union all
-    unpivot (select * from questions)
-    on columns(* exclude (period_window, portal_group))
+    unpivot (
+        select
+            period_window,
+            reading,
+            portal_group,
+            units
+        from units_by_group
+        union all
+        select
+            period_window,
+            reading,
+            'all_components' as portal_group,
+            sum(units) as units
+        from units_by_group
+        where portal_group != 'province'
+        group by period_window, reading
+    )
+    on units
     into name metric value value
     union all
-    unpivot (select * from dossier_rates)
-    on columns(* exclude (period_window, portal_group))
-    into name metric value value
+    -- coverage is a state of the province's map, not a sum of units: it is never restated
+    select
+        coverage.period_window,
+        readings.reading,
+        'commune' as portal_group,
+        unnest(['commune_units', 'commune_coverage']) as metric,
+        unnest([
+            commune_units.commune_units::double,
+            coverage.portals_total / nullif(commune_units.commune_units, 0)
+        ]) as value
+    from with_rates as coverage
+    inner join commune_units on coverage.period_window = commune_units.period_window
+    cross join (values ('as_reported'), ('restated')) as readings (reading)
+    where coverage.reading = 'as_reported' and coverage.portal_group = 'commune'
 ),
 
 stream_starts as (
@@ -200,23 +285,26 @@ values_per_window as (
         windows.period_window,
         windows.window_start,
         windows.window_end,
+        readings.reading,
         case
             -- last year before the stream's events begin has no value, rather than a zero
             when
                 windows.period_window = 'same_period_last_year'
                 and date_trunc('month', stream_starts.first_on) > windows.window_start
                 then null
-            when metrics.unit = 'count' then coalesce(metric_values.value::double, 0)
+            when metrics.unit = 'count' then round(coalesce(metric_values.value::double, 0))
             else metric_values.value::double
         end as value
     from {{ ref('summary_metrics') }} as metrics
     cross join windows
+    cross join (values ('as_reported'), ('restated')) as readings (reading)
     inner join stream_starts on metrics.stream = stream_starts.stream
     left join metric_values
         on
             metrics.metric = metric_values.metric
             and metrics.portal_group = metric_values.portal_group
             and windows.period_window = metric_values.period_window
+            and readings.reading = metric_values.reading
 ),
 
 compared as (
@@ -228,7 +316,7 @@ compared as (
         this_period.unit,
         this_period.value,
         last_year.value as value_same_period_last_year,
-        this_period.value - last_year.value as change,
+        last_year_as_reported.value as value_same_period_last_year_as_reported,
         last_year.window_start as same_period_start,
         last_year.window_end as same_period_end
     from values_per_window as this_period
@@ -237,7 +325,14 @@ compared as (
             this_period.metric = last_year.metric
             and this_period.portal_group = last_year.portal_group
             and last_year.period_window = 'same_period_last_year'
-    where this_period.period_window = 'period'
+            and last_year.reading = 'restated'
+    inner join values_per_window as last_year_as_reported
+        on
+            this_period.metric = last_year_as_reported.metric
+            and this_period.portal_group = last_year_as_reported.portal_group
+            and last_year_as_reported.period_window = 'same_period_last_year'
+            and last_year_as_reported.reading = 'as_reported'
+    where this_period.period_window = 'period' and this_period.reading = 'restated'
 )
 
 select
@@ -251,8 +346,15 @@ select
     compared.unit,
     compared.value,
     compared.value_same_period_last_year,
-    compared.change,
-    compared.change / nullif(compared.value_same_period_last_year, 0) as change_pct,
+    compared.value - compared.value_same_period_last_year as change,
+    (compared.value - compared.value_same_period_last_year)
+    / nullif(compared.value_same_period_last_year, 0) as change_pct,
+    compared.value_same_period_last_year_as_reported,
+    compared.value - compared.value_same_period_last_year_as_reported as change_as_reported,
+    (compared.value - compared.value_same_period_last_year_as_reported)
+    / nullif(compared.value_same_period_last_year_as_reported, 0) as change_pct_as_reported,
+    compared.value_same_period_last_year != compared.value_same_period_last_year_as_reported
+        as is_restated,
     compared.same_period_start,
     compared.same_period_end
 from compared

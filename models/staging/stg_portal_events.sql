@@ -11,5 +11,7 @@ select
     scored,
     parent_portal_id,
     successor_portal_ids,
+    successor_shares,
+    predecessor_portal_ids,
     ingested_at
 from {{ source('raw', 'portal_events') }}
