@@ -24,7 +24,8 @@ portals as (
         activity.posts_previous_period,
         activity.posts_previous_period_as_reported,
         -- the comparison here is with the period just before, not with last year
-        replace(activity.lineage_note, 'cùng kỳ là', 'kỳ trước là') as lineage_note
+        replace(activity.lineage_note, 'cùng kỳ là', 'kỳ trước là') as lineage_note,
+        activity.predecessor_portal_ids is not null as continues_others
     from {{ ref('int_portal_at_period_end') }} as portals
     inner join {{ ref('portal_activity') }} as activity
         on portals.portal_id = activity.portal_id
@@ -48,8 +49,11 @@ activity as (
         portals.name as portal_name,
         portals.portal_group,
         portals.registered_on,
-        portals.registered_on > run_period.previous_period_start as is_new,
-        portals.registered_on >= run_period.period_start as opened_in_period,
+        -- a unit that continues others' portals is compared with theirs, not announced as new
+        not portals.continues_others
+        and portals.registered_on > run_period.previous_period_start as is_new,
+        not portals.continues_others
+        and portals.registered_on >= run_period.period_start as opened_in_period,
         portals.posts,
         -- restated on today's units; a split without shares has none to compare with
         portals.posts_previous_period,

@@ -1,8 +1,8 @@
 -- The dated lineage of reorganised units (EVENTS.md 1.1, "Lineage"): one row per predecessor and
 -- successor. A `retired` event naming successors (with shares, for a split) and a `registered`
 -- event naming predecessors say the same thing from either side; either is enough. When both
--- sides speak and disagree, the predecessor's own retirement stands (`is_agreed` false on the
--- other side's rows, which data_quality_findings reports and no restatement follows).
+-- sides speak and disagree (`is_agreed` false; data_quality_findings reports it), the
+-- predecessor's own retirement stands: restatements follow it (`is_followed`), not the claim.
 with
 
 events as (
@@ -80,7 +80,9 @@ judged as (
             when edges.named_by_predecessor
                 then successors.predecessor_portal_ids is null
             else retirements.successor_portal_ids is null
-        end as is_agreed
+        end as is_agreed,
+        -- a pair the predecessor named, or a claim the predecessor's retirement leaves open
+        edges.named_by_predecessor or retirements.successor_portal_ids is null as is_followed
     from edges
     left join retirements on edges.predecessor_portal_id = retirements.portal_id
     left join successor_claims as successors
@@ -91,9 +93,9 @@ judged as (
 counted as (
     select
         *,
-        count(*) filter (where is_agreed) over (partition by predecessor_portal_id)
+        count(*) filter (where is_followed) over (partition by predecessor_portal_id)
             as successors,
-        count(*) filter (where is_agreed) over (partition by successor_portal_id)
+        count(*) filter (where is_followed) over (partition by successor_portal_id)
             as predecessors
     from judged
 )
@@ -104,6 +106,7 @@ select
     effective_on,
     -- named by the successor alone: the whole history when it is the only successor
     case
+        when not is_followed then null
         when named_by_predecessor then share_named
         when successors = 1 then 1.0
     end as share,
@@ -114,5 +117,6 @@ select
     end as kind,
     named_by_predecessor,
     named_by_successor,
-    is_agreed
+    is_agreed,
+    is_followed
 from counted
