@@ -1,4 +1,4 @@
-"""Pandera contracts of the marts that BI tools read (schema `marts`, see MARTS.md, version 1).
+"""Pandera contracts of the marts that BI tools read (schema `marts`, see MARTS.md, version 1.1).
 
 `check_frame` validates a mart's rows, as a pandas DataFrame shaped like `marts.<mart>`, against
 the mart's hand-written model in `CONTRACTS`; `check_mart` first reads the rows (one period's,
@@ -20,6 +20,7 @@ rather than read as UTC. Columns beyond the contract's are allowed: MARTS.md let
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from pandera.errors import SchemaError, SchemaErrorReason, SchemaErrors
 from pandera.pandas import DataFrameModel
 from pandera.typing import Series
 
+from ingest.reference import BUNDLED
+
 RATE_TOLERANCE = 1e-9
 SCORE_TOLERANCE = 1e-9  # scores are sums of half points, so only float noise is forgiven
 MAX_EXAMPLE_IDS = 5
@@ -42,7 +45,7 @@ MAX_LISTED_ROWS = 5  # offending rows named per failed rule; the rest are counte
 BLOCS = ("government", "party")
 SECTIONS = {"government": "I", "party": "II"}  # appendix 01 prints each bloc in its section
 COMPONENTS = ("information", "qa", "dossier")  # a scorecard's parts: appendices 01, 02, 03
-UNITS = ("count", "rate")
+UNITS = ("count", "rate", "mean")  # a summary figure's unit; a mean has one decimal
 DEDUCTION_WORD = unicodedata.normalize("NFC", "trừ")  # "(trừ 2 điểm)": points taken
 RESOLVED_CELLS = tuple(
     f"resolved_l{level}_{timeliness}"
@@ -57,28 +60,36 @@ SUMMARY_KEY = ("period_id", "metric", "portal_group")
 FINDINGS_KEY = ("period_id", "stream", "finding", "portal_id")
 DIM_PORTAL_KEY = ("portal_id", "valid_from")
 
-# The (metric, portal_group) rows report_summary must hold in every period: MARTS.md's list
-# and the issue 4 spec's, which extends it (portals_total, questions_late, the rates, ...).
-COMPONENT_GROUPS = ("party_mass", "department", "district", "commune", "all_components")
-QUESTION_METRICS = ("total", "eligible", "answered", "waiting", "deleted", "late")
-DOSSIER_METRICS = (
-    *("total", "carried_over", "counter", "online", "resolved", "resolved_on_time", "late"),
-    *("withdrawn", "in_progress", "resolution_rate", "on_time_rate"),
-)
-REQUIRED_SUMMARY_ROWS = (
-    *(("posts", group) for group in ("province", *COMPONENT_GROUPS)),
-    ("posts_articles", "province"),
-    ("posts_data_items", "province"),
-    ("posts_english", "all"),
-    *(
-        (metric, group)
-        for metric in ("portals_total", "portals_active", "portals_new")
-        for group in COMPONENT_GROUPS
-    ),
-    *((f"questions_{metric}", "all") for metric in QUESTION_METRICS),
-    ("questions_answered_share", "all"),
-    *((f"dossiers_{metric}", "all") for metric in DOSSIER_METRICS),
-)
+LINEAGE_KEY = ("predecessor_portal_id", "successor_portal_id")
+LINEAGE_KINDS = ("merge", "split", "transfer")
+# A split's shares are delivered as decimals summing to 1, within what ingest lets through
+# (ingest/contract.py, SHARE_RULES).
+SHARE_TOLERANCE = 1e-4
+
+# The figures portal_activity compares, each with the windows it is compared with; every
+# comparison comes in two readings, restated on today's units and as reported then.
+COMPARED = {
+    "posts": ("same_period_last_year", "previous_period"),
+    "questions_total": ("same_period_last_year",),
+    "dossiers_total": ("same_period_last_year",),
+}
+RESTATED = tuple(f"{figure}_{window}" for figure, windows in COMPARED.items() for window in windows)
+AS_REPORTED = tuple(f"{column}_as_reported" for column in RESTATED)
+LAST_YEAR_AS_REPORTED = tuple(c for c in AS_REPORTED if "_same_period_last_year" in c)
+
+
+def _summary_metrics() -> tuple[dict[str, str], ...]:
+    """The report's own list of summary figures (the seed `summary_metrics`, which a deployment
+    cannot replace): one row per metric and portal group, with its unit."""
+    with open(BUNDLED / "summary_metrics.csv", encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+# The (metric, portal_group) rows report_summary must hold in every period, and the unit of each:
+# the seed lists them once (MARTS.md's metrics and those the issues added).
+SUMMARY_METRICS = _summary_metrics()
+REQUIRED_SUMMARY_ROWS = tuple((row["metric"], row["portal_group"]) for row in SUMMARY_METRICS)
+SUMMARY_UNITS = {(row["metric"], row["portal_group"]): row["unit"] for row in SUMMARY_METRICS}
 
 # Timestamps are compared as instants; UTC is only how the contract boxes them.
 TIMESTAMPTZ = {"dtype_kwargs": {"unit": "us", "tz": "UTC"}}
@@ -358,7 +369,10 @@ class Appendix012NotScored(_AgencyAppendix):
 
     registered_on: Series[pa.Date] = pa.Field(nullable=True)
     posts: Series[pd.Int64Dtype] = pa.Field(ge=0)
-    posts_previous_period: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    # Restated on today's units (1.1): null for a split without shares, which its note says.
+    posts_previous_period: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    # Null for a unit that did not exist then.
+    posts_previous_period_as_reported: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
     previous_period_start: Series[pa.Date]
     previous_period_end: Series[pa.Date]
     note: Series[str]
@@ -611,9 +625,48 @@ def _missing_summary_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return merged.loc[merged["_merge"] == "left_only", list(SUMMARY_KEY)].reset_index(drop=True)
 
 
+def _change_rule(change: str, last_year: str) -> classmethod:
+    """A dataframe check that `change` is value less `last_year` (null when either is null)."""
+
+    def is_the_difference(frame: pd.DataFrame) -> pd.Series:
+        expected = frame["value"] - frame[last_year]
+        found = frame[change]
+        return (expected.isna() & found.isna()) | ((found - expected).abs() <= RATE_TOLERANCE)
+
+    return _rule(
+        f"{change} = value - {last_year} (null when either is null)", change, "value", last_year
+    )(_named(f"{change}_is_the_difference", is_the_difference))
+
+
+def _change_pct_rule(change_pct: str, last_year: str) -> classmethod:
+    """A dataframe check that `change_pct` is the change over `last_year` (null when that is 0
+    or null). From the values rather than from the change column, so that a wrong change fails
+    its own rule alone."""
+
+    def is_the_ratio(frame: pd.DataFrame) -> pd.Series:
+        before = frame[last_year]
+        defined = frame["value"].notna() & before.notna() & (before != 0)
+        expected = (frame["value"] - before) / before.where(defined)
+        found = frame[change_pct]
+        return (~defined & found.isna()) | (defined & ((found - expected).abs() <= RATE_TOLERANCE))
+
+    change = change_pct.replace("change_pct", "change")
+    return _rule(
+        f"{change_pct} = {change} / {last_year} (null when that is 0 or null)",
+        change_pct,
+        "value",
+        last_year,
+    )(_named(f"{change_pct}_is_the_ratio", is_the_ratio))
+
+
+SUMMARY_VALUES = ("value", "value_same_period_last_year", "value_same_period_last_year_as_reported")
+
+
 class ReportSummary(_PeriodMart):
     """`marts.report_summary`: the figures the report's text quotes, against the same period
-    of the year before, per metric and portal group."""
+    of the year before, per metric and portal group. Last year's figure comes in two readings:
+    restated on the units in force at the period's end (`value_same_period_last_year`, which
+    `change` and `change_pct` compare with) and as reported then (`..._as_reported`)."""
 
     display_order: Series[pd.Int64Dtype]
     metric: Series[str]
@@ -624,6 +677,10 @@ class ReportSummary(_PeriodMart):
     value_same_period_last_year: Series[float] = pa.Field(nullable=True)
     change: Series[float] = pa.Field(nullable=True)
     change_pct: Series[float] = pa.Field(nullable=True)
+    value_same_period_last_year_as_reported: Series[float] = pa.Field(nullable=True)
+    change_as_reported: Series[float] = pa.Field(nullable=True)
+    change_pct_as_reported: Series[float] = pa.Field(nullable=True)
+    is_restated: Series[pd.BooleanDtype] = pa.Field(nullable=True)  # null: a reading is missing
     same_period_start: Series[pa.Date]
     same_period_end: Series[pa.Date]
 
@@ -636,58 +693,223 @@ class ReportSummary(_PeriodMart):
         SUMMARY_KEY,
         _missing_summary_rows,
     )
-
-    @_rule(
-        "change = value - value_same_period_last_year (null when either is null)",
-        "change",
-        "value",
-        "value_same_period_last_year",
+    change_is_the_difference = _change_rule("change", "value_same_period_last_year")
+    change_pct_is_the_ratio = _change_pct_rule("change_pct", "value_same_period_last_year")
+    change_as_reported_is_the_difference = _change_rule(
+        "change_as_reported", "value_same_period_last_year_as_reported"
     )
-    def change_is_the_difference(frame: pd.DataFrame) -> pd.Series:
-        expected = frame["value"] - frame["value_same_period_last_year"]
-        change = frame["change"]
-        return (expected.isna() & change.isna()) | ((change - expected).abs() <= RATE_TOLERANCE)
-
-    # From value and last year's value rather than from the change column, so that a wrong
-    # change fails the rule above alone.
-    @_rule(
-        "change_pct = change / value_same_period_last_year (null when that is 0 or null)",
-        "change_pct",
-        "value",
-        "value_same_period_last_year",
+    change_pct_as_reported_is_the_ratio = _change_pct_rule(
+        "change_pct_as_reported", "value_same_period_last_year_as_reported"
     )
-    def change_pct_is_the_ratio(frame: pd.DataFrame) -> pd.Series:
-        last_year = frame["value_same_period_last_year"]
-        defined = frame["value"].notna() & last_year.notna() & (last_year != 0)
-        expected = (frame["value"] - last_year) / last_year.where(defined)
-        pct = frame["change_pct"]
-        return (~defined & pct.isna()) | (defined & ((pct - expected).abs() <= RATE_TOLERANCE))
 
-    # A unit outside UNITS fails its own rule, and neither of these.
     @_rule(
-        "a count is a non-negative integer (value_same_period_last_year may be null)",
+        "is_restated says whether the two readings of last year differ",
+        "is_restated",
+        "value_same_period_last_year",
+        "value_same_period_last_year_as_reported",
+    )
+    def is_restated_matches(frame: pd.DataFrame) -> pd.Series:
+        restated = frame["value_same_period_last_year"]
+        reported = frame["value_same_period_last_year_as_reported"]
+        both = restated.notna() & reported.notna()
+        differ = ~both & (restated.notna() | reported.notna())
+        differ |= both & ((restated - reported).abs() > RATE_TOLERANCE)
+        flag = frame["is_restated"]
+        # null where a reading is missing (SQL's `!=`); said outright is fine too
+        return (flag.isna() & ~both) | (flag.notna() & (flag.astype("boolean") == differ))
+
+    @_rule("unit is the one summary_metrics.csv gives the row", "metric", "portal_group", "unit")
+    def unit_is_the_seeds(frame: pd.DataFrame) -> pd.Series:
+        rows = zip(frame["metric"], frame["portal_group"], strict=True)
+        expected = pd.Series([SUMMARY_UNITS.get(row) for row in rows], index=frame.index)
+        unknown = ~frame["unit"].isin(UNITS)  # the rule on UNITS says so, not this one
+        return expected.isna() | unknown | (frame["unit"] == expected)
+
+    # A unit outside UNITS fails its own rule, and none of these.
+    @_rule(
+        "a count is a non-negative integer (last year's readings may be null)",
         "unit",
-        "value",
-        "value_same_period_last_year",
+        *SUMMARY_VALUES,
     )
     def counts_are_whole(frame: pd.DataFrame) -> pd.Series:
         def whole(values: pd.Series) -> pd.Series:
             return (values >= 0) & (values % 1 == 0)
 
-        last_year = frame["value_same_period_last_year"]
-        valid = whole(frame["value"]) & (last_year.isna() | whole(last_year))
+        valid = whole(frame["value"])
+        for last_year in SUMMARY_VALUES[1:]:
+            valid &= frame[last_year].isna() | whole(frame[last_year])
         return (frame["unit"] != "count") | valid
 
     @_rule(
-        "a rate is within [0, 1] or null (value, value_same_period_last_year)",
-        "unit",
-        "value",
-        "value_same_period_last_year",
+        "a rate is within [0, 1] or null (value and last year's readings)", "unit", *SUMMARY_VALUES
     )
     def rates_are_fractions(frame: pd.DataFrame) -> pd.Series:
-        columns = frame[["value", "value_same_period_last_year"]]
+        columns = frame[list(SUMMARY_VALUES)]
         valid = (columns.isna() | ((columns >= 0) & (columns <= 1))).all(axis=1)
         return (frame["unit"] != "rate") | valid
+
+    # The one mean so far is of the askers' 1-5 ratings; null when nobody rated.
+    @_rule("a mean is non-negative or null (value and last year's readings)", "unit",
+           *SUMMARY_VALUES)  # fmt: skip
+    def means_are_not_negative(frame: pd.DataFrame) -> pd.Series:
+        columns = frame[list(SUMMARY_VALUES)]
+        return (frame["unit"] != "mean") | (columns.isna() | (columns >= 0)).all(axis=1)
+
+
+def _has_items(values: pd.Series) -> pd.Series:
+    """Rows whose list column holds at least one item (DuckDB hands pandas numpy arrays)."""
+    return values.map(lambda v: isinstance(v, list | tuple | np.ndarray) and len(v) > 0).astype(
+        bool
+    )
+
+
+def _same_or_both_null(left: pd.Series, right: pd.Series) -> pd.Series:
+    return (left.isna() & right.isna()) | (left == right).fillna(False).astype(bool)
+
+
+class PortalActivity(_PeriodMart):
+    """`marts.portal_activity` (1.1): each unit in force at the period's end, and each unit
+    active in the period and retired by its end, with its posts, questions and dossiers against
+    the same period last year (and its posts against the period just before), read two ways:
+    restated on the units in force at the period's end (a merger sums its predecessors, a split
+    takes its share; a split without shares is not restated) and as reported by the units of the
+    time (null for a unit that did not exist then)."""
+
+    portal_id: Series[str]
+    portal_name: Series[str]
+    portal_group: Series[str]
+    reporting_group: Series[str]
+    is_in_force: Series[pd.BooleanDtype]
+    retired_on: Series[pa.Date] = pa.Field(nullable=True)
+    posts: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    posts_same_period_last_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    posts_same_period_last_year_as_reported: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    posts_previous_period: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    posts_previous_period_as_reported: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    questions_total: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    questions_total_same_period_last_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    questions_total_same_period_last_year_as_reported: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0
+    )
+    dossiers_total: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    dossiers_total_same_period_last_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    dossiers_total_same_period_last_year_as_reported: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0
+    )
+    provides_english: Series[pd.BooleanDtype]
+    predecessor_portal_ids: Series[object] = pa.Field(nullable=True)  # VARCHAR[]
+    successor_portal_ids: Series[object] = pa.Field(nullable=True)
+    is_restatable: Series[pd.BooleanDtype]
+    lineage_note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        name = "marts.portal_activity"
+
+    key_is_unique = _key_rule(*PORTAL_KEY)
+    lineage_note_is_not_empty = _not_empty_rule("lineage_note")
+
+    @_rule(
+        "is_in_force exactly when retired_on is null or after period_end",
+        "is_in_force",
+        "retired_on",
+        "period_end",
+    )
+    def in_force_until_retired(frame: pd.DataFrame) -> pd.Series:
+        retired = (frame["retired_on"] <= frame["period_end"]).fillna(False).astype(bool)
+        return frame["is_in_force"].astype(bool) == ~retired
+
+    # EVENTS.md 1.1: a split without shares is not restated, its successors' earlier figure is
+    # null; every other unit of today has one (0 when neither it nor a predecessor existed).
+    @_rule(
+        "a restated comparison of a unit in force is null exactly where is_restatable is false",
+        "is_in_force",
+        "is_restatable",
+        *RESTATED,
+    )
+    def restated_unless_unrestatable(frame: pd.DataFrame) -> pd.Series:
+        missing = frame[list(RESTATED)].isna()
+        restatable = frame["is_restatable"].astype(bool)
+        return (
+            ~frame["is_in_force"].astype(bool)
+            | (restatable & ~missing.any(axis=1))
+            | (~restatable & missing.all(axis=1))
+        )
+
+    # A unit retired by the period's end is not one of today's: it keeps its own row, figures
+    # and comparisons, and its history counts again with its successors'.
+    @_rule(
+        "a retired unit keeps its own figures (restated = as reported)",
+        "is_in_force",
+        *RESTATED,
+        *AS_REPORTED,
+    )
+    def retired_keeps_its_own(frame: pd.DataFrame) -> pd.Series:
+        same = pd.Series(True, index=frame.index)
+        for restated, reported in zip(RESTATED, AS_REPORTED, strict=True):
+            same &= _same_or_both_null(frame[restated], frame[reported])
+        return frame["is_in_force"].astype(bool) | same
+
+    # A missing restated figure is the rule above's to report, not this one's as well.
+    @_rule(
+        "a unit in force without predecessors is compared with its own figures"
+        " (restated = as reported, 0 where it did not exist then)",
+        "is_in_force",
+        "predecessor_portal_ids",
+        *RESTATED,
+        *AS_REPORTED,
+    )
+    def own_figures_without_predecessors(frame: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=frame.index)
+        for restated, reported in zip(RESTATED, AS_REPORTED, strict=True):
+            same = frame[restated] == frame[reported].fillna(0)
+            ok &= frame[restated].isna() | same.fillna(False).astype(bool)
+        own = frame["is_in_force"].astype(bool) & ~_has_items(frame["predecessor_portal_ids"])
+        return ~own | ok
+
+    @_rule(
+        "is_restatable is false only for a unit with predecessors (a split without shares)",
+        "is_restatable",
+        "predecessor_portal_ids",
+    )
+    def unrestatable_has_predecessors(frame: pd.DataFrame) -> pd.Series:
+        return frame["is_restatable"].astype(bool) | _has_items(frame["predecessor_portal_ids"])
+
+    # As reported, a figure is missing only for a unit that did not exist then; existing is the
+    # unit's, not a stream's, so a window's figures are there or missing together.
+    @_rule(
+        "the as-reported figures of the same period last year are null together"
+        " (the unit did not exist then)",
+        *LAST_YEAR_AS_REPORTED,
+    )
+    def last_year_missing_together(frame: pd.DataFrame) -> pd.Series:
+        missing = frame[list(LAST_YEAR_AS_REPORTED)].isna().sum(axis=1)
+        return (missing == 0) | (missing == len(LAST_YEAR_AS_REPORTED))
+
+    # The period just before ends after last year's window (in every kind of period) and before
+    # this one begins: a unit that did not exist then did not exist a year before either.
+    @_rule(
+        "a unit with no as-reported figure for the period just before has none for the same"
+        " period last year",
+        "posts_previous_period_as_reported",
+        "posts_same_period_last_year_as_reported",
+    )
+    def missing_before_missing_last_year(frame: pd.DataFrame) -> pd.Series:
+        return (
+            frame["posts_previous_period_as_reported"].notna()
+            | frame["posts_same_period_last_year_as_reported"].isna()
+        )
+
+    @_rule(
+        "a unit retired by period_end or with predecessors has a lineage_note",
+        "is_in_force",
+        "predecessor_portal_ids",
+        "lineage_note",
+    )
+    def reorganised_units_are_explained(frame: pd.DataFrame) -> pd.Series:
+        reorganised = ~frame["is_in_force"].astype(bool) | _has_items(
+            frame["predecessor_portal_ids"]
+        )
+        return ~reorganised | frame["lineage_note"].notna()
 
 
 class DataQualityFindings(_PeriodMart):
@@ -761,6 +983,104 @@ class DimPortal(DataFrameModel):
         return ~frame.index.isin(pairs.loc[overlapping, "row"])
 
 
+class PortalLineage(DataFrameModel):
+    """`marts.portal_lineage` (1.1): the dated lineage of reorganised units, one row per
+    predecessor and successor, from either side of the registry (not per period). `share` is the
+    part of the predecessor's history the successor takes over; null for a split without
+    shares, which is not restated. A pair only one side named, when the other side named
+    someone else, is not agreed (a data-quality finding) and no restatement follows it."""
+
+    predecessor_portal_id: Series[str]
+    successor_portal_id: Series[str]
+    effective_on: Series[pa.Date]
+    share: Series[float] = pa.Field(nullable=True)
+    kind: Series[str] = pa.Field(isin=list(LINEAGE_KINDS))
+    named_by_predecessor: Series[pd.BooleanDtype]
+    named_by_successor: Series[pd.BooleanDtype]
+    is_agreed: Series[pd.BooleanDtype]
+
+    class Config:
+        name = "marts.portal_lineage"
+        coerce = True  # see the module docstring
+
+    key_is_unique = _key_rule(*LINEAGE_KEY)
+
+    @_rule("share in (0, 1] or null", "share")
+    def share_is_a_part(frame: pd.DataFrame) -> pd.Series:
+        share = frame["share"]
+        return share.isna() | ((share > 0) & (share <= 1))
+
+    @_rule(
+        "predecessor_portal_id differs from successor_portal_id (a rename keeps its id)",
+        "predecessor_portal_id",
+        "successor_portal_id",
+    )
+    def not_its_own_predecessor(frame: pd.DataFrame) -> pd.Series:
+        return frame["predecessor_portal_id"] != frame["successor_portal_id"]
+
+    @_rule(
+        "a pair is named by its predecessor, its successor or both",
+        "named_by_predecessor",
+        "named_by_successor",
+    )
+    def named_by_a_side(frame: pd.DataFrame) -> pd.Series:
+        return frame["named_by_predecessor"].astype(bool) | frame["named_by_successor"].astype(bool)
+
+    # A single successor takes the whole history; only a split may leave its shares unsaid.
+    @_rule(
+        "share is null only where a predecessor has several agreed successors (a split)",
+        "predecessor_portal_id",
+        "is_agreed",
+        "share",
+    )
+    def share_known_unless_split(frame: pd.DataFrame) -> pd.Series:
+        agreed = frame["is_agreed"].astype(bool)
+        successors = agreed.groupby(frame["predecessor_portal_id"]).transform("sum")
+        return ~agreed | frame["share"].notna() | (successors > 1)
+
+    # Only the agreed rows: a restatement follows those alone. A failure names the rows of the
+    # predecessor whose shares do not add up.
+    @_rule(
+        "the known shares of a predecessor's agreed successors sum to at most 1"
+        " (to 1 when all are known)",
+        "predecessor_portal_id",
+        "is_agreed",
+        "share",
+    )
+    def shares_add_up(frame: pd.DataFrame) -> pd.Series:
+        agreed = frame["is_agreed"].astype(bool)
+        by = frame["predecessor_portal_id"]
+        total = frame["share"].where(agreed).groupby(by).transform("sum")
+        all_known = (~agreed | frame["share"].notna()).groupby(by).transform("all")
+        fits = (total <= 1 + SHARE_TOLERANCE) & (
+            ~all_known | ((total - 1).abs() <= SHARE_TOLERANCE)
+        )
+        return ~agreed | fits
+
+    # On the agreed rows: a split is 1 -> N, a merge N -> 1, a transfer 1 -> 1; a row that is
+    # both (a part of a split merged with another unit) may be called either.
+    @_rule(
+        "kind is split for a predecessor with several agreed successors, merge for a successor"
+        " with several agreed predecessors, else transfer",
+        "predecessor_portal_id",
+        "successor_portal_id",
+        "is_agreed",
+        "kind",
+    )
+    def kind_follows_the_pairs(frame: pd.DataFrame) -> pd.Series:
+        agreed = frame["is_agreed"].astype(bool)
+        splits = agreed.groupby(frame["predecessor_portal_id"]).transform("sum") > 1
+        merges = agreed.groupby(frame["successor_portal_id"]).transform("sum") > 1
+        kind = frame["kind"]
+        unknown = ~kind.isin(LINEAGE_KINDS)  # the rule on LINEAGE_KINDS says so, not this one
+        expected = unknown | (
+            ((kind == "split") & splits)
+            | ((kind == "merge") & merges)
+            | ((kind == "transfer") & ~splits & ~merges)
+        )
+        return ~agreed | expected
+
+
 CONTRACTS: dict[str, type[DataFrameModel]] = {
     "appendix_01_information": Appendix01Information,
     "appendix_01_2_not_scored": Appendix012NotScored,
@@ -770,7 +1090,9 @@ CONTRACTS: dict[str, type[DataFrameModel]] = {
     "scorecard_bloc": ScorecardBloc,
     "report_summary": ReportSummary,
     "data_quality_findings": DataQualityFindings,
+    "portal_activity": PortalActivity,
     "dim_portal": DimPortal,
+    "portal_lineage": PortalLineage,
 }
 _KEYS = {
     "appendix_01_information": PORTAL_KEY,
@@ -781,7 +1103,9 @@ _KEYS = {
     "scorecard_bloc": BLOC_KEY,
     "report_summary": SUMMARY_KEY,
     "data_quality_findings": FINDINGS_KEY,
+    "portal_activity": PORTAL_KEY,
     "dim_portal": DIM_PORTAL_KEY,
+    "portal_lineage": LINEAGE_KEY,
 }
 
 

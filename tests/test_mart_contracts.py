@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pandera.config
 import pytest
 
-from data_contracts.marts import CONTRACTS, check_frame, check_mart
+from data_contracts.marts import (
+    AS_REPORTED,
+    CONTRACTS,
+    REQUIRED_SUMMARY_ROWS,
+    RESTATED,
+    SUMMARY_UNITS,
+    check_frame,
+    check_mart,
+)
 
 A01, A01_2 = "appendix_01_information", "appendix_01_2_not_scored"
 A02, A03 = "appendix_02_questions", "appendix_03_dossiers"
 SP, SB, RS = "scorecard_portal", "scorecard_bloc", "report_summary"
 DQ, DIM = "data_quality_findings", "dim_portal"
+PA, LN = "portal_activity", "portal_lineage"
+NOT_PER_PERIOD = (DIM, LN)
 APPENDICES = (A01, A01_2, A02, A03)
 PERIOD = "2023-9M"
 LOCAL = "Asia/Ho_Chi_Minh"
@@ -38,8 +50,8 @@ BONUS = "Cộng 5 điểm khuyến khích đảm bảo font chữ, có ảnh min
 COLUMNS = {
     A01: ["section", "bloc", "scale", "bonus_max", "score_ceiling", "posts", "deductions",
           "assessment_points", "score", "rank_in_bloc", "note"],
-    A01_2: ["registered_on", "posts", "posts_previous_period", "previous_period_start",
-            "previous_period_end", "note"],
+    A01_2: ["registered_on", "posts", "posts_previous_period", "posts_previous_period_as_reported",
+            "previous_period_start", "previous_period_end", "note"],
     A02: ["total", "answered", "waiting_answer", "waiting_acceptance", "deleted", "eligible",
           "late", "score", "score_max", "note"],
     A03: ["total", "carried_over", "received_counter", "received_online", *CELLS, "resolved",
@@ -52,48 +64,71 @@ COLUMNS = {
          "stddev_score", "portals_at_max", "portals_at_scale", "portals_below_scale",
          "portals_at_max_names", "portals_below_scale_names", "summary_note"],
     RS: ["display_order", "metric", "portal_group", "label_vi", "unit", "value",
-         "value_same_period_last_year", "change", "change_pct", "same_period_start",
-         "same_period_end"],
+         "value_same_period_last_year", "change", "change_pct",
+         "value_same_period_last_year_as_reported", "change_as_reported",
+         "change_pct_as_reported", "is_restated", "same_period_start", "same_period_end"],
     DQ: ["stream", "finding", "portal_id", "count", "example_ids"],
     DIM: ["portal_id", "name", "portal_group", "bloc", "scored", "parent_portal_id", "valid_from",
           "valid_to", "is_current"],
+    PA: ["portal_id", "portal_name", "portal_group", "reporting_group", "is_in_force",
+         "retired_on", "posts", "posts_same_period_last_year",
+         "posts_same_period_last_year_as_reported", "posts_previous_period",
+         "posts_previous_period_as_reported", "questions_total",
+         "questions_total_same_period_last_year",
+         "questions_total_same_period_last_year_as_reported", "dossiers_total",
+         "dossiers_total_same_period_last_year",
+         "dossiers_total_same_period_last_year_as_reported", "provides_english",
+         "predecessor_portal_ids", "successor_portal_ids", "is_restatable", "lineage_note"],
+    LN: ["predecessor_portal_id", "successor_portal_id", "effective_on", "share", "kind",
+         "named_by_predecessor", "named_by_successor", "is_agreed"],
 }  # fmt: skip
 
 
+def summary_changes(value, last_year, last_year_as_reported) -> dict:
+    """The columns of a summary row that follow from its value and last year's two readings."""
+
+    def change(before):
+        return (
+            (None, None)
+            if before is None
+            else (value - before, (value - before) / before if before else None)
+        )
+
+    (restated, restated_pct), (reported, reported_pct) = map(
+        change, (last_year, last_year_as_reported)
+    )
+    both = last_year is not None and last_year_as_reported is not None
+    return {
+        "value": value, "value_same_period_last_year": last_year,
+        "change": restated, "change_pct": restated_pct,
+        "value_same_period_last_year_as_reported": last_year_as_reported,
+        "change_as_reported": reported, "change_pct_as_reported": reported_pct,
+        "is_restated": last_year != last_year_as_reported if both else None,
+    }  # fmt: skip
+
+
 def summary_rows() -> list[tuple]:
-    """report_summary: every row MARTS.md and the issue 4 spec require, and one more."""
-    groups = ["party_mass", "department", "district", "commune", "all_components"]
-    counts = [
-        *[("posts", group) for group in ["province", *groups]],
-        ("posts_articles", "province"), ("posts_data_items", "province"), ("posts_english", "all"),
-        *[(m, g) for m in ("portals_total", "portals_active", "portals_new") for g in groups],
-        ("portals_total", "province"),  # not required: a mart may add rows
-        *[(f"questions_{m}", "all")
-          for m in ("total", "eligible", "answered", "waiting", "deleted", "late")],
-        *[(f"dossiers_{m}", "all")
-          for m in ("total", "carried_over", "counter", "online", "resolved", "resolved_on_time",
-                    "late", "withdrawn", "in_progress")],
-    ]  # fmt: skip
-    values = {(metric, group): (100.0 + 10 * i, 80.0 + 5 * i) for i, (metric, group) in
-              enumerate(counts)}  # fmt: skip
+    """report_summary: every row summary_metrics.csv lists, and one more."""
+    extra = ("portals_total", "province")  # not required: a mart may add rows
+    units = {**SUMMARY_UNITS, extra: "count"}
+    values = {key: (100.0 + 10 * i, 80.0 + 5 * i) for i, key in enumerate([*units])}
+    values.update({key: (0.5, 0.4) for key, unit in units.items() if unit == "rate"})
     values[("posts_english", "all")] = (12.0, None)  # not counted the year before
     values[("portals_new", "all_components")] = (3.0, 0.0)
-    rates = {
-        ("questions_answered_share", "all"): (0.9, 0.8),
-        ("dossiers_resolution_rate", "all"): (0.95, 0.9),
-        ("dossiers_on_time_rate", "all"): (0.981, None),
-    }
+    values[("questions_answered_share", "all")] = (0.9, 0.8)
+    values[("dossiers_resolution_rate", "all")] = (0.95, 0.9)
+    values[("dossiers_on_time_rate", "all")] = (0.981, None)
+    values[("questions_rating_mean", "all")] = (4.3, 4.1)
+    # last year as reported then, where the units were reorganised since
+    as_reported = {("posts", "department"): 60.0, ("units", "department"): 25.0}
     rows = []
-    for unit, figures in (("count", values), ("rate", rates)):
-        for (metric, group), (value, last_year) in figures.items():
-            change = None if last_year is None else value - last_year
-            change_pct = change / last_year if last_year else None
-            label = f"{metric} ({group})"
-            same_period = (date(2022, 1, 1), date(2022, 9, 30))
-            rows.append(
-                (len(rows) + 1, metric, group, label, unit, value, last_year, change, change_pct)
-                + same_period
-            )
+    for (metric, group), unit in units.items():
+        value, last_year = values[metric, group]
+        changes = summary_changes(value, last_year, as_reported.get((metric, group), last_year))
+        rows.append(
+            (len(rows) + 1, metric, group, f"{metric} ({group})", unit,
+             *(changes[c] for c in COLUMNS[RS][5:13]), date(2022, 1, 1), date(2022, 9, 30))
+        )  # fmt: skip
     return rows
 
 
@@ -108,9 +143,9 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
         ("II", "party", 90.0, 5.0, 95.0, 80, 0.0, 5.0, 95.0, 1, BONUS),
     ],
     A01_2: [
-        (date(2023, 3, 15), 12, 0, date(2022, 4, 1), date(2022, 12, 31),
+        (date(2023, 3, 15), 12, 0, None, date(2022, 4, 1), date(2022, 12, 31),
          "Đăng 12 tin, bài; kỳ trước chưa hoạt động"),
-        (date(2021, 6, 1), 0, 3, date(2022, 4, 1), date(2022, 12, 31),
+        (date(2021, 6, 1), 0, 3, 3, date(2022, 4, 1), date(2022, 12, 31),
          "Không đăng tin, bài trong kỳ (kỳ trước: 3)"),
     ],
     A02: [
@@ -149,6 +184,36 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
         ("dossiers", "duplicate_resolution", "huyen-bao-yen", 1, ["dos-7"]),
         ("questions", "orphan_question_event", None, 3, ["q-1", "q-2", "q-3"]),
     ],
+    PA: [  # so-xd-gt merged so-gtvt and so-xd on 1/3; xa-ta-phin is part of a split without
+        # shares; xa-ban-ho opened after last year's window, before the period just before ended
+        ("so-tttt", "Sở Thông tin và Truyền thông", "department", "department", True, None,
+         120, 100, 100, 110, 110, 10, 8, 8, 50, 40, 40, True, None, None, True, None),
+        ("so-xd-gt", "Sở Xây dựng", "department", "department", True, None,
+         90, 150, None, 140, None, 5, 7, None, 30, 45, None, False, ["so-gtvt", "so-xd"], None,
+         True, "Hợp nhất từ Sở Giao thông vận tải và Sở Xây dựng từ 01/03/2023; cùng kỳ là tổng"
+         " của các đơn vị trước hợp nhất"),
+        ("so-gtvt", "Sở Giao thông vận tải", "department", "department", False,
+         date(2023, 3, 1), 20, 70, 70, 65, 65, 2, 3, 3, 10, 20, 20, False, None, ["so-xd-gt"],
+         True, "Đã hợp nhất vào Sở Xây dựng từ 01/03/2023"),
+        ("xa-ta-phin", "Xã Tả Phìn", "commune", "commune", True, None,
+         12, None, None, None, None, 0, None, None, 0, None, None, False, ["xa-cu"], None, False,
+         "Tiếp nhận một phần của Xã Cũ (cùng kỳ 40 tin, bài, 0 câu hỏi, 0 hồ sơ; kỳ trước 35"
+         " tin, bài) từ 01/06/2023; chưa có tỷ lệ phân chia nên số liệu so sánh không điều"
+         " chỉnh"),
+        ("xa-ban-ho", "Xã Bản Hồ", "commune", "commune", True, None,
+         15, 0, None, 8, 8, 0, 0, None, 0, 0, None, False, None, None, True, None),
+    ],
+    LN: [
+        ("so-gtvt", "so-xd-gt", date(2023, 3, 1), 1.0, "merge", True, True, True),
+        ("so-xd", "so-xd-gt", date(2023, 3, 1), 1.0, "merge", True, False, True),
+        ("xa-cu", "xa-ta-phin", date(2023, 6, 1), None, "split", True, False, True),
+        ("xa-cu", "xa-ban-ho", date(2023, 6, 1), None, "split", True, False, True),
+        ("huyen-sa-pa", "thi-xa-sa-pa", date(2023, 7, 1), 0.7, "split", True, True, True),
+        ("huyen-sa-pa", "xa-ta-van", date(2023, 7, 1), 0.3, "split", True, False, True),
+        # so-tc named so-tc-kh; so-kh claims so-tc as well, which is not agreed
+        ("so-tc", "so-tc-kh", date(2023, 3, 1), 1.0, "transfer", True, False, True),
+        ("so-tc", "so-kh", date(2023, 3, 1), 1.0, "transfer", False, True, False),
+    ],
     DIM: [
         ("so-tttt", "Sở Thông tin và Truyền thông", "department", "government", True, None,
          "2021-01-01 08:00", "2023-01-01", False),
@@ -179,6 +244,7 @@ def edited(mart: str, rows: tuple[int, ...], changes: tuple[dict, ...], period_i
     for i, record in enumerate(records):
         if mart == DIM:
             record.update(valid_from=_ts(record["valid_from"]), valid_to=_ts(record["valid_to"]))
+        if mart in NOT_PER_PERIOD:
             continue
         record.update(period_id=period_id, period_start=date(2023, 1, 1))
         record.update(period_end=date(2023, 9, 30))
@@ -198,7 +264,7 @@ def failing_line(result, rule: str) -> str:
 
 
 def test_every_mart_of_the_contract_page_has_a_contract():
-    assert sorted(CONTRACTS) == sorted([A01, A01_2, A02, A03, SP, SB, RS, DQ, DIM])
+    assert sorted(CONTRACTS) == sorted([A01, A01_2, A02, A03, SP, SB, RS, DQ, PA, DIM, LN])
 
 
 @pytest.mark.parametrize("mart", sorted(CONTRACTS))
@@ -409,7 +475,7 @@ CORRUPTIONS = [
      "change_pct = change / value_same_period_last_year",
      "metric=portals_new portal_group=all_components"),
     ("rs-unit", RS, SUMMARY["posts", "province"], {"unit": "percent"},
-     "unit in {count, rate}", "metric=posts portal_group=province"),
+     "unit in {count, rate, mean}", "metric=posts portal_group=province"),
     ("rs-count-negative", RS, SUMMARY["posts_english", "all"], {"value": -1.0},
      "a count is a non-negative integer", "metric=posts_english portal_group=all"),
     ("rs-count-fractional", RS, SUMMARY["posts_english", "all"], {"value": 2.5},
@@ -420,6 +486,125 @@ CORRUPTIONS = [
      "a rate is within [0, 1] or null", "metric=dossiers_on_time_rate portal_group=all"),
     ("rs-period-reversed", RS, 0, {"period_end": date(2022, 12, 31)},
      "period_start <= period_end", "metric=posts portal_group=province"),
+    # report_summary 1.1: last year as reported, beside the restated figure
+    ("rs-change-as-reported", RS, SUMMARY["posts", "department"], {"change_as_reported": 45.0},
+     "change_as_reported = value - value_same_period_last_year_as_reported",
+     "metric=posts portal_group=department (change_as_reported=45.0, value=150.0,"
+     " value_same_period_last_year_as_reported=60.0)"),
+    ("rs-change-pct-as-reported", RS, SUMMARY["posts", "department"],
+     {"change_pct_as_reported": 50 / 100},
+     "change_pct_as_reported = change_as_reported / value_same_period_last_year_as_reported",
+     "metric=posts portal_group=department"),
+    ("rs-not-said-restated", RS, SUMMARY["posts", "department"], {"is_restated": False},
+     "is_restated says whether the two readings of last year differ",
+     "metric=posts portal_group=department"),
+    ("rs-said-restated", RS, SUMMARY["posts", "province"], {"is_restated": True},
+     "is_restated says whether the two readings of last year differ",
+     "metric=posts portal_group=province"),
+    ("rs-restated-unsaid", RS, SUMMARY["posts", "province"], {"is_restated": None},
+     "is_restated says whether the two readings of last year differ",
+     "metric=posts portal_group=province"),
+    ("rs-count-as-reported-fractional", RS, SUMMARY["posts", "department"],
+     summary_changes(150.0, 100.0, 60.5),
+     "a count is a non-negative integer", "metric=posts portal_group=department"),
+    ("rs-rate-as-reported-above-1", RS, SUMMARY["commune_coverage", "commune"],
+     summary_changes(0.5, 0.4, 1.2),
+     "a rate is within [0, 1] or null", "metric=commune_coverage portal_group=commune"),
+    ("rs-mean-negative", RS, SUMMARY["questions_rating_mean", "all"],
+     summary_changes(4.3, 4.1, -1.0),
+     "a mean is non-negative or null", "metric=questions_rating_mean portal_group=all"),
+    ("rs-unit-not-the-seeds", RS, SUMMARY["posts_english", "all"], {"unit": "mean"},
+     "unit is the one summary_metrics.csv gives the row",
+     "metric=posts_english portal_group=all (unit=mean)"),
+    # portal_activity: 0 so-tttt, 1 so-xd-gt (a merger), 2 so-gtvt (retired into it), 3
+    # xa-ta-phin (a split without shares), 4 xa-ban-ho (opened after last year's window)
+    ("pa-key-repeated", PA, 1, {"portal_id": "so-tttt"},
+     "one row per period_id + portal_id", "portal_id=so-tttt"),
+    ("pa-count-negative", PA, 0, {"posts": -1}, "posts >= 0", "portal_id=so-tttt"),
+    ("pa-comparison-negative", PA, 1, {"dossiers_total_same_period_last_year": -1},
+     "dossiers_total_same_period_last_year >= 0", "portal_id=so-xd-gt"),
+    ("pa-count-fractional", PA, 0, {"questions_total": 10.5},
+     "questions_total has type Int64", "portal_id=so-tttt"),
+    ("pa-count-null", PA, 0, {"dossiers_total": None},
+     "dossiers_total is not null", "portal_id=so-tttt"),
+    ("pa-retired-after-the-period", PA, 2, {"retired_on": date(2023, 10, 5)},
+     "is_in_force exactly when retired_on is null or after period_end", "portal_id=so-gtvt"),
+    ("pa-in-force-but-retired", PA, 0, {"retired_on": date(2023, 5, 1)},
+     "is_in_force exactly when retired_on is null or after period_end",
+     "portal_id=so-tttt (is_in_force=True, retired_on=2023-05-01, period_end=2023-09-30)"),
+    ("pa-restated-missing", PA, 1, {"posts_same_period_last_year": None},
+     "a restated comparison of a unit in force is null exactly where is_restatable is false",
+     "portal_id=so-xd-gt"),
+    ("pa-split-without-shares-restated", PA, 3, {"posts_previous_period": 35},
+     "a restated comparison of a unit in force is null exactly where is_restatable is false",
+     "portal_id=xa-ta-phin"),
+    ("pa-retired-restated", PA, 2, {"posts_same_period_last_year": 90},
+     "a retired unit keeps its own figures (restated = as reported)", "portal_id=so-gtvt"),
+    ("pa-own-figures", PA, 0, {"dossiers_total_same_period_last_year": 45},
+     "a unit in force without predecessors is compared with its own figures",
+     "portal_id=so-tttt"),
+    ("pa-nothing-then-but-restated", PA, 4, {"questions_total_same_period_last_year": 2},
+     "a unit in force without predecessors is compared with its own figures",
+     "portal_id=xa-ban-ho"),
+    ("pa-unrestatable-without-predecessors", PA, 0,
+     {"is_restatable": False, **dict.fromkeys(RESTATED)},
+     "is_restatable is false only for a unit with predecessors", "portal_id=so-tttt"),
+    ("pa-as-reported-partly-missing", PA, 1,
+     {"questions_total_same_period_last_year_as_reported": 3},
+     "the as-reported figures of the same period last year are null together",
+     "portal_id=so-xd-gt"),
+    ("pa-missing-just-before-not-a-year-before", PA, 1,
+     {"posts_same_period_last_year_as_reported": 10,
+      "questions_total_same_period_last_year_as_reported": 1,
+      "dossiers_total_same_period_last_year_as_reported": 2},
+     "a unit with no as-reported figure for the period just before has none for the same"
+     " period last year", "portal_id=so-xd-gt"),
+    ("pa-retired-unexplained", PA, 2, {"lineage_note": None},
+     "a unit retired by period_end or with predecessors has a lineage_note",
+     "portal_id=so-gtvt"),
+    ("pa-merger-unexplained", PA, 1, {"lineage_note": None},
+     "a unit retired by period_end or with predecessors has a lineage_note",
+     "portal_id=so-xd-gt"),
+    ("pa-note-blank", PA, 2, {"lineage_note": " "}, "lineage_note is not empty",
+     "portal_id=so-gtvt"),
+    ("pa-group-null", PA, 4, {"portal_group": None}, "portal_group is not null",
+     "portal_id=xa-ban-ho"),
+    # portal_lineage: 0-1 a merger, 2-3 a split without shares, 4-5 a split with shares, 6
+    # a transfer, 7 a successor's claim its predecessor does not make (not agreed)
+    ("ln-key-repeated", LN, 3, {"successor_portal_id": "xa-ta-phin"},
+     "one row per predecessor_portal_id + successor_portal_id",
+     "predecessor_portal_id=xa-cu successor_portal_id=xa-ta-phin"),
+    ("ln-share-above-1", LN, 7, {"share": 1.5}, "share in (0, 1] or null",
+     "predecessor_portal_id=so-tc successor_portal_id=so-kh (share=1.5)"),
+    ("ln-share-zero", LN, 7, {"share": 0.0}, "share in (0, 1] or null",
+     "predecessor_portal_id=so-tc successor_portal_id=so-kh"),
+    ("ln-own-predecessor", LN, 7, {"successor_portal_id": "so-tc"},
+     "predecessor_portal_id differs from successor_portal_id",
+     "predecessor_portal_id=so-tc successor_portal_id=so-tc"),
+    ("ln-named-by-nobody", LN, 1, {"named_by_predecessor": False},
+     "a pair is named by its predecessor, its successor or both",
+     "predecessor_portal_id=so-xd successor_portal_id=so-xd-gt"),
+    ("ln-kind", LN, 0, {"kind": "rename"}, "kind in {merge, split, transfer}",
+     "predecessor_portal_id=so-gtvt"),
+    ("ln-merge-called-transfer", LN, 0, {"kind": "transfer"},
+     "kind is split for a predecessor with several agreed successors, merge for a successor"
+     " with several agreed predecessors, else transfer",
+     "predecessor_portal_id=so-gtvt successor_portal_id=so-xd-gt (is_agreed=True,"
+     " kind=transfer)"),
+    ("ln-transfer-called-split", LN, 6, {"kind": "split"},
+     "kind is split for a predecessor", "predecessor_portal_id=so-tc"),
+    ("ln-single-successor-share-missing", LN, 6, {"share": None},
+     "share is null only where a predecessor has several agreed successors",
+     "predecessor_portal_id=so-tc successor_portal_id=so-tc-kh"),
+    ("ln-shares-above-1", LN, (4, 5), ({"share": 0.8}, {"share": 0.4}),
+     "the known shares of a predecessor's agreed successors sum to at most 1",
+     "predecessor_portal_id=huyen-sa-pa successor_portal_id=thi-xa-sa-pa (is_agreed=True,"
+     " share=0.8), predecessor_portal_id=huyen-sa-pa successor_portal_id=xa-ta-van"),
+    ("ln-shares-below-1", LN, 4, {"share": 0.6},
+     "the known shares of a predecessor's agreed successors sum to at most 1",
+     "successor_portal_id=thi-xa-sa-pa"),
+    ("ln-effective-on-null", LN, 2, {"effective_on": None}, "effective_on is not null",
+     "predecessor_portal_id=xa-cu successor_portal_id=xa-ta-phin"),
 ]  # fmt: skip
 # Corruptions that also break another rule, by nature: a fractional total no longer sums, a
 # rate above 1 is not its ratio, two intervals with one start overlap.
@@ -503,14 +688,65 @@ def test_summary_counts_last_year_may_be_missing_but_not_fractional():
     assert "metric=posts_english portal_group=all" in line
 
 
+def test_required_summary_rows_are_the_seeds_with_their_units():
+    seeds = Path(__file__).resolve().parents[1] / "models" / "seeds"
+    with open(seeds / "summary_metrics.csv", encoding="utf-8", newline="") as f:
+        seed = [(row["metric"], row["portal_group"], row["unit"]) for row in csv.DictReader(f)]
+    assert [(m, g, SUMMARY_UNITS[m, g]) for m, g in REQUIRED_SUMMARY_ROWS] == seed
+    # MARTS.md 1.1's metrics among them
+    assert {
+        ("units", "ward"),
+        ("units", "special_zone"),
+        ("commune_coverage", "commune"),
+        ("portals_english", "all"),
+        ("questions_rated", "all"),
+    } <= set(REQUIRED_SUMMARY_ROWS)
+    assert SUMMARY_UNITS["questions_rating_mean", "all"] == "mean"
+
+
+def test_summary_last_year_may_miss_either_reading():
+    row = SUMMARY["posts", "province"]
+    # restated but nothing as reported then (a unit that did not exist), and the reverse
+    for last_year, as_reported in ((80.0, None), (None, 80.0)):
+        changes = summary_changes(100.0, last_year, as_reported)
+        for is_restated in (None, True):
+            rows = frame(RS, row, **{**changes, "is_restated": is_restated})
+            assert check_frame(RS, rows, PERIOD).passed, (last_year, as_reported, is_restated)
+        rows = frame(RS, row, **{**changes, "is_restated": False})
+        assert not check_frame(RS, rows, PERIOD).passed
+
+
+@pytest.mark.parametrize(
+    ("rows", "changes", "passes"),
+    [
+        ((2,), ({"share": 0.5},), True),  # a split partly without shares: the known one fits
+        ((2, 3), ({"share": 0.5}, {"share": 0.6}), False),
+        ((2, 3), ({"share": 0.5}, {"share": 0.5}), True),
+        ((4,), ({"share": 0.7 + 5e-5},), True),  # within what ingest lets through
+        ((4,), ({"share": 0.7 + 1e-3},), False),
+        ((6,), ({"share": 0.5},), False),  # a single successor takes all of it
+        ((6,), ({"is_agreed": False},), True),  # not agreed: so-tc has no agreed successor
+    ],
+)
+def test_a_predecessors_shares_add_up(rows, changes, passes):
+    result = check_frame(LN, edited(LN, rows, changes))
+    assert result.passed is passes, result.message()
+
+
+def test_a_unit_retired_in_the_period_keeps_no_comparison_it_never_had():
+    # so-gtvt opened after last year's window and was merged away in the period
+    never = dict.fromkeys((*RESTATED, *AS_REPORTED))
+    assert check_frame(PA, frame(PA, 2, **never), PERIOD).passed
+
+
 def test_summary_rows_are_required_in_every_period():
     rule = "every period holds the metric x portal_group rows MARTS.md requires"
     # An empty period lacks all of them: the line names the first five and counts the rest.
     empty = check_frame(RS, frame(RS).iloc[:0], PERIOD)
     assert failing_line(empty, rule) == (
-        f"{rule} fails: missing metric=posts portal_group=province, metric=posts"
-        " portal_group=party_mass, metric=posts portal_group=department, metric=posts"
-        " portal_group=district, metric=posts portal_group=commune and 37 more"
+        f"{rule} fails: missing metric=posts portal_group=province, metric=posts_articles"
+        " portal_group=province, metric=posts_data_items portal_group=province, metric=posts"
+        " portal_group=all_components, metric=posts portal_group=party_mass and 50 more"
     )
     # Checked together, each period must hold them; the missing rows are named with theirs.
     q3 = frame(RS, period_id="2023-Q3").drop(index=[SUMMARY["posts_english", "all"]])
@@ -597,8 +833,9 @@ def test_check_mart_passes_valid_tables_as_duckdb_returns_them(con, mart):
     result = check_mart(con, mart, PERIOD)
     assert result.passed, result.message()
     assert result.rows == len(ROWS[mart])
-    # dim_portal has no periods: the whole table is checked, and the result says so.
-    assert result.period_id == (None if mart == DIM else PERIOD)
+    # dim_portal and portal_lineage have no periods: the whole table is checked, and the
+    # result says so.
+    assert result.period_id == (None if mart in NOT_PER_PERIOD else PERIOD)
 
 
 def test_check_mart_checks_only_the_period_asked_for(con):
