@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-BUNDLED = Path(__file__).resolve().parents[1] / "models" / "seeds"
+PROJECT = Path(__file__).resolve().parents[1] / "models"  # the dbt project
+BUNDLED = PROJECT / "seeds"
 SEED_PATH_VARIABLE = "PORTAL_WAREHOUSE_SEED_PATH"  # read by models/dbt_project.yml's seed-paths
 REPORT_OWN = ("summary_metrics",)  # seeds that are the report's own, not a province's
 MAX_PROBLEMS = 20  # a file with thousands of bad lines is told in this many
@@ -457,12 +458,20 @@ def _as_csv(in_force: FileInForce) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def dbt_dir(db: Path) -> Path:
-    """The dbt side of a warehouse that uses a deployment's reference data: the seeds its runs
-    prepare and dbt's target with its parse state, beside the DuckDB file and at a stable path,
-    so that dbt's partial parsing stays valid from one run to the next."""
-    db = Path(db).resolve()
-    return db.with_name(db.name + ".dbt")
+def dbt_dir(db: Path | str) -> Path:
+    """Where a warehouse that uses a deployment's reference data keeps its dbt side: `seeds/`,
+    the seeds its runs prepare, and `target/`, dbt's target with its parse state. One folder per
+    warehouse (named by a hash of the DuckDB file's path), at the same path from run to run, so
+    that dbt's partial parsing stays valid; inside the dbt project's `target/` because dbt
+    writes each seed's SQL at `<target>/run/<project>/<seed path>`, which a seed path outside the
+    project would turn into the seed file itself."""
+    key = hashlib.sha256(str(Path(db).resolve()).encode()).hexdigest()[:16]
+    return PROJECT / "target" / "reference" / key
+
+
+def seed_path(db: Path | str) -> str:
+    """The prepared seeds as dbt_project.yml's seed-paths takes them: relative to the project."""
+    return (dbt_dir(db) / "seeds").relative_to(PROJECT).as_posix()
 
 
 # Which files built each period's marts: appended per build, the latest build of a period wins.

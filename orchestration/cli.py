@@ -15,6 +15,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         landing=getattr(args, "landing", None),
         db=getattr(args, "db", None),
         tz=getattr(args, "tz", None),
+        reference=getattr(args, "reference", None),
     )
 
 
@@ -78,9 +79,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
+    from ingest.reference import describe, load_reference
     from orchestration.dbt_project import ensure_manifest
 
-    settings = Settings.from_env(landing=args.landing, db=args.db, publish=args.publish, tz=args.tz)
+    settings = Settings.from_env(
+        landing=args.landing, db=args.db, publish=args.publish, tz=args.tz, reference=args.reference
+    )
+    # the reference data is checked before anything else: a problem builds and publishes nothing
+    reference = load_reference(settings.reference)
     ensure_manifest()
     from orchestration.definitions import defs
     from orchestration.partitions import report_periods
@@ -93,6 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         db=str(settings.db),
         publish=str(settings.publish),
         tz=settings.tz,
+        reference=str(settings.reference) if settings.reference else None,
     )
 
     if args.period not in report_periods.get_partition_keys():
@@ -100,6 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     # with DAGSTER_HOME set the run is recorded in that instance, so the UI shows it
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    print(describe(reference))
     log = settings.db.parent / "logs" / f"run-{args.period}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as quiet:
@@ -124,7 +132,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="portal-warehouse", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def command(name: str, func, help: str, landing=False, db=True) -> argparse.ArgumentParser:
+    def command(
+        name: str, func, help: str, landing=False, db=True, reference=False
+    ) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help)
         c.set_defaults(func=func)
         if landing:
@@ -132,16 +142,31 @@ def parser() -> argparse.ArgumentParser:
         if db:
             c.add_argument("--db", type=Path, help="DuckDB file [PORTAL_WAREHOUSE_DB]")
             c.add_argument("--tz", help="warehouse time zone [PORTAL_WAREHOUSE_TZ]")
+        if reference:
+            c.add_argument(
+                "--reference",
+                type=Path,
+                metavar="DIR",
+                help="the deployment's reference files, replacing the bundled ones of the same"
+                " name [PORTAL_WAREHOUSE_REFERENCE]",
+            )
         return c
 
     g = command("generate", cmd_generate, "write sample events to the landing folder", True, False)
     g.add_argument("--seed", type=int, default=2023)
     g.add_argument("--scale", type=float, default=1.0, help="multiplies volumes (10 = 10M+ events)")
-    i = command("ingest", cmd_ingest, "ingest new landed files into raw", landing=True)
+    i = command("ingest", cmd_ingest, "ingest new landed files into raw", True, reference=True)
     i.add_argument("--stream", action="append", help="only this stream (repeatable)")
-    command("replay-quarantine", cmd_replay, "re-check quarantined records; move those now valid")
+    command(
+        "replay-quarantine",
+        cmd_replay,
+        "re-check quarantined records; move those now valid",
+        reference=True,
+    )
     command("status", cmd_status, "what is in raw, the ledger and the quarantine")
-    r = command("run", cmd_run, "ingest, build, check and publish one report period", True)
+    r = command(
+        "run", cmd_run, "ingest, build, check and publish one report period", True, reference=True
+    )
     r.add_argument("--period", required=True, help="report period, e.g. 2023-9M or 2024-Q1")
     r.add_argument("--cutoff", help="last local date of the period, e.g. 2023-09-25")
     r.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
@@ -155,9 +180,16 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import duckdb
 
+    from ingest.reference import ReferenceDataError
+
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except ReferenceDataError as e:
+        # the file, line and rule of each problem; nothing was ingested, built or published
+        for problem in e.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
     except duckdb.IOException as e:
         if "lock" not in str(e).lower():
             raise

@@ -16,6 +16,15 @@ class WarehouseResource(dg.ConfigurableResource):
     db: str | None = None
     publish: str | None = None
     tz: str | None = None
+    # the deployment's reference folder (PORTAL_WAREHOUSE_REFERENCE): its files replace the
+    # bundled seeds of the same name (ingest/reference.py)
+    reference: str | None = None
 
     def settings(self) -> Settings:
-        return Settings.from_env(landing=self.landing, db=self.db, publish=self.publish, tz=self.tz)
+        return Settings.from_env(
+            landing=self.landing,
+            db=self.db,
+            publish=self.publish,
+            tz=self.tz,
+            reference=self.reference,
+        )

@@ -4,6 +4,7 @@ import dagster as dg
 
 from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.loader import ingest_landing
+from ingest.reference import ReferenceDataError
 from orchestration.checks import delivery_health, docs_index
 from orchestration.resources import WRITER_POOL, WarehouseResource
 
@@ -37,7 +38,10 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Ingest new files of the selected streams; the registry is always read first."""
     settings = warehouse.settings()
     streams = [s for s in STREAM_ORDER if raw_key(s) in context.selected_asset_keys]
-    report = ingest_landing(settings, streams=streams)
+    try:
+        report = ingest_landing(settings, streams=streams)
+    except ReferenceDataError as e:  # checked before the warehouse is opened: nothing ingested
+        raise dg.Failure(description=f"reference data: {e}") from None
     for stream in streams:
         totals = report.totals(stream)
         new = [f for f in report.files if f.stream == stream and f.status != "already_ingested"]

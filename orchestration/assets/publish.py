@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingest.reference import ReferenceDataError, load_reference, used_for_period
 from ingest.warehouse import connect
 from orchestration.assets.transform import PeriodConfig
 from orchestration.checks import PERIOD_MARTS, contract_results
@@ -52,6 +53,14 @@ def published_report(
         raise dg.Failure("contracts failed, nothing published:\n" + "\n".join(failed))
     con = connect(settings.db, settings.tz, read_only=True)
     try:
+        # the files the period's marts were built from; for marts built before they were noted,
+        # the run's own
+        reference_files = used_for_period(con, period_id)
+        if reference_files is None:
+            try:
+                reference_files = load_reference(settings.reference).manifest()
+            except ReferenceDataError as e:
+                raise dg.Failure(description=f"reference data: {e}") from None
         release = publish_period(
             con,
             period_id,
@@ -63,6 +72,7 @@ def published_report(
                 for c in contracts
             ],
             cutoff=config.cutoff,
+            reference_files=reference_files,
         )
     finally:
         con.close()
@@ -72,5 +82,6 @@ def published_report(
             "version": release.version,
             "files": dg.MetadataValue.json(release.files),  # name -> sha256
             "event_watermark": str(release.manifest.get("event_watermark")),
+            "reference_files": dg.MetadataValue.json(reference_files),
         }
     )
