@@ -78,7 +78,7 @@ REGISTRY = [
     registered("r", "Sở R", day=DEPARTMENTS_MERGE, predecessor_portal_ids=["p"]),
     # district X abolished: its area split 60/40 between a merged commune and a new ward
     registered("huyen-x", "Huyện X", "district"),
-    *[registered(f"xa-{n}", f"Xã {n}", "commune", parent_portal_id="huyen-x") for n in (1, 2, 3, 4)],
+    *[registered(f"xa-{n}", f"Xã {n}", "commune", parent_portal_id="huyen-x") for n in range(1, 5)],
     retired("huyen-x", PROVINCES_MERGE, ["xa-1-moi", "phuong-2"], [0.6, 0.4]),
     retired("xa-1", PROVINCES_MERGE, ["xa-1-moi"]),
     retired("xa-2", PROVINCES_MERGE, ["xa-1-moi"]),
@@ -134,8 +134,10 @@ def posts(portal_id, n, day):
     ]
 
 
+JAN = "2024-01-10"
+LAST_YEAR_DAY = {"b": "2024-07-10"}  # B was registered mid-2024
 POSTS = [
-    *(p for pid, n in LAST_YEAR.items() for p in posts(pid, n, "2024-07-10" if pid == "b" else "2024-01-10")),
+    *(p for pid, n in LAST_YEAR.items() for p in posts(pid, n, LAST_YEAR_DAY.get(pid, JAN))),
     *(p for pid, (n, day) in THIS_PERIOD.items() for p in posts(pid, n, day)),
 ]  # fmt: skip
 
