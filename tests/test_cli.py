@@ -8,7 +8,7 @@ from tests.conftest import dossier
 
 
 def test_fallbacks_environment_and_flags(monkeypatch):
-    for name in ("LANDING", "DB", "PUBLISH", "TZ", "PII_KEY"):
+    for name in ("LANDING", "DB", "PUBLISH", "TZ", "PII_KEY", "REFERENCE"):
         monkeypatch.delenv(f"PORTAL_WAREHOUSE_{name}", raising=False)
     assert Settings.from_env() == Settings(
         landing=Path("data/landing"),
