@@ -33,9 +33,10 @@ TEXT = "text"
 COUNT = "count"  # summed in the total row
 RATE = "rate"  # a fraction; the total row recomputes it from summed counts
 SCORE = "score"  # left empty in the total row; at most one decimal: 50, 54,5
-MEASURE = "measure"  # a count or a rate, as the row's `unit` says (the summary's mixed rows)
+MEAN = "mean"  # a mean of ratings, with one decimal: 4,3
+MEASURE = "measure"  # a count, a rate or a mean, as the row's `unit` says (the summary's rows)
 
-NUMBER_FORMATS = {STT: "0", COUNT: "#,##0", RATE: "0.0%"}
+NUMBER_FORMATS = {STT: "0", COUNT: "#,##0", RATE: "0.0%", MEAN: "0.0"}
 
 # The report's names for portal groups and blocs (GLOSSARY.md).
 PORTAL_GROUPS_VI = {
@@ -44,6 +45,8 @@ PORTAL_GROUPS_VI = {
     "department": "Sở, ban, ngành, đơn vị tỉnh",
     "district": "Huyện, thị xã, thành phố",
     "commune": "Xã, phường, thị trấn",
+    "ward": "Phường",
+    "special_zone": "Đặc khu",
     "all_components": "Các Cổng TTĐT thành phần",
     "all": "Toàn tỉnh",
 }
@@ -70,8 +73,13 @@ class Column:
 
     def kind_for(self, row: Mapping[str, Any]) -> str:
         if self.kind == MEASURE:
-            return RATE if row.get("unit") == "rate" else COUNT
+            return measure_kind(row.get("unit"))
         return self.kind
+
+
+def measure_kind(unit: str | None) -> str:
+    """How a summary figure of this `unit` is printed: a rate as %, a mean with one decimal."""
+    return {"rate": RATE, "mean": MEAN}.get(unit or "", COUNT)
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,8 @@ class Appendix:
     sections: Mapping[str, str] = field(default_factory=dict)
     basis: str | None = None  # a last title line: the criteria the scores follow
     sheet: str | None = None  # the sheet's name when it is not "Phụ biểu <number>"
+    order_by: str = "display_order"  # how the mart's rows are read, in print order (SQL)
+    numbered: bool = False  # STT from the row's place, for a mart without display_order
 
     @property
     def sheet_name(self) -> str:
@@ -117,6 +127,16 @@ class Appendix:
 PERIOD_COLUMNS = ("period_id", "period_start", "period_end", "display_order")
 AGENCY_COLUMNS = ("portal_id", "portal_name", "portal_group")
 _NOTE = Column("note", ("Ghi chú",), TEXT)
+_POSTS = "Tin, bài, CSDL đăng tải"
+# An earlier figure read two ways (EVENTS.md 1.1, lineage): restated on the units in force at
+# the period's end, which the changes compare with, and as the units of the time reported it.
+RESTATED_LABEL = "(theo đơn vị hiện nay)"
+AS_REPORTED_LABEL = "(như đã báo cáo)"
+RESTATED_BASIS = (
+    "{compared} theo đơn vị hiện nay: số liệu tính lại trên các cơ quan, đơn vị đang hoạt động"
+    " đến cuối kỳ (đơn vị hợp nhất cộng số liệu của các đơn vị trước hợp nhất, đơn vị chia tách"
+    " theo tỷ lệ phân chia); như đã báo cáo: số liệu của các đơn vị khi đó"
+)
 _SCALE_LINE = "(Thang điểm tối đa là {scale} + {bonus_max} điểm thưởng)"
 
 APPENDIX_01 = Appendix(
@@ -164,6 +184,7 @@ APPENDIX_01_2 = Appendix(
         "registered_on",
         "posts",
         "posts_previous_period",
+        "posts_previous_period_as_reported",
         "previous_period_start",
         "previous_period_end",
         "note",
@@ -172,8 +193,12 @@ APPENDIX_01_2 = Appendix(
         Column("display_order", ("STT",), STT),
         Column("portal_name", ("Tên cơ quan, đơn vị",), TEXT),
         Column("assessment", ("Đánh giá khả năng cung cấp thông tin",), TEXT, constant="KCĐ"),
+        Column("posts", (_POSTS, "Trong kỳ")),
+        Column("posts_previous_period", (_POSTS, f"Kỳ trước {RESTATED_LABEL}")),
+        Column("posts_previous_period_as_reported", (_POSTS, f"Kỳ trước {AS_REPORTED_LABEL}")),
         _NOTE,
     ),
+    basis=RESTATED_BASIS.format(compared="Kỳ trước"),
 )
 
 _QUESTION_COUNTS = (
@@ -292,6 +317,10 @@ SUMMARY = Appendix(
         "value_same_period_last_year",
         "change",
         "change_pct",
+        "value_same_period_last_year_as_reported",
+        "change_as_reported",
+        "change_pct_as_reported",
+        "is_restated",
         "same_period_start",
         "same_period_end",
     ),
@@ -299,10 +328,75 @@ SUMMARY = Appendix(
         Column("label_vi", ("Chỉ tiêu",), TEXT),
         Column("portal_group", ("Nhóm",), TEXT, labels=PORTAL_GROUPS_VI),
         Column("value", ("Kỳ này",), MEASURE),
-        Column("value_same_period_last_year", ("Cùng kỳ năm trước",), MEASURE),
+        Column("value_same_period_last_year", (f"Cùng kỳ {RESTATED_LABEL}",), MEASURE),
+        Column(
+            "value_same_period_last_year_as_reported", (f"Cùng kỳ {AS_REPORTED_LABEL}",), MEASURE
+        ),
         Column("change", ("Tăng, giảm",), MEASURE),
         Column("change_pct", ("Tỷ lệ tăng, giảm %",), RATE),
     ),
+    basis=RESTATED_BASIS.format(compared="Cùng kỳ") + "; tăng, giảm so với cùng kỳ theo đơn vị"
+    " hiện nay",
+)
+
+
+def _in_group_order(column: str) -> str:
+    """SQL ordering `column`'s portal groups as the report lists them (PORTAL_GROUPS_VI)."""
+    cases = " ".join(f"when '{group}' then {i}" for i, group in enumerate(PORTAL_GROUPS_VI))
+    return f"case {column} {cases} else {len(PORTAL_GROUPS_VI)} end"
+
+
+def _compared(figure: str, label: str, *windows: str) -> tuple[Column, ...]:
+    """A figure of portal_activity in the period, then each earlier window's in both readings,
+    under one group header."""
+    named = {"same_period_last_year": "Cùng kỳ", "previous_period": "Kỳ trước"}
+    return (
+        Column(figure, (label, "Kỳ này")),
+        *(
+            Column(f"{figure}_{window}{reading}", (label, f"{named[window]} {words}"))
+            for window in windows
+            for reading, words in (("", RESTATED_LABEL), ("_as_reported", AS_REPORTED_LABEL))
+        ),
+    )
+
+
+_ACTIVITY_FIGURES = (
+    *_compared("posts", "Tin, bài, CSDL", "same_period_last_year", "previous_period"),
+    *_compared("questions_total", "Câu hỏi Hỏi - Đáp", "same_period_last_year"),
+    *_compared("dossiers_total", "Hồ sơ TTHC", "same_period_last_year"),
+)
+
+# Every unit's own figures with both readings of its comparisons (marts.portal_activity), by
+# reporting group; no total row: a retired unit's history also counts in its successors'.
+PORTAL_ACTIVITY = Appendix(
+    table="portal_activity",
+    number=None,
+    sheet="Theo đơn vị",
+    title="Số liệu của các cơ quan, đơn vị có Cổng TTĐT {period}",
+    mart_columns=(
+        *PERIOD_COLUMNS[:3],
+        *AGENCY_COLUMNS,
+        "reporting_group",
+        "is_in_force",
+        "retired_on",
+        *(column.key for column in _ACTIVITY_FIGURES),
+        "provides_english",
+        "predecessor_portal_ids",
+        "successor_portal_ids",
+        "is_restatable",
+        "lineage_note",
+    ),
+    columns=(
+        Column("display_order", ("STT",), STT),
+        Column("portal_name", ("Tên cơ quan, đơn vị",), TEXT),
+        Column("portal_group", ("Nhóm",), TEXT, labels=PORTAL_GROUPS_VI),
+        *_ACTIVITY_FIGURES,
+        Column("lineage_note", ("Ghi chú",), TEXT),
+    ),
+    basis=RESTATED_BASIS.format(compared="Cùng kỳ, kỳ trước"),
+    order_by=f"{_in_group_order('reporting_group')}, {_in_group_order('portal_group')},"
+    " portal_name, portal_id",
+    numbered=True,
 )
 
 
@@ -398,13 +492,15 @@ _VI = str.maketrans(",.", ".,")  # Vietnamese: '.' groups thousands, ',' marks t
 
 
 def format_vi(kind: str, value: Any) -> str:
-    """A value as a Vietnamese reader writes it: 180.326, 98,1%, 54,5."""
+    """A value as a Vietnamese reader writes it: 180.326, 98,1%, 4,3 (a mean), 54,5."""
     if _is_null(value):
         return ""
     if kind in (COUNT, STT):
         return f"{value:,.0f}".translate(_VI)
     if kind == RATE:
         return f"{value * 100:,.1f}".translate(_VI) + "%"
+    if kind == MEAN:
+        return f"{value:,.1f}".translate(_VI)
     if kind == SCORE:
         return f"{value:,.1f}".rstrip("0").rstrip(".").translate(_VI)
     return str(value)
@@ -423,7 +519,9 @@ def display_lines(
     lines: list[tuple[str, Mapping[str, Any]]] = []
     section = None
     first, label = appendix.columns[0].key, _label_column(appendix)
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
+        if appendix.numbered:
+            row = {**row, "display_order": n}
         if appendix.sections and row["section"] != section:
             section = row["section"]
             text = _filled(appendix.sections.get(section, section), row)
@@ -476,7 +574,8 @@ _NUMBER_ALIGN = Alignment(horizontal="right", vertical="center")
 _STT_ALIGN = Alignment(horizontal="center", vertical="center")
 
 # Width caps in characters: names and notes wrap rather than stretch the sheet.
-_MAX_WIDTH = {TEXT: 45.0, COUNT: 14.0, RATE: 12.0, SCORE: 10.0, STT: 6.0, MEASURE: 14.0}
+_MAX_WIDTH = {TEXT: 45.0, COUNT: 14.0, RATE: 12.0, MEAN: 10.0, SCORE: 10.0, STT: 6.0,
+              MEASURE: 14.0}  # fmt: skip
 _MIN_WIDTH = 5.0
 _LINE_HEIGHT = 15.0  # points per line of 11-point text
 # Widths count characters of the regular font's digits; bold capitals take about this much more.

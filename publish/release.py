@@ -1,8 +1,8 @@
 """Publishing one period: the report's files and a manifest, as a new numbered version.
 
-A release holds each appendix and the summary as XLSX, CSV and Parquet, the scorecards as
-Parquet, the whole report as one workbook and as a one-page HTML report, and `manifest.json`
-with the size and sha256 of every other file.
+A release holds each appendix, the summary and the units' figures (portal_activity) as XLSX,
+CSV and Parquet, the scorecards as Parquet, the whole report as one workbook and as a one-page
+HTML report, and `manifest.json` with the size and sha256 of every other file.
 
 `<publish_root>/<period_id>/v<N>/` is built whole in a hidden directory beside it, flushed to
 disk, then renamed into place: a reader never sees half a version, and no version is ever
@@ -36,12 +36,20 @@ from publish.appendices import (
     APPENDIX_02,
     APPENDIX_03,
     PERIOD_COLUMNS,
+    PORTAL_ACTIVITY,
     SUMMARY,
     Appendix,
 )
 
 # What a release holds, in this order: also the sheets of the workbook.
-PUBLISHED: list[Appendix] = [APPENDIX_01, APPENDIX_01_2, APPENDIX_02, APPENDIX_03, SUMMARY]
+PUBLISHED: list[Appendix] = [
+    APPENDIX_01,
+    APPENDIX_01_2,
+    APPENDIX_02,
+    APPENDIX_03,
+    SUMMARY,
+    PORTAL_ACTIVITY,
+]
 FORMATS = ("xlsx", "csv", "parquet")
 
 
@@ -73,7 +81,7 @@ SCORECARDS = [
         "bloc, rank_in_bloc, portal_name, portal_id",
     ),
 ]  # fmt: skip
-MARTS = [Mart(a.table, a.mart_columns) for a in PUBLISHED] + SCORECARDS
+MARTS = [Mart(a.table, a.mart_columns, a.order_by) for a in PUBLISHED] + SCORECARDS
 RAW_TABLES = tuple(stream.table for stream in STREAMS.values())
 MANIFEST = "manifest.json"
 

@@ -1,4 +1,8 @@
-"""The period's report as one self-contained HTML page: headline figures, charts, lost points.
+"""The period's report as one self-contained HTML page: headline figures, charts, lost points,
+and the units reorganised since the same period last year.
+
+Every comparison with last year is on the units in force at the period's end ("restated",
+EVENTS.md 1.1); where the figure as reported then differs, the page shows it beside.
 
 Everything is drawn here, in Python, as inline SVG with inline CSS: the page loads nothing and
 runs no script, so it opens the same from a file share, an e-mail or an archive in ten years.
@@ -20,6 +24,7 @@ from publish.appendices import (
     RATE,
     SCORE,
     format_vi,
+    measure_kind,
     period_label,
 )
 
@@ -33,6 +38,7 @@ MARTS = frozenset(
         "appendix_03_dossiers",
         "scorecard_bloc",
         "report_summary",
+        "portal_activity",
     }
 )
 
@@ -54,6 +60,7 @@ BLOC_COLOURS = {"government": "#1f5fa6", "party": "#b3261e"}
 _OTHER_BLOC = "#6b7280"
 _TIER_COLOURS = ("#2e7d32", "#1f5fa6", "#c62828")  # top tier, next tier, below both
 _LAST_YEAR, _THIS_PERIOD = "#b9c3cf", "#1f5fa6"
+_AS_REPORTED = "#52606d"  # the dashed outline of last year's figure as reported then
 _INK, _MUTED, _GRID = "#1f2933", "#52606d", "#e4e7eb"
 
 # Charts side by side are drawn 540 units wide; names longer than the label area are clipped,
@@ -80,6 +87,10 @@ def render(
         _section(
             "Tin, bài, CSDL đăng tải mới so với cùng kỳ",
             _posts_vs_last_year(summary, label),
+        ),
+        _section(
+            "Các cơ quan, đơn vị sắp xếp lại, đổi tên",
+            _reorganised(tables["portal_activity"]),
         ),
         '<div class="pair">',
         _section(
@@ -124,6 +135,7 @@ def render(
             "<h1>Hoạt động của Cổng TTĐT tỉnh và các Cổng TTĐT thành phần</h1>",
             f'<p class="period">Tính từ {period_start:%d/%m/%Y} đến {period_end:%d/%m/%Y}'
             f"{escape(compared)}</p>",
+            f'<p class="basis">{escape(_restated_basis(period_end))}</p>',
             "</header>",
             *sections,
             "<footer>",
@@ -142,6 +154,24 @@ def _section(title: str, body: str) -> str:
     return f"<section>\n<h2>{escape(title)}</h2>\n{body}\n</section>"
 
 
+def _restated_basis(period_end: date) -> str:
+    return (
+        "Số liệu cùng kỳ được tính theo các cơ quan, đơn vị đang hoạt động đến ngày "
+        f"{period_end:%d/%m/%Y} (đơn vị hợp nhất cộng số liệu của các đơn vị trước hợp nhất, "
+        "đơn vị chia tách nhận phần theo tỷ lệ phân chia); số liệu như đã báo cáo năm trước "
+        "được ghi kèm khi khác."
+    )
+
+
+def _as_reported_differs(row: Row) -> bool:
+    """Whether last year's figure as reported then differs from the restated one."""
+    restated = row["value_same_period_last_year"]
+    reported = row["value_same_period_last_year_as_reported"]
+    if restated is None or reported is None:
+        return restated is not reported
+    return abs(restated - reported) > 1e-9
+
+
 # --- headline figures ---------------------------------------------------------------------------
 
 
@@ -158,7 +188,7 @@ def _headlines(summary: Sequence[Row]) -> str:
 
 
 def _card(row: Row) -> str:
-    kind = RATE if row["unit"] == "rate" else COUNT
+    kind = measure_kind(row["unit"])
     change, last_year = row["change"], row["value_same_period_last_year"]
     if change is None:
         delta = '<p class="delta">chưa có số liệu cùng kỳ</p>'
@@ -167,12 +197,15 @@ def _card(row: Row) -> str:
         if kind == RATE:  # a change of rates is in percentage points
             amount = f"{format_vi(SCORE, abs(change) * 100)} điểm %"
         else:
-            amount = format_vi(COUNT, abs(change))
+            amount = format_vi(kind, abs(change))
             if row["change_pct"] is not None:
                 amount += f" ({format_vi(RATE, abs(row['change_pct']))})"
         delta = (
             f'<p class="delta">{arrow} {amount} so với cùng kỳ ({format_vi(kind, last_year)})</p>'
         )
+    if _as_reported_differs(row):
+        reported = format_vi(kind, row["value_same_period_last_year_as_reported"]) or "chưa có"
+        delta += f'<p class="reported">Cùng kỳ như đã báo cáo: {reported}</p>'
     group = row["portal_group"]
     # the same metric is quoted for several groups: say which one
     whose = (
@@ -208,11 +241,16 @@ def _posts_vs_last_year(summary: Sequence[Row], label: str) -> str:
     rows = {r["portal_group"]: r for r in summary if r["metric"] == "posts"}
     groups = [g for g in POST_GROUPS if g in rows]
     width, top, bottom, left = _FULL_WIDTH, 46, 250, 64
+    differs = [g for g in groups if _as_reported_differs(rows[g])]
     peak = max(
         (
             v
             for g in groups
-            for v in (rows[g]["value"], rows[g]["value_same_period_last_year"])
+            for v in (
+                rows[g]["value"],
+                rows[g]["value_same_period_last_year"],
+                rows[g]["value_same_period_last_year_as_reported"],
+            )
             if v is not None
         ),
         default=0,
@@ -225,8 +263,14 @@ def _posts_vs_last_year(summary: Sequence[Row], label: str) -> str:
     for i, group in enumerate(groups):
         row = rows[group]
         centre = left + slot * (i + 0.5)
+        name = PORTAL_GROUPS_VI.get(group, group)
         for value, colour, x, who in (
-            (row["value_same_period_last_year"], _LAST_YEAR, centre - bar - 2, "Cùng kỳ"),
+            (
+                row["value_same_period_last_year"],
+                _LAST_YEAR,
+                centre - bar - 2,
+                "Cùng kỳ theo đơn vị hiện nay",
+            ),
             (row["value"], _THIS_PERIOD, centre + 2, "Kỳ này"),
         ):
             if value is None:
@@ -235,10 +279,26 @@ def _posts_vs_last_year(summary: Sequence[Row], label: str) -> str:
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
                 f'height="{bottom - y(value):.1f}" fill="{colour}">'
-                f"<title>{escape(PORTAL_GROUPS_VI.get(group, group))} – {who}: {text}</title>"
+                f"<title>{escape(name)} – {who}: {text}</title>"
                 "</rect>"
             )
             parts.append(_text(x + bar / 2, y(value) - 6, text, anchor="middle", size=12))
+        reported = row["value_same_period_last_year_as_reported"]
+        if group in differs and reported is not None:
+            # last year as reported then: a dashed outline over the restated bar
+            x, text = centre - bar - 2, format_vi(COUNT, reported)
+            parts.append(
+                f'<rect class="as-reported" x="{x:.1f}" y="{y(reported):.1f}" width="{bar:.1f}" '
+                f'height="{bottom - y(reported):.1f}" fill="none" stroke="{_AS_REPORTED}" '
+                'stroke-width="1.5" stroke-dasharray="4 3">'
+                f"<title>{escape(name)} – Cùng kỳ như đã báo cáo: {text}</title></rect>"
+            )
+            # its figure just inside the outline's top (above it when the outline is flat)
+            inside = bottom - y(reported) >= 20
+            label_y = y(reported) + 15 if inside else y(reported) - 6
+            parts.append(
+                _text(x + bar / 2, label_y, text, anchor="middle", size=11.5, fill=_AS_REPORTED)
+            )
         for j, line in enumerate(_wrap(PORTAL_GROUPS_VI.get(group, group), 30)):
             parts.append(_text(centre, bottom + 20 + 15 * j, line, anchor="middle", size=12.5))
         if row["change"] is not None:
@@ -251,27 +311,103 @@ def _posts_vs_last_year(summary: Sequence[Row], label: str) -> str:
                 _text(centre, bottom + 54, change, anchor="middle", size=12.5, fill=colour,
                       weight="bold")
             )  # fmt: skip
-    parts.append(
-        _legend(width - 16, 18, [(_LAST_YEAR, "Cùng kỳ năm trước"), (_THIS_PERIOD, label)])
-    )
+    legend = [(_LAST_YEAR, "Cùng kỳ (theo đơn vị hiện nay)"), (_THIS_PERIOD, label)]
+    if differs:
+        legend.insert(1, (_AS_REPORTED, "Cùng kỳ (như đã báo cáo)"))
+    parts.append(_legend(width - 16, 18, legend, dashed=[_AS_REPORTED]))
     if not groups:
         parts.append(_text(width / 2, 150, "Không có số liệu trong kỳ", anchor="middle"))
     total = rows.get("all_components")
     caption = (
-        "Số tin, bài, bộ thông tin CSDL đăng tải mới theo nhóm Cổng, kỳ này và cùng kỳ năm trước."
+        "Số tin, bài, bộ thông tin CSDL đăng tải mới theo nhóm Cổng, kỳ này và cùng kỳ năm trước"
+        " tính theo các đơn vị hiện nay."
     )
+    if differs:
+        caption += " Khung nét đứt: cùng kỳ như đã báo cáo năm trước, nơi có đơn vị sắp xếp lại."
     if total:
         caption += (
             f" Tổng các Cổng TTĐT thành phần: {format_vi(COUNT, total['value'])}"
             f" (cùng kỳ {format_vi(COUNT, total['value_same_period_last_year'])})."
         )
-    return _figure(
+    figure = _figure(
         "chart-posts-vs-last-year",
         "Tin, bài theo nhóm Cổng: kỳ này và cùng kỳ năm trước",
         "\n".join(parts),
         width,
         bottom + 72,
         escape(caption),
+    )
+    return figure + _two_readings([rows[g] for g in differs])
+
+
+def _two_readings(rows: Sequence[Row]) -> str:
+    """The groups whose last year reads differently on today's units and as reported then."""
+    if not rows:
+        return ""
+    body = [
+        '<table id="posts-two-readings">\n<thead><tr><th scope="col">Nhóm</th>'
+        '<th scope="col" class="num">Kỳ này</th>'
+        '<th scope="col" class="num">Cùng kỳ (theo đơn vị hiện nay)</th>'
+        '<th scope="col" class="num">Cùng kỳ (như đã báo cáo)</th></tr></thead>\n<tbody>'
+    ]
+    for row in rows:
+        group = PORTAL_GROUPS_VI.get(row["portal_group"], row["portal_group"])
+        body.append(
+            f'<tr><th scope="row">{escape(group)}</th>'
+            + "".join(
+                f'<td class="num">{_figure_or_dash(row[c])}</td>'
+                for c in (
+                    "value",
+                    "value_same_period_last_year",
+                    "value_same_period_last_year_as_reported",
+                )
+            )
+            + "</tr>"
+        )
+    body.append("</tbody>\n</table>")
+    return "\n".join(body)
+
+
+def _figure_or_dash(value: Any) -> str:
+    return format_vi(COUNT, value) or "–"
+
+
+# --- reorganised units ------------------------------------------------------------------------
+
+
+def _reorganised(activity: Sequence[Row]) -> str:
+    """The units whose comparisons are not simply their own (merged, split, retired into
+    successors, renamed), with both readings of last year's posts and the note that says why."""
+    rows = [r for r in activity if r["lineage_note"]]
+    if not rows:
+        return (
+            '<p class="none" id="reorganised-units">Không có cơ quan, đơn vị nào được sắp xếp '
+            "lại hay đổi tên so với cùng kỳ: số liệu cùng kỳ là số liệu đã báo cáo.</p>"
+        )
+    body = [
+        '<table id="reorganised-units">\n<thead><tr>'
+        '<th scope="col">Cơ quan, đơn vị</th>'
+        '<th scope="col" class="num">Tin, bài kỳ này</th>'
+        '<th scope="col" class="num">Cùng kỳ (theo đơn vị hiện nay)</th>'
+        '<th scope="col" class="num">Cùng kỳ (như đã báo cáo)</th>'
+        '<th scope="col">Ghi chú</th></tr></thead>\n<tbody>'
+    ]
+    for r in rows:
+        group = PORTAL_GROUPS_VI.get(r["portal_group"], r["portal_group"])
+        state = "" if r["is_in_force"] else " · đã ngừng hoạt động"
+        body.append(
+            f'<tr class="unit"><th scope="row">{escape(r["portal_name"])}'
+            f'<span class="detail">{escape(group + state)}</span></th>'
+            f'<td class="num">{_figure_or_dash(r["posts"])}</td>'
+            f'<td class="num">{_figure_or_dash(r["posts_same_period_last_year"])}</td>'
+            f'<td class="num">{_figure_or_dash(r["posts_same_period_last_year_as_reported"])}</td>'
+            f"<td>{escape(r['lineage_note'])}</td></tr>"
+        )
+    body.append("</tbody>\n</table>")
+    return "\n".join(body) + (
+        '\n<p class="idle">Đơn vị đã ngừng hoạt động giữ số liệu của mình; trong tổng theo nhóm '
+        "Cổng, số liệu của đơn vị được tính vào đơn vị kế thừa. Dấu –: chưa có đơn vị (như đã "
+        "báo cáo) hoặc chưa có tỷ lệ phân chia để tính lại.</p>"
     )
 
 
@@ -594,15 +730,23 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _legend(right: float, y: float, items: Sequence[tuple[str, str]]) -> str:
-    """Swatches and labels, right-aligned at `right` (labels' widths estimated from length)."""
+def _legend(
+    right: float, y: float, items: Sequence[tuple[str, str]], dashed: Sequence[str] = ()
+) -> str:
+    """Swatches and labels, right-aligned at `right` (labels' widths estimated from length);
+    the colours in `dashed` are drawn as a dashed outline, like the marks they stand for."""
     parts, x = [], right
     for colour, label in reversed(items):
         x -= len(label) * 7 + 8
         parts.append(_text(x, y + 10, label, size=12.5))
         x -= 18
+        paint = (
+            f'fill="none" stroke="{colour}" stroke-width="1.5" stroke-dasharray="3 2"'
+            if colour in dashed
+            else f'fill="{colour}"'
+        )
         parts.append(f'<rect class="legend" x="{x:.1f}" y="{y:.1f}" width="12" height="12" '
-                     f'fill="{colour}"/>')  # fmt: skip
+                     f"{paint}/>")  # fmt: skip
         x -= 18
     return "\n".join(parts)
 
@@ -631,6 +775,8 @@ section{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:18px 
 .card .group{font-size:12px;color:#1f5fa6;font-weight:600;line-height:1.3;margin-top:2px}
 .card .value{font-size:24px;font-weight:700;font-variant-numeric:tabular-nums;margin:4px 0}
 .card .delta{font-size:12.5px;color:#3e4c59}
+.card .reported{font-size:12px;color:#52606d;font-style:italic;margin-top:2px}
+.basis{margin:4px 0 0;font-size:13px;color:#52606d}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:18px;align-items:start}
 .pair section{margin:0 0 18px}
 figure{margin:0}
@@ -643,6 +789,10 @@ thead th{font-size:12.5px;color:#52606d;font-weight:600;border-bottom:2px solid 
 tbody th{font-weight:600;width:26%}
 .detail{display:block;font-weight:400;font-size:12px;color:#52606d}
 td.num{white-space:nowrap;text-align:right;font-variant-numeric:tabular-nums;width:70px}
+th.num{text-align:right;width:118px}
+#posts-two-readings{margin-top:14px;width:auto}
+#posts-two-readings tbody th{width:auto;padding-right:32px}
+#posts-two-readings td.num,#reorganised-units td.num{width:auto}
 td.minus{color:#c62828;font-weight:600}
 .none,.idle{font-size:13.5px;color:#52606d;margin:6px 0}
 footer{font-size:12.5px;color:#52606d;margin-top:8px}

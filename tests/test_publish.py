@@ -16,14 +16,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from publish import release
-from publish.appendices import APPENDIX_03, COUNT, RATE, SCORE, format_vi, period_label
+from publish.appendices import APPENDIX_03, COUNT, MEAN, RATE, SCORE, format_vi, period_label
 from publish.release import PublishError, publish_period
 
 PERIOD = "2023-9M"
 OTHER = "2023-Q3"
 
-# The marts a release reads, with the columns of the issue-4 spec; a column the release does not
-# read (`extra`) shows that extra columns are tolerated.
+# The marts a release reads, with the columns of the issue-4 spec and MARTS.md 1.1 (last year as
+# reported, portal_activity); a column the release does not read (`extra`) shows that extra
+# columns are tolerated.
 MARTS_DDL = """
 create schema marts;
 create table marts.appendix_01_information (
@@ -35,8 +36,8 @@ create table marts.appendix_01_information (
 create table marts.appendix_01_2_not_scored (
     period_id varchar, period_start date, period_end date, display_order integer,
     portal_id varchar, portal_name varchar, portal_group varchar, registered_on date,
-    posts bigint, posts_previous_period bigint, previous_period_start date,
-    previous_period_end date, note varchar
+    posts bigint, posts_previous_period bigint, posts_previous_period_as_reported bigint,
+    previous_period_start date, previous_period_end date, note varchar
 );
 create table marts.appendix_02_questions (
     period_id varchar, period_start date, period_end date, display_order integer,
@@ -74,7 +75,22 @@ create table marts.report_summary (
     period_id varchar, period_start date, period_end date, display_order integer,
     metric varchar, portal_group varchar, label_vi varchar, unit varchar, value double,
     value_same_period_last_year double, change double, change_pct double,
+    value_same_period_last_year_as_reported double, change_as_reported double,
+    change_pct_as_reported double, is_restated boolean,
     same_period_start date, same_period_end date
+);
+create table marts.portal_activity (
+    period_id varchar, period_start date, period_end date, portal_id varchar,
+    portal_name varchar, portal_group varchar, reporting_group varchar, is_in_force boolean,
+    retired_on date, posts bigint, posts_same_period_last_year bigint,
+    posts_same_period_last_year_as_reported bigint, posts_previous_period bigint,
+    posts_previous_period_as_reported bigint, questions_total bigint,
+    questions_total_same_period_last_year bigint,
+    questions_total_same_period_last_year_as_reported bigint, dossiers_total bigint,
+    dossiers_total_same_period_last_year bigint,
+    dossiers_total_same_period_last_year_as_reported bigint, provides_english boolean,
+    predecessor_portal_ids varchar[], successor_portal_ids varchar[], is_restatable boolean,
+    lineage_note varchar
 );
 create schema raw;
 create table raw.portal_events (event_id varchar, ingested_at timestamptz);
@@ -100,10 +116,10 @@ DOSSIERS = [
     (3, "vp-doan-dbqh", "Văn phòng Đoàn ĐBQH và HĐND tỉnh", 0, 0, 0,
      (0, 0, 0, 0, 0, 0, 0, 0, 0), 0, 25.0, "Không phát sinh hồ sơ trong kỳ"),
 ]  # fmt: skip
-# Every file of a release but its manifest: each appendix and the summary in three formats, the
-# scorecards in Parquet, the whole report as a workbook and a page.
+# Every file of a release but its manifest: each appendix, the summary and the units' figures in
+# three formats, the scorecards in Parquet, the whole report as a workbook and a page.
 TABLES = ("appendix_01_information", "appendix_01_2_not_scored", "appendix_02_questions",
-          "appendix_03_dossiers", "report_summary")  # fmt: skip
+          "appendix_03_dossiers", "report_summary", "portal_activity")  # fmt: skip
 RELEASE_FILES = [
     *(f"{t}.{ext}" for t in TABLES for ext in ("xlsx", "csv", "parquet")),
     "scorecard_bloc.parquet",
@@ -425,6 +441,9 @@ def test_watermark_without_raw_tables(con, root):
         (RATE, 0.981, "98,1%"),
         (RATE, 1.0, "100,0%"),
         (RATE, None, ""),
+        (MEAN, 4.3, "4,3"),  # a mean of 1-5 ratings: one decimal, always
+        (MEAN, 4.0, "4,0"),
+        (MEAN, None, ""),
         (SCORE, 17.0, "17"),
         (SCORE, 17.5, "17,5"),
         (SCORE, float("nan"), ""),

@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from publish.appendices import APPENDIX_01, APPENDIX_01_2, SUMMARY, with_numbers
+from publish import report_html
+from publish.appendices import APPENDIX_01, APPENDIX_01_2, PORTAL_ACTIVITY, SUMMARY, with_numbers
 from publish.release import MARTS
 from tests.test_publish import (
     DOSSIERS,
@@ -60,28 +61,68 @@ INFORMATION = [
      f"Chưa cập nhật Văn bản chỉ đạo điều hành (trừ 2 điểm); {BONUS}"),
 ]  # fmt: skip
 SCALES = {"government": 50.0, "party": 90.0}
+# (display_order, portal_id, portal_name, posts, previous period restated and as reported, note)
 NOT_SCORED = [
-    (1, "so-gtvt", "Sở Giao thông vận tải", 120, 0,
-     "Mới tách Sở và xây dựng Cổng TTĐT từ cuối tháng 12/2023; đã đăng tải trên 120 tin, bài."),
-    (2, "quy-bvmt", "Qũy Bảo vệ môi trường tỉnh", 0, 14,
+    (1, "so-gtvt", "Sở Giao thông vận tải", 120, None, None,
+     "Mới tách Sở và xây dựng Cổng TTĐT từ 01/03/2023; đã đăng tải trên 120 tin, bài."),
+    (2, "quy-bvmt", "Qũy Bảo vệ môi trường tỉnh", 0, 14, 14,
      "Không chấm điểm do hoạt động đặc thù. Qua rà soát, trong kỳ chưa duy trì hoạt động."),
 ]  # fmt: skip
-# (display_order, metric, portal_group, label_vi, unit, value, same period last year)
+# (display_order, metric, portal_group, label_vi, unit, value, same period last year restated
+# on today's units and as reported then): the split department and the communes merged into a
+# ward moved last year's posts between groups
 SUMMARY_ROWS = [
-    (1, "posts", "province", "Tin, bài, CSDL đăng tải mới", "count", 3318, 2892),
-    (2, "posts", "party_mass", "Tin, bài, CSDL đăng tải mới", "count", 4524, 4394),
-    (3, "posts", "department", "Tin, bài, CSDL đăng tải mới", "count", 11233, 10183),
-    (4, "posts", "district", "Tin, bài, CSDL đăng tải mới", "count", 6783, 6948),
-    (5, "posts", "commune", "Tin, bài, CSDL đăng tải mới", "count", 8584, 2584),
-    (6, "posts", "all_components", "Tin, bài, CSDL đăng tải mới", "count", 31124, 24109),
-    (7, "posts_english", "all", "Tin, bài tiếng Anh", "count", 0, 0),
-    (8, "portals_active", "all_components", "Cổng TTĐT thành phần hoạt động", "count", 200, 97),
-    (9, "questions_total", "all", "Câu hỏi gửi đến", "count", 129, 100),
-    (10, "questions_answered_share", "all", "Tỷ lệ câu hỏi đã trả lời", "rate", 0.9076, 0.85),
-    (11, "dossiers_total", "all", "Hồ sơ dịch vụ công", "count", 180326, 150000),
-    (12, "dossiers_on_time_rate", "all", "Tỷ lệ hồ sơ đúng và trước hạn", "rate", 0.981, 0.97),
-]
-SHEETS = ["Phụ biểu 01", "Phụ biểu 01.2", "Phụ biểu 02", "Phụ biểu 03", "Tổng hợp"]
+    (1, "posts", "province", "Tin, bài, CSDL đăng tải mới", "count", 3318, 2892, 2892),
+    (2, "posts", "party_mass", "Tin, bài, CSDL đăng tải mới", "count", 4524, 4394, 4394),
+    (3, "posts", "department", "Tin, bài, CSDL đăng tải mới", "count", 11233, 10183, 9800),
+    (4, "posts", "district", "Tin, bài, CSDL đăng tải mới", "count", 6783, 6948, 7331),
+    (5, "posts", "commune", "Tin, bài, CSDL đăng tải mới", "count", 8584, 2584, 2584),
+    (6, "posts", "all_components", "Tin, bài, CSDL đăng tải mới", "count", 31124, 24109, 24109),
+    (7, "posts_english", "all", "Tin, bài tiếng Anh", "count", 0, 0, 0),
+    (8, "portals_active", "all_components", "Cổng TTĐT thành phần hoạt động", "count", 200, 97,
+     105),
+    (9, "questions_total", "all", "Câu hỏi gửi đến", "count", 129, 100, 100),
+    (10, "questions_answered_share", "all", "Tỷ lệ câu hỏi đã trả lời", "rate", 0.9076, 0.85,
+     0.85),
+    (11, "dossiers_total", "all", "Hồ sơ dịch vụ công", "count", 180326, 150000, 150000),
+    (12, "dossiers_on_time_rate", "all", "Tỷ lệ hồ sơ đúng và trước hạn", "rate", 0.981, 0.97,
+     0.97),
+    (13, "questions_rating_mean", "all", "Mức độ hài lòng bình quân (thang 1–5)", "mean", 4.3,
+     4.1, 4.1),
+]  # fmt: skip
+# portal_activity: (portal_id, portal_name, portal_group, reporting_group, retired_on, posts,
+# posts last year restated / as reported, previous period restated / as reported, questions,
+# last year's two, dossiers, last year's two, predecessors, successors, is_restatable, note);
+# inserted out of print order on purpose
+SPLIT_NOTE = (
+    "Tiếp nhận một phần của Sở Giao thông vận tải - Xây dựng (cùng kỳ 383 tin, bài, 0 câu hỏi,"
+    " 40 hồ sơ; kỳ trước 300 tin, bài) từ 01/03/2023; chưa có tỷ lệ phân chia nên số liệu so"
+    " sánh không điều chỉnh"
+)
+MERGE_NOTE = (
+    "Hợp nhất từ Xã Sa Pả và Xã Hầu Thào từ 01/07/2023; cùng kỳ là tổng của các đơn vị trước"
+    " hợp nhất"
+)
+ACTIVITY = [
+    ("xa-tan-tien", "Xã Tân Tiến", "commune", "commune", None, 70, 0, None, 0, None,
+     0, 0, None, 0, 0, None, None, None, True, None),
+    ("so-xd", "Sở Xây dựng", "department", "department", None, 95, None, None, None, None,
+     2, None, None, 10, None, None, ["so-gtvt-xd"], None, False, SPLIT_NOTE),
+    ("phuong-sa-pa", "Phường Sa Pa", "ward", "commune", None, 50, 90, None, 80, None,
+     1, 3, None, 5, 8, None, ["xa-hau-thao", "xa-sa-pa"], None, True, MERGE_NOTE),
+    ("huyen-bao-yen", "Huyện Bảo Yên", "district", "district", None, 500, 480, 480, 470, 470,
+     4, 5, 5, 9898, 9000, 9000, None, None, True, None),
+    ("so-gtvt-xd", "Sở Giao thông vận tải - Xây dựng", "department", "department",
+     date(2023, 3, 1), 40, 383, 383, 300, 300, 0, 0, 0, 40, 40, 40, None, ["so-gtvt", "so-xd"],
+     True, "Đã chia tách, sắp xếp vào Sở Giao thông vận tải và Sở Xây dựng từ 01/03/2023"),
+    ("ubnd-tinh", "Cổng TTĐT tỉnh Lào Cai", "province", "province", None, 3318, 2892, 2892,
+     3000, 3000, 0, 0, 0, 0, 0, 0, None, None, True, None),
+    ("so-gtvt", "Sở Giao thông vận tải", "department", "department", None, 120, None, None,
+     None, None, 0, None, None, 0, None, None, ["so-gtvt-xd"], None, False, SPLIT_NOTE),
+]  # fmt: skip
+ACTIVITY_ORDER = ["ubnd-tinh", "so-gtvt", "so-gtvt-xd", "so-xd", "huyen-bao-yen", "xa-tan-tien",
+                  "phuong-sa-pa"]  # fmt: skip
+SHEETS = ["Phụ biểu 01", "Phụ biểu 01.2", "Phụ biểu 02", "Phụ biểu 03", "Tổng hợp", "Theo đơn vị"]
 REPORT = f"bao-cao-{PERIOD}"
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no first-run or background requests that would be "requests".
@@ -107,11 +148,12 @@ def insert_report(con) -> None:
             [*period, order, section, pid, name, bloc, scale, scale + 5,
              max(0.0, scale - score), 5.0 if score > scale else 0.0, score, note],
         )  # fmt: skip
-    for order, pid, name, posts, before, note in NOT_SCORED:
+    for order, pid, name, posts, before, reported, note in NOT_SCORED:
         con.execute(
             "insert into marts.appendix_01_2_not_scored values "
-            "(?, ?, ?, ?, ?, ?, 'department', '2023-12-27', ?, ?, '2022-10-01', '2022-12-31', ?)",
-            [*period, order, pid, name, posts, before, note],
+            "(?, ?, ?, ?, ?, ?, 'department', '2023-03-01', ?, ?, ?, '2022-04-01', '2022-12-31',"
+            " ?)",
+            [*period, order, pid, name, posts, before, reported, note],
         )
     _insert(con, PERIOD, START, END, QUESTIONS, DOSSIERS)
     for bloc, scale in SCALES.items():
@@ -135,13 +177,21 @@ def insert_report(con) -> None:
             [*period, pid, name, bloc, score, SCALES[bloc] + 5, score, SCALES[bloc] + 5,
              score / (SCALES[bloc] + 5), order],
         )  # fmt: skip
-    for order, metric, group, label, unit, value, before in SUMMARY_ROWS:
-        change = value - before
+    for order, metric, group, label, unit, value, before, reported in SUMMARY_ROWS:
+        change, change_reported = value - before, value - reported
         con.execute(
             "insert into marts.report_summary values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2022-01-01', '2022-09-25')",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2022-01-01', '2022-09-25')",
             [*period, order, metric, group, label, unit, value, before, change,
-             change / before if before else None],
+             change / before if before else None, reported, change_reported,
+             change_reported / reported if reported else None, before != reported],
+        )  # fmt: skip
+    for pid, name, group, reporting, retired, *figures, preds, succs, restatable, note in ACTIVITY:
+        con.execute(
+            "insert into marts.portal_activity values "
+            f"(?, ?, ?, ?, ?, ?, ?, ?, ?, {', '.join('?' * 11)}, false, ?, ?, ?, ?)",
+            [*period, pid, name, group, reporting, retired is None, retired, *figures, preds,
+             succs, restatable, note],
         )  # fmt: skip
 
 
@@ -179,10 +229,12 @@ def test_manifest_lists_every_file_with_its_checksum(release):
     by_name = {e["name"]: e for e in manifest["files"]}
     assert by_name["appendix_01_information.parquet"]["rows"] == len(INFORMATION)
     assert by_name["report_summary.csv"]["rows"] == len(SUMMARY_ROWS)
+    assert by_name["portal_activity.csv"]["rows"] == len(ACTIVITY)
     assert by_name[f"{REPORT}.xlsx"]["tables"] == [
         "appendix_01_information", "appendix_01_2_not_scored", "appendix_02_questions",
-        "appendix_03_dossiers", "report_summary",
+        "appendix_03_dossiers", "report_summary", "portal_activity",
     ]  # fmt: skip
+    assert "portal_activity" in by_name[f"{REPORT}.html"]["tables"]
     assert by_name[f"{REPORT}.html"]["format"] == "html"
     assert "scorecard_bloc" in by_name[f"{REPORT}.html"]["tables"]
 
@@ -228,13 +280,28 @@ def test_workbook_not_scored_02_03_and_summary(release):
     wb = workbook(release)
     ws = wb["Phụ biểu 01.2"]
     assert ws["A1"].value == "Phụ biểu số 01.2"
-    assert [c.value for c in ws[5]] == [
+    assert ws["A4"].value.startswith("Kỳ trước theo đơn vị hiện nay: số liệu tính lại")
+    assert [c.value for c in ws[6]] == [
         "STT",
         "Tên cơ quan, đơn vị",
         "Đánh giá khả năng cung cấp thông tin",
+        "Tin, bài, CSDL đăng tải",
+        None,
+        None,
         "Ghi chú",
     ]
-    assert values(ws, min_row=6) == [[o, n, "KCĐ", note] for o, _, n, _, _, note in NOT_SCORED]
+    # the previous period on today's units, and as the units of the time reported it
+    assert [c.value for c in ws[7][3:6]] == [
+        "Trong kỳ",
+        "Kỳ trước (theo đơn vị hiện nay)",
+        "Kỳ trước (như đã báo cáo)",
+    ]
+    assert {"D6:F6", "A6:A7", "G6:G7"} <= {str(r) for r in ws.merged_cells.ranges}
+    # a split without shares has no previous period to compare with: empty, not 0
+    assert values(ws, min_row=8) == [
+        [o, n, "KCĐ", posts, before, reported, note]
+        for o, _, n, posts, before, reported, note in NOT_SCORED
+    ]
 
     questions = values(wb["Phụ biểu 02"], min_row=6)
     assert questions[0][1:] == ["Sở Giáo dục và Đào tạo", 78, 73, 5, 0, 0, 18, QUESTIONS[1][9]]
@@ -245,18 +312,64 @@ def test_workbook_not_scored_02_03_and_summary(release):
 
     ws = wb["Tổng hợp"]
     assert ws["A1"].value == "Tổng hợp số liệu của báo cáo 9 tháng năm 2023"
-    assert [c.value for c in ws[4]] == [
-        "Chỉ tiêu", "Nhóm", "Kỳ này", "Cùng kỳ năm trước", "Tăng, giảm", "Tỷ lệ tăng, giảm %",
+    assert ws["A3"].value.startswith("Cùng kỳ theo đơn vị hiện nay: số liệu tính lại")
+    assert ws["A3"].value.endswith("tăng, giảm so với cùng kỳ theo đơn vị hiện nay")
+    assert [c.value for c in ws[5]] == [
+        "Chỉ tiêu", "Nhóm", "Kỳ này", "Cùng kỳ (theo đơn vị hiện nay)",
+        "Cùng kỳ (như đã báo cáo)", "Tăng, giảm", "Tỷ lệ tăng, giảm %",
     ]  # fmt: skip
-    body = values(ws, min_row=5)
+    body = values(ws, min_row=6)
     assert len(body) == len(SUMMARY_ROWS)  # no total row
-    assert body[0] == ["Tin, bài, CSDL đăng tải mới", "Cổng TTĐT tỉnh", 3318, 2892, 426,
+    assert body[0] == ["Tin, bài, CSDL đăng tải mới", "Cổng TTĐT tỉnh", 3318, 2892, 2892, 426,
                        pytest.approx(426 / 2892)]  # fmt: skip
-    assert body[3][1] == "Huyện, thị xã, thành phố" and body[3][4] == -165
-    assert body[6][5] is None  # nothing last year: no rate of change
-    rate = next(row for row in ws.iter_rows(min_row=5) if row[0].value.startswith("Tỷ lệ hồ sơ"))
-    assert [c.number_format for c in rate[2:6]] == ["0.0%"] * 4
-    assert (ws["C5"].number_format, ws["F5"].number_format) == ("#,##0", "0.0%")
+    # the change is against last year on today's units; as reported then beside it
+    assert body[3][1] == "Huyện, thị xã, thành phố" and body[3][3:6] == [6948, 7331, -165]
+    assert body[6][6] is None  # nothing last year: no rate of change
+    rate = next(row for row in ws.iter_rows(min_row=6) if row[0].value.startswith("Tỷ lệ hồ sơ"))
+    assert [c.number_format for c in rate[2:7]] == ["0.0%"] * 5
+    assert (ws["C6"].number_format, ws["G6"].number_format) == ("#,##0", "0.0%")
+    # a mean of ratings: one decimal (4,3 in a Vietnamese Excel)
+    mean = next(row for row in ws.iter_rows(min_row=6) if row[0].value.startswith("Mức độ hài"))
+    assert [c.value for c in mean[2:6]] == [4.3, 4.1, 4.1, pytest.approx(0.2)]
+    assert [c.number_format for c in mean[2:6]] == ["0.0"] * 4
+
+
+def test_workbook_units_with_both_readings(release):
+    ws = workbook(release)["Theo đơn vị"]
+    assert [ws[f"A{r}"].value for r in range(1, 3)] == [
+        "Số liệu của các cơ quan, đơn vị có Cổng TTĐT 9 tháng năm 2023",
+        "(Tính từ 01/01/2023 đến 25/09/2023)",
+    ]
+    assert ws["A3"].value.startswith("Cùng kỳ, kỳ trước theo đơn vị hiện nay")
+    # each figure's group over its period, and its earlier windows in both readings
+    assert [c.value for c in ws[5]] == [
+        "STT", "Tên cơ quan, đơn vị", "Nhóm", "Tin, bài, CSDL", None, None, None, None,
+        "Câu hỏi Hỏi - Đáp", None, None, "Hồ sơ TTHC", None, None, "Ghi chú",
+    ]  # fmt: skip
+    assert [c.value for c in ws[6][3:8]] == [
+        "Kỳ này",
+        "Cùng kỳ (theo đơn vị hiện nay)",
+        "Cùng kỳ (như đã báo cáo)",
+        "Kỳ trước (theo đơn vị hiện nay)",
+        "Kỳ trước (như đã báo cáo)",
+    ]
+    assert {"D5:H5", "I5:K5", "L5:N5", "O5:O6"} <= {str(r) for r in ws.merged_cells.ranges}
+    assert ws.freeze_panes == "C7"
+    body = values(ws, min_row=7)
+    assert len(body) == len(ACTIVITY)  # no total row: a retired unit's history counts twice
+    # by reporting group as the report lists them, a ward with the communes; STT runs 1..n
+    assert [r[0] for r in body] == list(range(1, len(ACTIVITY) + 1))
+    names = {a[0]: a[1] for a in ACTIVITY}
+    assert [r[1] for r in body] == [names[pid] for pid in ACTIVITY_ORDER]
+    assert [r[2] for r in body[-2:]] == ["Xã, phường, thị trấn", "Phường"]
+    # a split without shares: nothing restated, nothing as reported (it did not exist then)
+    assert body[1][1:14] == ["Sở Giao thông vận tải", "Sở, ban, ngành, đơn vị tỉnh", 120,
+                             *[None] * 4, 0, None, None, 0, None, None]  # fmt: skip
+    assert body[1][14] == SPLIT_NOTE
+    # a merger: restated on today's unit, nothing as reported
+    assert body[6][3:8] == [50, 90, None, 80, None]
+    assert body[4][3:] == [500, 480, 480, 470, 470, 4, 5, 5, 9898, 9000, 9000, None]
+    assert ws["L11"].number_format == "#,##0"
 
 
 def test_csv_per_appendix_and_summary(release):
@@ -278,15 +391,28 @@ def test_csv_per_appendix_and_summary(release):
 
     rows = read("appendix_01_2_not_scored.csv")
     assert rows[0] == [c.flat_header for c in APPENDIX_01_2.columns]
-    assert rows[2] == ["2", "Qũy Bảo vệ môi trường tỉnh", "KCĐ", NOT_SCORED[1][5]]
+    assert rows[0][4] == "Tin, bài, CSDL đăng tải - Kỳ trước (theo đơn vị hiện nay)"
+    assert rows[1][3:6] == ["120", "", ""]
+    assert rows[2] == ["2", "Qũy Bảo vệ môi trường tỉnh", "KCĐ", "0", "14", "14", NOT_SCORED[1][6]]
 
     rows = read("report_summary.csv")
     assert rows[0] == [c.flat_header for c in SUMMARY.columns]
-    assert rows[1] == ["Tin, bài, CSDL đăng tải mới", "Cổng TTĐT tỉnh", "3.318", "2.892", "426",
-                       "14,7%"]  # fmt: skip
-    assert rows[4][4] == "-165"
-    assert rows[12][2:] == ["98,1%", "97,0%", "1,1%", "1,1%"]
-    assert rows[7][5] == ""
+    assert rows[1] == ["Tin, bài, CSDL đăng tải mới", "Cổng TTĐT tỉnh", "3.318", "2.892", "2.892",
+                       "426", "14,7%"]  # fmt: skip
+    assert rows[4][3:6] == ["6.948", "7.331", "-165"]
+    assert rows[12][2:] == ["98,1%", "97,0%", "97,0%", "1,1%", "1,1%"]
+    assert rows[13][2:6] == ["4,3", "4,1", "4,1", "0,2"]
+    assert rows[7][6] == ""
+
+    rows = read("portal_activity.csv")
+    assert rows[0] == [c.flat_header for c in PORTAL_ACTIVITY.columns]
+    assert rows[0][4:6] == [
+        "Tin, bài, CSDL - Cùng kỳ (theo đơn vị hiện nay)",
+        "Tin, bài, CSDL - Cùng kỳ (như đã báo cáo)",
+    ]
+    assert len(rows) == 1 + len(ACTIVITY)  # no total row
+    assert rows[7][:7] == ["7", "Phường Sa Pa", "Phường", "50", "90", "", "80"]
+    assert rows[7][-1] == MERGE_NOTE
 
 
 def test_parquet_per_mart(release):
@@ -302,6 +428,10 @@ def test_parquet_per_mart(release):
     assert summary[9]["unit"] == "rate" and summary[9]["value"] == 0.9076
     blocs = pq.read_table(release.path / "scorecard_bloc.parquet").to_pylist()
     assert [b["bloc"] for b in blocs] == ["government", "party"]
+    units = pq.read_table(release.path / "portal_activity.parquet")
+    assert units.column("portal_id").to_pylist() == ACTIVITY_ORDER
+    assert units.schema.field("predecessor_portal_ids").type == pa.list_(pa.string())
+    assert units.column("posts_same_period_last_year").to_pylist()[1] is None  # not restated
 
 
 def test_the_same_rows_give_the_same_bytes(release, tmp_path):
@@ -421,6 +551,67 @@ def test_report_page_shows_its_charts_without_errors(release, render):
     assert "Tính từ 01/01/2023 đến 25/09/2023" in text
     # fits a 1200 px screen: nothing scrolls sideways
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+
+def test_report_page_restates_last_year_and_lists_reorganised_units(release, render):
+    rendered = render(release.path / f"{REPORT}.html")
+    page = rendered.page
+    assert rendered.problems == []
+    assert page.locator("header .basis").inner_text() == (
+        "Số liệu cùng kỳ được tính theo các cơ quan, đơn vị đang hoạt động đến ngày 25/09/2023"
+        " (đơn vị hợp nhất cộng số liệu của các đơn vị trước hợp nhất, đơn vị chia tách nhận"
+        " phần theo tỷ lệ phân chia); số liệu như đã báo cáo năm trước được ghi kèm khi khác."
+    )
+    # a headline whose last year reads differently as reported says both
+    cards = page.locator(".card")
+    active = cards.filter(has_text="Cổng TTĐT thành phần hoạt động").inner_text()
+    assert "▲ 103 (106,2%) so với cùng kỳ (97)" in active
+    assert "Cùng kỳ như đã báo cáo: 105" in active
+    assert "như đã báo cáo" not in cards.first.inner_text()
+    # posts per group: a dashed outline for last year as reported where it differs, and a table
+    outlines = page.locator("#chart-posts-vs-last-year rect.as-reported")
+    assert outlines.count() == 2
+    assert outlines.first.locator("title").text_content() == (
+        "Sở, ban, ngành, đơn vị tỉnh – Cùng kỳ như đã báo cáo: 9.800"
+    )
+    assert "Cùng kỳ (như đã báo cáo)" in page.locator("#chart-posts-vs-last-year svg").inner_html()
+    readings = [
+        [cell.inner_text() for cell in row.locator("th, td").all()]
+        for row in page.locator("#posts-two-readings tbody tr").all()
+    ]
+    assert readings == [
+        ["Sở, ban, ngành, đơn vị tỉnh", "11.233", "10.183", "9.800"],
+        ["Huyện, thị xã, thành phố", "6.783", "6.948", "7.331"],
+    ]
+    # the reorganised units, in print order, each with its note
+    units = page.locator("#reorganised-units tr.unit")
+    assert units.count() == 4
+    rows = [row.inner_text() for row in units.all()]
+    assert [row.split("\n")[0] for row in rows] == [
+        "Sở Giao thông vận tải", "Sở Giao thông vận tải - Xây dựng", "Sở Xây dựng",
+        "Phường Sa Pa",
+    ]  # fmt: skip
+    assert SPLIT_NOTE in rows[0] and MERGE_NOTE in rows[3]
+    assert "đã ngừng hoạt động" in rows[1] and "đã ngừng hoạt động" not in rows[0]
+    cells = units.nth(3).locator("td.num").all_inner_texts()
+    assert cells == ["50", "90", "–"]  # restated on the ward; it did not exist then
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+
+def test_report_page_without_reorganisation_says_so(release):
+    tables = {
+        m: pq.read_table(release.path / f"{m}.parquet").to_pylist() for m in report_html.MARTS
+    }
+    for row in tables["report_summary"]:
+        row["value_same_period_last_year_as_reported"] = row["value_same_period_last_year"]
+    for row in tables["portal_activity"]:
+        row["lineage_note"] = None
+    html = report_html.render(tables, PERIOD, START, END)
+    assert 'class="as-reported"' not in html and 'id="posts-two-readings"' not in html
+    assert "Cùng kỳ như đã báo cáo" not in html
+    assert "Không có cơ quan, đơn vị nào được sắp xếp lại hay đổi tên so với cùng kỳ" in html
+    # the basis is stated all the same: it is how every comparison is made
+    assert "Số liệu cùng kỳ được tính theo các cơ quan, đơn vị đang hoạt động" in html
 
 
 def test_report_page_is_self_contained(release):
