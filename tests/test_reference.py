@@ -69,6 +69,7 @@ def test_the_declaration_agrees_with_the_seeds_properties_and_files():
     properties = yaml.safe_load((BUNDLED / "_seeds.yml").read_text(encoding="utf-8"))
     seeds = {s["name"]: s for s in properties["seeds"]}
     on_disk = {p.stem for p in BUNDLED.glob("*.csv")}
+    # a new seed is declared in ingest/reference.py: FILES (a province's) or REPORT_OWN
     assert on_disk == {f.name for f in FILES} | set(REPORT_OWN)
     for spec in FILES:
         seed = seeds[spec.name]
@@ -433,7 +434,8 @@ def province(tmp_path_factory):
     outcome = run_period(defs, PERIOD, resources=resources(warehouse, warehouse.reference))
     assert outcome.exit_code == 0, outcome.summary()
     warehouse.outcome = outcome
-    return warehouse
+    yield warehouse
+    shutil.rmtree(dbt_dir(warehouse.settings.db), ignore_errors=True)  # in the project's target/
 
 
 def rows(warehouse, mart, columns):
