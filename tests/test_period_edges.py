@@ -195,9 +195,11 @@ def test_names_are_those_in_force_at_the_period_end_and_history_is_kept(edges):
 
 
 def test_what_cannot_be_followed_is_reported(edges):
+    # the bundled rubric lists the sample province's agencies, which this registry lacks: those
+    # are findings of their own (tests/test_reference.py), not of the replay
     findings = edges.query(
         "SELECT finding, portal_id, count, example_ids FROM marts.data_quality_findings"
-        " WHERE period_id = ? ORDER BY finding",
+        " WHERE period_id = ? AND finding != 'reference_unknown_portal' ORDER BY finding",
         [PERIOD],
     )
     assert findings == [
