@@ -33,8 +33,8 @@ demo: $(VENV)/.installed $(MANIFEST)
 	$(BIN)/portal-warehouse status
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check ingest orchestration data_contracts publish tests bench
-	$(BIN)/ruff format --check ingest orchestration data_contracts publish tests bench
+	$(BIN)/ruff check ingest orchestration data_contracts publish sample tests bench
+	$(BIN)/ruff format --check ingest orchestration data_contracts publish sample tests bench
 	cd models && ../$(BIN)/sqlfluff lint staging intermediate marts
 
 # The HTML report's test renders it in Debian's Chromium, driven by playwright, which never

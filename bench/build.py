@@ -230,7 +230,7 @@ def baseline_sql(period: str, start: date, end: date) -> str:
 def child_inputs(n: int, landing: Path) -> dict:
     import duckdb
 
-    from ingest.sample import dossier_events, portal_registry
+    from sample import dossier_events, portal_registry
 
     (landing / "dossier").mkdir(parents=True, exist_ok=True)
     (landing / "portal").mkdir(parents=True, exist_ok=True)

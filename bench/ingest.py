@@ -31,7 +31,7 @@ RSS_LIMIT_MB = 2048
 
 
 def write_inputs(n: int, folder: Path) -> None:
-    from ingest.sample import dossier_events, portal_registry
+    from sample import dossier_events, portal_registry
 
     con = duckdb.connect()
     events = dossier_events(n)  # noqa: F841 (read by DuckDB's replacement scan)

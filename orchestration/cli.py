@@ -37,7 +37,7 @@ def _print_report(report) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ingest.sample import generate
+    from sample import generate
 
     settings = _settings(args)
     summary = generate(settings.landing, seed=args.seed, scale=args.scale)

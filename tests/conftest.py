@@ -15,6 +15,7 @@ import pytest
 
 from ingest.loader import ingest_landing, replay_quarantine
 from ingest.settings import Settings
+from sample import GenerateSummary, generate
 
 REGISTRY = [
     {
@@ -141,3 +142,21 @@ def dossier(event_id: str, event_type: str = "received", **fields) -> dict:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
     return Warehouse(tmp_path)
+
+
+# The sample deliveries, generated once per session at a small scale: the reference reader in
+# test_sample.py and the real loader (`sample_ingested`) read the same files.
+SAMPLE_SEED, SAMPLE_SCALE = 11, 0.05
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> tuple[Warehouse, GenerateSummary]:
+    warehouse = Warehouse(tmp_path_factory.mktemp("sample"))
+    return warehouse, generate(warehouse.landing, seed=SAMPLE_SEED, scale=SAMPLE_SCALE)
+
+
+@pytest.fixture(scope="session")
+def sample_ingested(sample_warehouse):
+    """The sample deliveries ingested by the real loader: (warehouse, summary, report)."""
+    warehouse, summary = sample_warehouse
+    return warehouse, summary, warehouse.ingest()

@@ -12,10 +12,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingest.sample import generate
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
+from sample import generate
 from tests.conftest import Warehouse
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"

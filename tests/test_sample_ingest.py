@@ -5,9 +5,6 @@ from collections import Counter
 
 import pytest
 
-from ingest.sample import generate
-from tests.conftest import Warehouse
-
 # The generator names the kinds of bad record it plants; the loader names its reasons.
 REASON_OF_PLANTED = {
     "malformed_json": "malformed_record",
@@ -17,16 +14,15 @@ REASON_OF_PLANTED = {
     "unknown_portal": "unknown_portal",
     "conflict": "conflict",
     "invalid_enum": "invalid_value",
+    "invalid_pattern": "invalid_value",
+    "invalid_shares": "invalid_value",
     "non_utf8_file": "unreadable_file",
 }
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
-    warehouse = Warehouse(tmp_path_factory.mktemp("sample"))
-    summary = generate(warehouse.landing, scale=0.05)
-    report = warehouse.ingest()
-    return warehouse, summary, report
+def ingested(sample_ingested):
+    return sample_ingested
 
 
 def test_raw_holds_exactly_the_events_generated(ingested):
