@@ -5,7 +5,8 @@ The events imitate the source systems of Lào Cai province behind the seed repor
 what happened to them after: 2022 to October 2026, with the 2025 reorganisation. The seed's
 tables are data (sample/data/*.csv); the modules simulate and deliver them:
 
-- portals:      the registry of both provinces and its lineage (1 March and 1 July 2025);
+- portals:      the registry of both provinces (Yên Bái's from 2024) and its lineage (1 March
+                and 1 July 2025);
 - posts, questions, dossiers, assessments: each stream's simulation;
 - files, planted, deliver: how the sources write their files, the bad records they let through,
   and which files each stream comes in, when.

@@ -3,8 +3,8 @@
 Each stream comes in several files and formats, re-delivered files and overlapping re-exports
 (exact duplicates), modification times out of content order, every timestamp style, a CSV in
 windows-1258, orphans, and a few tens of bad records (sample/planted.py). Yên Bái's systems hand
-over their history, in their own files and with their own `source`, when its portals join Lào
-Cai's on 1 July 2025; from then on the merged province's units are in Lào Cai's files.
+over their history from 2024, in their own files and with their own `source`, when its portals
+join Lào Cai's on 1 July 2025; from then on the merged province's units are in Lào Cai's files.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _deliver_portals(landing: Landing, registry: Registry) -> int:
                   "2025-03-03 08:00")  # fmt: skip
     # Yên Bái's registry, handed over the day before its portals join Lào Cai's
     yen_bai = schemas.table("portal", [r for r in rows_ if r["registry"] == YEN_BAI])
-    landing.write("portal", Out("yenbai-registry-2022-2025.csv", "naive", bom=True), yen_bai,
+    landing.write("portal", Out("yenbai-registry-2024-2025.csv", "naive", bom=True), yen_bai,
                   "2025-06-30 16:00")  # fmt: skip
     # 1 July 2025: Yên Bái's units, the districts and the communes into the merged province's
     name = "registry-2025-07-hop-nhat.jsonl.gz"
@@ -127,7 +127,7 @@ def _deliver_posts(landing: Landing, registry: Registry, table: pa.Table) -> Non
             landing.write("post", out, between(components, lo, hi), delivered)
     # Yên Bái's CMS: its history, a file a year
     yen_bai = _of(table, registry, YEN_BAI)
-    for year in range(2022, 2026):
+    for year in (2024, 2025):
         part = between(yen_bai, f"{year}-01-01", f"{year + 1}-01-01")
         landing.write("post", Out(f"yenbai-tintuc-{year}.csv.gz", "naive", bom=True), part,
                       HANDOVER.format(3, "10:00"))  # fmt: skip
@@ -174,7 +174,7 @@ def _deliver_questions(landing: Landing, registry: Registry, table: pa.Table) ->
          "2026-11-02 08:00"),
     ):  # fmt: skip
         landing.write("question", out, between(lao_cai, lo, hi), delivered)
-    name = "yenbai-hoidap-2022-2025.jsonl"
+    name = "yenbai-hoidap-2024-2025.jsonl"
     landing.write("question", Out(name, "Z"), _of(table, registry, YEN_BAI),
                   HANDOVER.format(3, "14:00"), planted.question(name))  # fmt: skip
 
@@ -242,7 +242,7 @@ def _dossier_files(registry: Registry, d: dossiers.Dossiers) -> tuple[list[str],
     names = [_month_files(1970 + m // 12, m % 12 + 1) for m in range(first_month, last_month + 1)]
     dvc_names = list(dict.fromkeys(dvc for dvc, _ in names))
     motcua_names = list(dict.fromkeys(motcua for _, motcua in names))
-    yen_bai_years = list(range(2022, 2026))
+    yen_bai_years = [2024, 2025]
     yen_bai_names = [f"yenbai-dvc-{y}.parquet" for y in yen_bai_years]
     yen_bai_names += [f"yenbai-motcua-{y}.csv" for y in yen_bai_years]
 
@@ -253,7 +253,7 @@ def _dossier_files(registry: Registry, d: dossiers.Dossiers) -> tuple[list[str],
     month_index = months - first_month
     dvc_of_month = np.array([dvc_names.index(dvc) for dvc, _ in names])
     quarter_of_month = np.array([motcua_names.index(motcua) for _, motcua in names])
-    year_index = np.clip(months // 12 + 1970 - 2022, 0, len(yen_bai_years) - 1)
+    year_index = np.clip(months // 12 + 1970 - yen_bai_years[0], 0, len(yen_bai_years) - 1)
     month_index = np.clip(month_index, 0, len(names) - 1)
     lao_cai_file = np.where(
         online, dvc_of_month[month_index], len(dvc_names) + quarter_of_month[month_index]

@@ -2,7 +2,7 @@
 for 9 months of 2023 (sample/data/appendix_03.csv); 2022 is the seed's same period (+37,857
 dossiers, a factor of ≈1.21).
 
-Later years, and Yên Bái's agencies from 2022 (yen_bai_figures.csv, the same columns), run at a
+Later years, Lào Cai's and Yên Bái's (yen_bai_figures.csv, the same columns), run at a
 fraction of those rates (`_LATER_VOLUME`: the sample is a story, not a census, and CI time
 matters). A dossier is received by the unit in force for its agency on its day (a merged
 department for its predecessors, the new communes for their district, by the registry's shares),
@@ -38,7 +38,7 @@ _DOSSIER_2022_FACTOR = 218_183 / 180_326  # the seed: 180,326 in 9M 2023, 37,857
 # Later years' volumes, relative to the 9-month 2023 rates of each agency's own figures.
 _LATER_VOLUME = {
     LAO_CAI: {2024: 0.09, 2025: 0.09, 2026: 0.095},
-    YEN_BAI: {2022: 0.085, 2023: 0.09, 2024: 0.09, 2025: 0.09, 2026: 0.095},
+    YEN_BAI: {2024: 0.09, 2025: 0.09, 2026: 0.095},
 }
 _WEEKEND_ONLINE = 0.12  # online filings on days off, relative to a working day
 _TET = tuple(
@@ -48,7 +48,7 @@ _TET = tuple(
 _LATER_ORPHANS = (
     ("so-tai-chinh-2025", 3, "2025-03-10", "2026-09-18", 2),
     ("phuong-lao-cai-2025", 3, "2025-07-07", "2026-09-18", 2),
-    ("yb-huyen-van-chan", 2, "2023-03-01", "2024-11-29", 4),
+    ("yb-huyen-van-chan", 2, "2024-03-01", "2025-05-30", 4),
 )
 _DURATIONS = np.array([1, 2, 3, 5, 7, 10, 15, 20])  # legal processing times in working days
 _DURATION_P = np.array([0.1, 0.1, 0.2, 0.2, 0.15, 0.15, 0.05, 0.05])
@@ -147,6 +147,16 @@ class Dossiers:
         )  # fmt: skip
 
 
+def _day_weights(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How busy each day is at the counter and online: counters on working days only, online
+    also on days off; the weeks around Tết are quiet."""
+    working = is_workday(days)
+    season = np.ones(len(days))
+    for tet in _TET:
+        season[(days >= tet - 7) & (days <= tet + 10)] = 0.5
+    return working * season, (working + _WEEKEND_ONLINE * ~working) * season
+
+
 def _arrivals(rng, scale: float, days: np.ndarray, table: tuple[Agency, ...], later: bool):
     """(agency, local date, online?) of each dossier received on `days`.
 
@@ -154,13 +164,10 @@ def _arrivals(rng, scale: float, days: np.ndarray, table: tuple[Agency, ...], la
     online ones also on days off; the seed's 2022 is scaled by its comparison with the same
     period, later years and Yên Bái's by `_LATER_VOLUME`.
     """
-    working = is_workday(days)
-    season = np.ones(len(days))
-    for tet in _TET:  # the weeks around Tết are quiet
-        season[(days >= tet - 7) & (days <= tet + 10)] = 0.5
-    w_counter = working * season
-    w_online = (working + _WEEKEND_ONLINE * ~working) * season
-    window = (days >= np.datetime64("2023-01-01")) & (days <= np.datetime64("2023-09-25"))
+    w_counter, w_online = _day_weights(days)
+    # the figures are of 01/01–25/09/2023: a day's rate is its share of that window's weight
+    window = np.arange(np.datetime64("2023-01-01"), np.datetime64("2023-09-26"))
+    window_counter, window_online = (w.sum() for w in _day_weights(window))
     year_2022 = days < np.datetime64("2023-01-01")
 
     counter = np.array([a.counter for a in table], dtype=float)
@@ -179,9 +186,10 @@ def _arrivals(rng, scale: float, days: np.ndarray, table: tuple[Agency, ...], la
         factor = _DOSSIER_2022_FACTOR * rng.lognormal(0.0, 0.1, size=len(table))
         per_year = year_2022[None, :] * factor[:, None] + ~year_2022[None, :]
         few = np.array([a.extra_2022 for a in table])
-    expected_counter = (counter / w_counter[window].sum())[:, None] * w_counter * per_year
-    expected_online = (online / w_online[window].sum())[:, None] * w_online * per_year
-    expected_online += (few / w_online[year_2022].sum())[:, None] * w_online * year_2022
+    expected_counter = (counter / window_counter)[:, None] * w_counter * per_year
+    expected_online = (online / window_online)[:, None] * w_online * per_year
+    if few.any():
+        expected_online += (few / w_online[year_2022].sum())[:, None] * w_online * year_2022
     counts = np.stack([rng.poisson(expected_counter * scale), rng.poisson(expected_online * scale)])
     cell = np.repeat(np.arange(counts.size), counts.ravel())
     is_online = cell // (len(table) * len(days)) == 1
@@ -191,10 +199,10 @@ def _arrivals(rng, scale: float, days: np.ndarray, table: tuple[Agency, ...], la
 def simulate(rng, registry: Registry, lineage: Lineage, scale: float, *, later: bool,
              carry_in: bool = False, orphans: bool = True) -> Dossiers:  # fmt: skip
     """The seed's years (Lào Cai, 2022–2023, and with `carry_in` the dossiers of December 2021
-    still open on 1 January 2022), or the later ones (Lào Cai from 2024, Yên Bái from 2022)."""
+    still open on 1 January 2022), or the later ones (Lào Cai's and Yên Bái's, from 2024)."""
     everyone, seed = agencies(registry)
     table = everyone if later else everyone[:seed]
-    first = "2021-12-01" if carry_in else "2022-01-01"
+    first = "2024-01-01" if later else "2021-12-01" if carry_in else "2022-01-01"
     last = "2026-11-01" if later else "2024-01-01"
     days = np.arange(np.datetime64(first), np.datetime64(last))
     origin, day, is_online = _arrivals(rng, scale, days, table, later)

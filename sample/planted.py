@@ -179,10 +179,10 @@ def question(file: str) -> list[Bad]:
                 "occurred_at": "2023-05-22T19:00:00", "portal_id": "so-gddt",
                 "source": "hoidap", "question_id": "HD2023-09007", "rating": "6"}),
         ],
-        "yenbai-hoidap-2022-2025.jsonl": [Bad("unknown_portal", {
-            "event_id": "YB-HD2023-09008.submitted", "event_type": "submitted",
-            "occurred_at": "2023-03-14T02:10:00Z", "portal_id": "yb-so-giao-duc",
-            "source": "hoidap-yenbai", "question_id": "YB-HD2023-09008", "topic": "education",
+        "yenbai-hoidap-2024-2025.jsonl": [Bad("unknown_portal", {
+            "event_id": "YB-HD2024-09008.submitted", "event_type": "submitted",
+            "occurred_at": "2024-03-14T02:10:00Z", "portal_id": "yb-so-giao-duc",
+            "source": "hoidap-yenbai", "question_id": "YB-HD2024-09008", "topic": "education",
             "asker_name": "Hà Thị Hoa", "asker_email": "hoa.ha318@gmail.com",
             "asker_phone": "0987654321", "body": "Xin hỏi về tuyển sinh lớp 6."})],
     }.get(file, [])  # fmt: skip

@@ -2,8 +2,8 @@
 categories that appendix 01's notes say they kept up, left sparse or left empty.
 
 Lào Cai's 2022 and 2023 follow the seed (sample/data/post_targets.csv, post_activity.csv,
-appendix_01_gaps.csv). In later years, and for Yên Bái's portals from 2022, each group publishes
-its 2023 volume with a yearly growth, shared by the portals as in 2023; a portal's activity
+appendix_01_gaps.csv). In later years, each group publishes its base year's volume (Lào Cai's
+2023, Yên Bái's 2024) with a yearly growth, shared by the portals as then; a portal's activity
 continues in its successors after it is retired (`Lineage`), so that a merged unit publishes about
 what its predecessors did together. Every
 scored unit in force keeps its bloc's mandatory categories up (at least one item a month), but
@@ -25,7 +25,6 @@ from sample import schemas, text
 from sample.clock import (
     CUTOFF_9M,
     DATA_END,
-    DATA_START,
     DAY,
     HOUR,
     LOCAL_OFFSET,
@@ -82,13 +81,13 @@ _ENGLISH_INTRODUCTIONS = {
     "so-khcn-2025": "2025-05-05",
     "phuong-sa-pa-2025": "2025-09-08",
 }
-# Items a year relative to 2023 (each portal's own 2023 rate, Lào Cai's or Yên Bái's).
+# Items relative to each registry's base year: Lào Cai's 2023 (the seed's), Yên Bái's 2024.
+_BASE_YEAR = {LAO_CAI: 2023, YEN_BAI: 2024}
 _GROWTH = {
     LAO_CAI: {2024: 1.04, 2025: 1.07, 2026: 1.10},
-    YEN_BAI: {2022: 0.93, 2023: 1.0, 2024: 1.03, 2025: 1.05, 2026: 1.05},
+    YEN_BAI: {2024: 1.0, 2025: 1.03, 2026: 1.05},
 }
-# The later simulation begins where the seed's ends, for Lào Cai; Yên Bái's is all of it.
-LATER_FROM = {LAO_CAI: ts("2024-01-01"), YEN_BAI: DATA_START}
+LATER_FROM = ts("2024-01-01")  # the later simulation begins where the seed's ends
 
 
 @cache
@@ -338,21 +337,21 @@ def simulate_seed_years(rng, registry: Registry, scale: float):
     return table, rates
 
 
-def _later_rates(sources, rates_2023, year: int) -> dict[str, float]:
-    """Items per day per portal in a later year: each registry's groups publish their 2023
-    9-month volume times the year's growth, shared in proportion to the portals' 2023 rates."""
+def _later_rates(sources, base_rates, year: int) -> dict[str, float]:
+    """Items per day per portal in a later year: each registry's groups publish their base
+    year's 9-month volume times the year's growth, shared as the portals' base-year rates."""
     start, cutoff = ts(f"{year}-01-01"), min(CUTOFF_9M[year], DATA_END)
     exposure: Counter = Counter()
     for p in sources:
-        lo = max(p.registered_ts, start, LATER_FROM[p.registry])
-        exposure[(p.registry, p.group)] += rates_2023[p.portal_id] * max(0, cutoff - lo) / DAY
+        lo = max(p.registered_ts, start, LATER_FROM)
+        exposure[(p.registry, p.group)] += base_rates[p.portal_id] * max(0, cutoff - lo) / DAY
     targets = {LAO_CAI: _targets(LAO_CAI), YEN_BAI: _targets(YEN_BAI)}
     rates = {}
     for p in sources:
         total = exposure[(p.registry, p.group)]
         growth = _GROWTH[p.registry].get(year, 0.0)
-        target = targets[p.registry][(p.group, 2023)] * growth
-        rates[p.portal_id] = target * rates_2023[p.portal_id] / total if total else 0.0
+        target = targets[p.registry][(p.group, _BASE_YEAR[p.registry])] * growth
+        rates[p.portal_id] = target * base_rates[p.portal_id] / total if total else 0.0
     return rates
 
 
@@ -367,18 +366,18 @@ def _one_in_each(rng, intervals: list[tuple[int, int]]) -> np.ndarray:
 
 
 def simulate_later_years(rng, registry: Registry, lineage, scale: float, rates_2023) -> pa.Table:
-    """Lào Cai's posts from 2024 and Yên Bái's from 2022, onto the units in force."""
+    """Lào Cai's and Yên Bái's posts from 2024, onto the units in force."""
     yen_bai = [p for p in registry.portals if p.registry == YEN_BAI]
     base_rates = dict(rates_2023)
-    base_rates.update(_post_rates(rng, 2023, yen_bai, _targets(YEN_BAI), {}))
+    base_rates.update(_post_rates(rng, _BASE_YEAR[YEN_BAI], yen_bai, _targets(YEN_BAI), {}))
     # volume: every portal that published in 2023 (or Yên Bái's), carried on by its successors
-    sources = [p for p in registry.seed_portals() if p.retired_ts > LATER_FROM[LAO_CAI]] + yen_bai
+    sources = [p for p in registry.seed_portals() if p.retired_ts > LATER_FROM] + yen_bai
     portal_ids, times, categories, base_english = [], [], [], []
-    for year in range(2022, 2027):
+    for year in range(2024, 2027):
         days, day_weight = _calendar(year)
         rates = _later_rates(sources, base_rates, year)
         for p in sources:
-            lo = max(p.registered_ts, ts(f"{year}-01-01"), LATER_FROM[p.registry])
+            lo = max(p.registered_ts, ts(f"{year}-01-01"), LATER_FROM)
             hi = min(ts(f"{year + 1}-01-01"), DATA_END)
             if lo >= hi:
                 continue
@@ -407,9 +406,9 @@ def simulate_later_years(rng, registry: Registry, lineage, scale: float, rates_2
 
     # the mandatory categories of every scored unit in force, and the English introductions
     extra_ids, intervals, extra_categories, extra_english = [], [], [], []
-    for year in range(2022, 2027):
+    for year in range(2024, 2027):
         for p in registry.portals:
-            start = max(p.registered_ts, ts(f"{year}-01-01"), LATER_FROM[p.registry])
+            start = max(p.registered_ts, ts(f"{year}-01-01"), LATER_FROM)
             end = min(p.retired_ts, ts(f"{year + 1}-01-01"), DATA_END)
             if start >= end:
                 continue

@@ -1,7 +1,7 @@
 """Questions: appendix 02 row by row for 01/01–25/09/2023 (sample/data/appendix_02.csv), with the
 dates its notes give (appendix_02_dates.csv); the rest of 2023 and 2022 drawn with the same
-agencies' weights. Later years draw Lào Cai's questions the same way and Yên Bái's with its own
-agencies' yearly figures (yen_bai_figures.csv), each addressed to the unit in force when it is
+agencies' weights. From 2024 Lào Cai's questions are drawn the same way and Yên Bái's with its
+own agencies' yearly figures (yen_bai_figures.csv), each addressed to the unit in force when it is
 sent; an answer given after a reorganisation comes from the unit that took the question over.
 """
 
@@ -28,7 +28,6 @@ _QA_REASONS = {
 _QA_YEAR_TOTALS = {2022: 710, "2023-Q4": 134}  # 521 in 9M 2022 (report: 371 = 521 − 150)
 # Later years, Lào Cai's agencies (and from 1 July 2025 the merged province's), and Yên Bái's.
 _LATER_TOTALS = {2024: 760, 2025: 800, 2026: 690}
-_YEN_BAI_FROM = "2022-05-02"  # its Q&A section opened once its agencies were registered
 _QA_SLOW = {"huyen-bao-thang": 0.5, "huyen-van-ban": 0.2, "tp-lao-cai": 0.2}
 _QA_TOPICS = {
     "so-gddt": ("education",),
@@ -285,7 +284,7 @@ def simulate_seed_years(rng, registry: Registry, scale: float) -> list[dict]:
 
 
 def simulate_later_years(rng, registry: Registry, lineage: Lineage, scale: float) -> list[dict]:
-    """Lào Cai's questions from 2024 and Yên Bái's from 2022, to the units in force."""
+    """Lào Cai's and Yên Bái's questions from 2024, to the units in force."""
     appendix = _appendix_02()
     lao_cai = ([r["portal_id"] for r in appendix], np.array([r["total"] + 1.0 for r in appendix]))
     figures = rows("yen_bai_figures.csv")
@@ -294,13 +293,11 @@ def simulate_later_years(rng, registry: Registry, lineage: Lineage, scale: float
         np.array([float(r["questions"]) for r in figures]),
     )
     questions = []
-    for year in range(2022, 2027):
-        last = f"{year}-12-31" if year < 2026 else "2026-10-31"
-        if year in _LATER_TOTALS:
-            questions += _questions_generic(
-                rng, scale, f"{year}-01-01", last, _LATER_TOTALS[year], 0.04, *lao_cai
-            )
-        first = max(f"{year}-01-01", _YEN_BAI_FROM)
+    for year in range(2024, 2027):
+        first, last = f"{year}-01-02", f"{year}-12-31" if year < 2026 else "2026-10-31"
+        questions += _questions_generic(
+            rng, scale, first, last, _LATER_TOTALS[year], 0.04, *lao_cai
+        )
         span = (np.datetime64(last) - np.datetime64(first)).astype(int) + 1
         total = yen_bai[1].sum() * span / 365
         questions += _questions_generic(rng, scale, first, last, total, 0.06, *yen_bai)

@@ -178,15 +178,16 @@ def test_99_commune_level_units_from_1_july_2025(registry):
         assert len(units) == counts["2025-07-01"] == 99
     wards = [pid for pid, p in registry.items() if p["registered"]["group"] == "ward"]
     assert len(wards) == 10  # inland Lào Cai has no special zone
-    # before: 123 of Lào Cai's 152 communes had a portal (Yên Bái's were counted by Yên Bái)
-    before = [
-        pid
-        for pid, p in registry.items()
-        if p["registered"]["group"] == "commune"
-        and p["registered"]["source"] == "quan-tri-cong"
-        and in_force(registry, pid, date(2025, 6, 30))
-    ]
-    assert len(before) == 123 <= counts["2020-01-01"] == 152
+    # before: 123 of Lào Cai's 152 communes had a portal; from 2024 the warehouse also holds
+    # Yên Bái's history, 81 of its 168
+    for day, units in ((date(2023, 9, 25), 123), (date(2025, 6, 30), 123 + 81)):
+        communes = [
+            pid
+            for pid, p in registry.items()
+            if p["registered"]["group"] == "commune" and in_force(registry, pid, day)
+        ]
+        assert len(communes) == units
+    assert counts["2020-01-01"] == 152 and counts["2024-01-01"] == 152 + 168
 
 
 def test_communes_merge_n_to_1(registry):
@@ -224,7 +225,7 @@ def test_yen_bai_joins_lao_cai_on_1_july_2025(registry):
     assert len(yen_bai) == 31 + 81
     for pid, p in yen_bai.items():
         assert p["registered"]["source"] == "quan-tri-cong-yen-bai"
-        assert date(2022, 1, 1) <= p["registered"]["on"] < date(2024, 1, 1)
+        assert p["registered"]["on"] == date(2024, 1, 1)  # its history from 2024 on
         assert p["retired"]["on"] <= JULY, pid
         assert successors(registry, pid), pid
     assert registry["yb-ubnd-tinh"]["retired"]["successors"] == ["ubnd-tinh"]
@@ -269,7 +270,7 @@ def test_yen_bai_units_carry_their_history_before_the_merger(warehouse):
             f"SELECT year(occurred_on), list(DISTINCT source) FROM raw.{stream}_events"
             " WHERE portal_id LIKE 'yb-%' GROUP BY 1 ORDER BY 1"
         )
-        assert [y for y, _ in years] == [2022, 2023, 2024, 2025], stream
+        assert [y for y, _ in years] == [2024, 2025], stream
         assert all(set(s) == sources for _, s in years), (stream, years)
 
 
