@@ -8,8 +8,11 @@ Report period 2025-9M (01/01–30/09/2025); the same period last year is 01/01�
 period just before is 01/04–31/12/2024.
 """
 
+import csv
+
 import pytest
 
+from ingest.contract import REFERENCE_DIR
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
@@ -288,6 +291,12 @@ def test_lineage_notes_say_where_the_comparison_comes_from(reorganised):
     assert notes["xa-4"] is None and notes["r"] is None
 
 
+def commune_units(day: str) -> int:
+    with open(REFERENCE_DIR / "commune_units.csv", encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if row["effective_from"] <= day]
+    return int(max(rows, key=lambda row: row["effective_from"])["commune_units"])
+
+
 def summary(warehouse, metric):
     found = warehouse.query(
         "SELECT portal_group, value, value_same_period_last_year,"
@@ -318,12 +327,17 @@ def test_portal_counts_compare_todays_units(reorganised):
     # as reported: the 6 communes of the time
     assert total["commune"] == [5, 5, 6]
     assert total["district"] == [0, 0, 2]
+    # a unit that continues older ones is not new under its new id: of the period's new ids
+    # only R (whose claim to P is not followed) is; last year as reported, B was
+    new = summary(reorganised, "portals_new")
+    assert new["department"] == [1, 0, 1] and new["commune"] == [0, 0, 0]
     units = summary(reorganised, "units")
     assert units["commune"][0] == 4 and units["ward"][0] == 1
     coverage = summary(reorganised, "commune_coverage")
-    # reference data: 99 commune-level units from 01/07/2025 (152 before)
-    assert coverage["commune"][0] == pytest.approx(5 / 99)
-    assert coverage["commune"][1] == coverage["commune"][2] == pytest.approx(6 / 152)
+    # against the province's commune-level units of the time (bundled reference data)
+    assert coverage["commune"][0] == pytest.approx(5 / commune_units("2025-09-30"))
+    assert coverage["commune"][1] == coverage["commune"][2]
+    assert coverage["commune"][2] == pytest.approx(6 / commune_units("2024-09-30"))
 
 
 def test_merged_agency_is_listed_and_says_so(reorganised):

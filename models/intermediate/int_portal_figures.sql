@@ -33,6 +33,7 @@ states as (
         portals.portal_group,
         portals.reporting_group,
         portals.registered_on between windows.window_start and windows.window_end as is_new,
+        portals.registered_on < windows.window_start as was_established,
         portals.retired_on is null or portals.retired_on > windows.window_end as is_in_force,
         -- retired before the window began: nothing of its history lies in it
         portals.retired_on is null or portals.retired_on >= windows.window_start as is_open
@@ -161,6 +162,7 @@ select
     states.portal_group,
     states.reporting_group,
     states.is_new,
+    states.was_established,
     states.is_in_force,
     states.is_open,
     coalesce(posts.posts, 0) > 0 as is_active,

@@ -102,7 +102,8 @@ flags as (
         any_value(mapping.target_portal_group) as portal_group,
         any_value(mapping.target_reporting_group) as reporting_group,
         bool_or(figures.is_in_force) as is_in_force,
-        bool_or(figures.is_new) as is_new,
+        -- a unit of today that continues older ones is not new, even under a new id
+        bool_or(figures.is_new) and not bool_or(figures.was_established) as is_new,
         bool_or(figures.is_active) as is_active,
         bool_or(figures.provides_english) as provides_english
     from figures
