@@ -69,6 +69,9 @@ _HALF_WIDTH, _FULL_WIDTH = 540, 1120
 _LABEL_WIDTH = 236
 _ROW = 19
 _NAME_CHARS = 37
+# A longer list of reorganised units is folded, its count in view (a province's merger retires
+# hundreds of communes); the workbook's sheet "Theo đơn vị" lists every unit.
+_UNITS_SHOWN_OPEN = 20
 
 
 def stem(period_id: str) -> str:
@@ -384,13 +387,19 @@ def _reorganised(activity: Sequence[Row]) -> str:
             '<p class="none" id="reorganised-units">Không có cơ quan, đơn vị nào được sắp xếp '
             "lại hay đổi tên so với cùng kỳ: số liệu cùng kỳ là số liệu đã báo cáo.</p>"
         )
+    retired = sum(1 for r in rows if not r["is_in_force"])
+    count = f"{len(rows)} cơ quan, đơn vị" + (
+        f", trong đó {retired} đã ngừng hoạt động" if retired else ""
+    )
+    shown = " open" if len(rows) <= _UNITS_SHOWN_OPEN else ""
     body = [
+        f"<details{shown}>\n<summary>{escape(count)}</summary>",
         '<table id="reorganised-units">\n<thead><tr>'
         '<th scope="col">Cơ quan, đơn vị</th>'
         '<th scope="col" class="num">Tin, bài kỳ này</th>'
         '<th scope="col" class="num">Cùng kỳ (theo đơn vị hiện nay)</th>'
         '<th scope="col" class="num">Cùng kỳ (như đã báo cáo)</th>'
-        '<th scope="col">Ghi chú</th></tr></thead>\n<tbody>'
+        '<th scope="col">Ghi chú</th></tr></thead>\n<tbody>',
     ]
     for r in rows:
         group = PORTAL_GROUPS_VI.get(r["portal_group"], r["portal_group"])
@@ -403,7 +412,7 @@ def _reorganised(activity: Sequence[Row]) -> str:
             f'<td class="num">{_figure_or_dash(r["posts_same_period_last_year_as_reported"])}</td>'
             f"<td>{escape(r['lineage_note'])}</td></tr>"
         )
-    body.append("</tbody>\n</table>")
+    body.append("</tbody>\n</table>\n</details>")
     return "\n".join(body) + (
         '\n<p class="idle">Đơn vị đã ngừng hoạt động giữ số liệu của mình; trong tổng theo nhóm '
         "Cổng, số liệu của đơn vị được tính vào đơn vị kế thừa. Dấu –: chưa có đơn vị (như đã "
@@ -795,6 +804,7 @@ th.num{text-align:right;width:118px}
 #posts-two-readings td.num,#reorganised-units td.num{width:auto}
 td.minus{color:#c62828;font-weight:600}
 .none,.idle{font-size:13.5px;color:#52606d;margin:6px 0}
+summary{cursor:pointer;font-weight:600;font-size:14px;margin:0 0 8px}
 footer{font-size:12.5px;color:#52606d;margin-top:8px}
 @media (max-width:900px){.pair{display:block}}
 @media print{body{background:#fff}section,.card{break-inside:avoid}}

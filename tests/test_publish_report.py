@@ -583,7 +583,11 @@ def test_report_page_restates_last_year_and_lists_reorganised_units(release, ren
         ["Sở, ban, ngành, đơn vị tỉnh", "11.233", "10.183", "9.800"],
         ["Huyện, thị xã, thành phố", "6.783", "6.948", "7.331"],
     ]
-    # the reorganised units, in print order, each with its note
+    # the reorganised units, in print order, each with its note; a short list is shown open
+    assert page.locator("details:has(#reorganised-units) > summary").inner_text() == (
+        "4 cơ quan, đơn vị, trong đó 1 đã ngừng hoạt động"
+    )
+    assert page.locator("details:has(#reorganised-units)").get_attribute("open") is not None
     units = page.locator("#reorganised-units tr.unit")
     assert units.count() == 4
     rows = [row.inner_text() for row in units.all()]
@@ -612,6 +616,19 @@ def test_report_page_without_reorganisation_says_so(release):
     assert "Không có cơ quan, đơn vị nào được sắp xếp lại hay đổi tên so với cùng kỳ" in html
     # the basis is stated all the same: it is how every comparison is made
     assert "Số liệu cùng kỳ được tính theo các cơ quan, đơn vị đang hoạt động" in html
+
+
+def test_a_long_list_of_reorganised_units_is_folded(release):
+    tables = {
+        m: pq.read_table(release.path / f"{m}.parquet").to_pylist() for m in report_html.MARTS
+    }
+    merged = next(r for r in tables["portal_activity"] if r["portal_id"] == "phuong-sa-pa")
+    tables["portal_activity"] = [
+        {**merged, "portal_id": f"phuong-{i}", "portal_name": f"Phường {i}"} for i in range(25)
+    ]
+    html = report_html.render(tables, PERIOD, START, END)
+    assert "<details>\n<summary>25 cơ quan, đơn vị</summary>" in html
+    assert html.count('<tr class="unit">') == 25  # all there, one click away
 
 
 def test_report_page_is_self_contained(release):
