@@ -115,6 +115,15 @@ successors as (
     group by retired.portal_id
 ),
 
+group_labels as (
+    -- the registry groups' Vietnamese names, as the reference data has them now
+    select
+        portal_group,
+        arg_max(label_vi, effective_from) as label_vi
+    from {{ ref('portal_groups') }}
+    group by portal_group
+),
+
 units as (
     select
         portals.*,
@@ -137,9 +146,15 @@ noted as (
         units.portal_id,
         units.name as portal_name,
         units.portal_group,
+        groups.label_vi as portal_group_label,
         units.reporting_group,
         units.is_in_force,
+        units.registered_on,
         units.retired_on,
+        run_period.previous_year_start as same_period_start,
+        run_period.previous_year_end as same_period_end,
+        run_period.previous_period_start,
+        run_period.previous_period_end,
         units.posts,
         {% for column, windows in compared %}
             {% if column != 'posts' %}units.{{ column }},{% endif %}
@@ -222,6 +237,7 @@ noted as (
     left join predecessors on units.portal_id = predecessors.portal_id
     left join renames on units.portal_id = renames.portal_id
     left join successors on units.portal_id = successors.portal_id
+    left join group_labels as groups on units.portal_group = groups.portal_group
 )
 
 -- no reorganisation to tell: null rather than an empty text

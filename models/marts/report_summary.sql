@@ -354,8 +354,10 @@ select
     compared.value - compared.value_same_period_last_year_as_reported as change_as_reported,
     (compared.value - compared.value_same_period_last_year_as_reported)
     / nullif(compared.value_same_period_last_year_as_reported, 0) as change_pct_as_reported,
-    compared.value_same_period_last_year != compared.value_same_period_last_year_as_reported
-        as is_restated,
+    (
+        compared.value_same_period_last_year
+        is distinct from compared.value_same_period_last_year_as_reported
+    ) as is_restated,
     compared.same_period_start,
     compared.same_period_end
 from compared
