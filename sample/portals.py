@@ -5,7 +5,10 @@ From sample/data/:
   (appendix 01's 53 scored portals, 01.2's not scored ones, the agencies only appendices 02 and 03
   name, and 123 communes opened district by district);
 - yen_bai_agencies.csv, yen_bai_communes.csv: Yên Bái's own registry, with its own ids (`yb-`),
-  as it stood on 1 January 2024 (`HANDOVER_FROM`: the history Lào Cai's warehouse takes over);
+  as it stood on 1 January 2024: Yên Bái hands over its history from then, the year before the
+  merger that the merged province's comparisons need (2025 against 2024, 2026 against 2025).
+  Not earlier: the warehouse reads every unit its registry holds, so an earlier history would
+  enter Lào Cai's own reports of 2022 and 2023 (and their commune coverage), which the seed fixes;
 - registry_changes.csv: the registry's changes as it delivered them: the 2023 rename, the 12/2023
   split of Sở GTVT - Xây dựng, the department mergers of 1 March 2025 in both provinces (some as
   a new unit naming its predecessors, some as a continuing unit named by the others' retirement,
@@ -42,11 +45,6 @@ LAO_CAI, YEN_BAI = "lao-cai", "yen-bai"
 SOURCES = {LAO_CAI: "quan-tri-cong", YEN_BAI: "quan-tri-cong-yen-bai"}
 PROVINCE_PORTAL = "ubnd-tinh"  # the provincial portal; appendix 03 lists its agency, UBND tỉnh
 MERGER_DAY = "2025-07-01"  # Yên Bái joins, the districts go, the communes merge
-# Yên Bái hands over its history from here: the year before the merger, which the merged
-# province's comparisons need (2025 against 2024, 2026 against 2025). Not earlier: the warehouse
-# reads every unit its registry holds, so an earlier history would enter Lào Cai's own reports of
-# 2022 and 2023 (and their commune coverage), which the seed reports fix.
-HANDOVER_FROM = "2024-01-01"
 # Districts whose successors the registry of 1 July 2025 names without shares (not restated).
 WITHOUT_SHARES = ("tx-sa-pa", "yb-tx-nghia-lo")
 # How the simulation divides the activity of a split the registry gives without shares.

@@ -18,7 +18,6 @@ from ingest.contract import PERSONAL_FIELDS, STREAMS
 from ingest.warehouse import SQL_TYPES
 
 TS = pa.timestamp("s", tz="UTC")  # the simulation's clock: epoch seconds
-STREAM_NAMES = ("portal", "post", "question", "dossier", "assessment")  # what the sample delivers
 
 
 @cache
