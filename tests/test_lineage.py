@@ -209,26 +209,26 @@ def by_portal(warehouse, mart, columns):
 def test_lineage_rows_from_either_side_of_the_registry(reorganised):
     rows = reorganised.query(
         "SELECT predecessor_portal_id, successor_portal_id, effective_on::varchar, share, kind,"
-        " is_agreed, is_followed FROM marts.portal_lineage ORDER BY 1, 2"
+        " is_agreed FROM marts.portal_lineage ORDER BY 1, 2"
     )
     assert rows == [
-        ("a", "b", "2024-06-01", 1.0, "transfer", True, True),
-        ("b", "c", "2025-03-01", 1.0, "transfer", True, True),
-        ("gt", "xd-moi", "2025-03-01", 1.0, "merge", True, True),
-        ("huyen-x", "phuong-2", "2025-07-01", 0.4, "split", True, True),
-        ("huyen-x", "xa-1-moi", "2025-07-01", 0.6, "split", True, True),
-        ("huyen-y", "xa-5", "2025-07-01", None, "split", True, True),
-        ("huyen-y", "xa-6", "2025-07-01", None, "split", True, True),
-        ("khdt", "tc", "2025-03-01", 1.0, "merge", True, True),
-        ("p", "q", "2025-03-01", 1.0, "transfer", True, True),
+        ("a", "b", "2024-06-01", 1.0, "transfer", True),
+        ("b", "c", "2025-03-01", 1.0, "transfer", True),
+        ("gt", "xd-moi", "2025-03-01", 1.0, "merge", True),
+        ("huyen-x", "phuong-2", "2025-07-01", 0.4, "split", True),
+        ("huyen-x", "xa-1-moi", "2025-07-01", 0.6, "split", True),
+        ("huyen-y", "xa-5", "2025-07-01", None, "split", True),
+        ("huyen-y", "xa-6", "2025-07-01", None, "split", True),
+        ("khdt", "tc", "2025-03-01", 1.0, "merge", True),
+        ("p", "q", "2025-03-01", 1.0, "transfer", True),
         # R names P, whose own retirement names Q: disputed, and not followed
-        ("p", "r", "2025-03-01", None, "transfer", False, False),
-        ("xa-1", "xa-1-moi", "2025-07-01", 1.0, "merge", True, True),
-        ("xa-2", "xa-1-moi", "2025-07-01", 1.0, "merge", True, True),
-        ("xa-3", "phuong-2", "2025-07-01", 1.0, "merge", True, True),
-        ("xd", "xd-moi", "2025-03-01", 1.0, "merge", True, True),
-        ("yb-tc", "tc", "2025-07-01", 1.0, "merge", True, True),
-        ("yb-tinh", "ubnd-tinh", "2025-07-01", 1.0, "transfer", True, True),
+        ("p", "r", "2025-03-01", None, "transfer", False),
+        ("xa-1", "xa-1-moi", "2025-07-01", 1.0, "merge", True),
+        ("xa-2", "xa-1-moi", "2025-07-01", 1.0, "merge", True),
+        ("xa-3", "phuong-2", "2025-07-01", 1.0, "merge", True),
+        ("xd", "xd-moi", "2025-03-01", 1.0, "merge", True),
+        ("yb-tc", "tc", "2025-07-01", 1.0, "merge", True),
+        ("yb-tinh", "ubnd-tinh", "2025-07-01", 1.0, "transfer", True),
     ]  # fmt: skip
 
 

@@ -26,6 +26,7 @@ DTYPES = {
     "integer": "Int32",
     "decimal": "float64",
     "list": "object",
+    "decimal_list": "object",
 }
 START = pd.Timestamp("2026-03-02 08:00", tz="Asia/Ho_Chi_Minh")
 
@@ -42,6 +43,7 @@ def _field_values(field: Field, rows: int) -> list:
         "integer": lambda i: i,
         "decimal": lambda i: i / 2,
         "list": lambda i: [f"{field.name}-{i}"],
+        "decimal_list": lambda i: [1.0],
     }
     return [samples[field.kind](i) for i in range(rows)]
 

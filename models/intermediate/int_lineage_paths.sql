@@ -12,7 +12,7 @@ edges as (
         effective_on,
         share
     from {{ ref('portal_lineage') }}
-    where is_followed
+    where is_agreed
 ),
 
 paths (ancestor_portal_id, descendant_portal_id, share, effective_on, steps) as (

@@ -170,34 +170,21 @@ unknown_listed_portals as (
         )
 ),
 
--- EVENTS.md 1.1: the two sides of the registry's lineage disagree (a registration names a
--- predecessor whose retirement names other successors, or the other way round); the
--- predecessor's retirement stands, and the pair stays on the list while it is in force
+-- EVENTS.md 1.1: a registration claims a predecessor whose own retirement names other
+-- successors (the retirement stands); listed while the claim is in force
 lineage_disagreements as (
     select
         'portal' as stream,
         'lineage_disagreement' as finding,
-        case
-            when lineage.named_by_successor then lineage.successor_portal_id
-            else lineage.predecessor_portal_id
-        end as portal_id,
+        lineage.successor_portal_id as portal_id,
         events.event_id
     from {{ ref('portal_lineage') }} as lineage
     cross join run_period
     inner join {{ ref('stg_portal_events') }} as events
         on
-            (
-                lineage.named_by_successor
-                and events.event_type = 'registered'
-                and lineage.successor_portal_id = events.portal_id
-                and list_contains(events.predecessor_portal_ids, lineage.predecessor_portal_id)
-            )
-            or (
-                lineage.named_by_predecessor
-                and events.event_type = 'retired'
-                and lineage.predecessor_portal_id = events.portal_id
-                and list_contains(events.successor_portal_ids, lineage.successor_portal_id)
-            )
+            lineage.successor_portal_id = events.portal_id
+            and events.event_type = 'registered'
+            and list_contains(events.predecessor_portal_ids, lineage.predecessor_portal_id)
     where not lineage.is_agreed and lineage.effective_on <= run_period.period_end
 ),
 

@@ -58,7 +58,7 @@ restated as (
 ),
 
 predecessors as (
-    -- the units whose history a unit of today carries, reorganised since last year's window
+    -- the units whose history a unit of today carries into the compared windows
     select
         mapping.target_portal_id as portal_id,
         list(mapping.portal_id order by mapping.portal_id) as predecessor_portal_ids,
@@ -79,7 +79,6 @@ predecessors as (
         ) filter (where mapping.share is null) as unrestated,
         max(mapping.effective_on) as effective_on
     from mapping
-    cross join run_period
     inner join portals as ancestors on mapping.portal_id = ancestors.portal_id
     left join figures as last_year
         on
@@ -89,7 +88,8 @@ predecessors as (
         on
             mapping.portal_id = previous_period.portal_id
             and previous_period.period_window = 'previous_period'
-    where not mapping.is_self and mapping.effective_on >= run_period.previous_year_start
+    -- only units with history in a compared window (not an old split, long closed)
+    where not mapping.is_self and (last_year.is_open or previous_period.is_open)
     group by mapping.target_portal_id
 ),
 

@@ -1,8 +1,10 @@
 -- The dated lineage of reorganised units (EVENTS.md 1.1, "Lineage"): one row per predecessor and
 -- successor. A `retired` event naming successors (with shares, for a split) and a `registered`
--- event naming predecessors say the same thing from either side; either is enough. When both
--- sides speak and disagree (`is_agreed` false; data_quality_findings reports it), the
--- predecessor's own retirement stands: restatements follow it (`is_followed`), not the claim.
+-- event naming predecessors say the same thing from either side; either is enough. A successor
+-- that claims a predecessor whose own retirement names other successors disagrees with it
+-- (`is_agreed` false; data_quality_findings reports it): the retirement stands, and no
+-- restatement follows the claim. A retirement naming a unit registered earlier with other
+-- predecessors is a later merger into it, not a disagreement.
 with
 
 events as (
@@ -63,39 +65,21 @@ edges as (
             and by_predecessor.successor_portal_id = by_successor.successor_portal_id
 ),
 
-successor_claims as (
-    select distinct
-        portal_id,
-        predecessor_portal_ids
-    from events
-    where event_type = 'registered' and predecessor_portal_ids is not null
-),
-
 judged as (
     select
         edges.*,
-        -- the other side spoke and did not name this pair
-        case
-            when edges.named_by_predecessor and edges.named_by_successor then true
-            when edges.named_by_predecessor
-                then successors.predecessor_portal_ids is null
-            else retirements.successor_portal_ids is null
-        end as is_agreed,
-        -- a pair the predecessor named, or a claim the predecessor's retirement leaves open
-        edges.named_by_predecessor or retirements.successor_portal_ids is null as is_followed
+        edges.named_by_predecessor or retirements.successor_portal_ids is null as is_agreed
     from edges
     left join retirements on edges.predecessor_portal_id = retirements.portal_id
-    left join successor_claims as successors
-        on edges.successor_portal_id = successors.portal_id
     where edges.predecessor_portal_id != edges.successor_portal_id
 ),
 
 counted as (
     select
         *,
-        count(*) filter (where is_followed) over (partition by predecessor_portal_id)
+        count(*) filter (where is_agreed) over (partition by predecessor_portal_id)
             as successors,
-        count(*) filter (where is_followed) over (partition by successor_portal_id)
+        count(*) filter (where is_agreed) over (partition by successor_portal_id)
             as predecessors
     from judged
 )
@@ -106,7 +90,7 @@ select
     effective_on,
     -- named by the successor alone: the whole history when it is the only successor
     case
-        when not is_followed then null
+        when not is_agreed then null
         when named_by_predecessor then share_named
         when successors = 1 then 1.0
     end as share,
@@ -117,6 +101,5 @@ select
     end as kind,
     named_by_predecessor,
     named_by_successor,
-    is_agreed,
-    is_followed
+    is_agreed
 from counted
