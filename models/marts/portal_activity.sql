@@ -62,13 +62,18 @@ predecessors as (
     select
         mapping.target_portal_id as portal_id,
         list(mapping.portal_id order by mapping.portal_id) as predecessor_portal_ids,
+        -- one name once: a merged unit may bear the name of one it continues
         list(
-            case
+            distinct case
                 when mapping.share is null or mapping.share = 1 then ancestors.name
                 else ancestors.name || ' (' || {{ vi_percent('mapping.share') }} || ')'
             end
-            order by ancestors.name
+            order by case
+                when mapping.share is null or mapping.share = 1 then ancestors.name
+                else ancestors.name || ' (' || {{ vi_percent('mapping.share') }} || ')'
+            end
         ) filter (where mapping.share is not null) as restated_names,
+        min(mapping.share) as smallest_share,
         list(
             ancestors.name || ' (cùng kỳ '
             || {{ vi_integer('coalesce(last_year.posts, 0)') }} || ' tin, bài, '
@@ -174,18 +179,25 @@ noted as (
         concat_ws(
             '; ',
             case
-                when len(predecessors.restated_names) > 0 and predecessors.unrestated is null
-                    and len(predecessors.predecessor_portal_ids) = 1
+                when len(predecessors.restated_names) = 1
                     and units.registered_on >= predecessors.effective_on
+                    and predecessors.smallest_share = 1
                     then
                         'Kế thừa ' || predecessors.restated_names[1] || ' từ '
                         || {{ vi_date('predecessors.effective_on') }}
                         || ', cùng kỳ là số liệu của đơn vị trước'
+                when len(predecessors.restated_names) = 1
+                    and units.registered_on >= predecessors.effective_on
+                    then
+                        'Tiếp nhận một phần của ' || predecessors.restated_names[1] || ' từ '
+                        || {{ vi_date('predecessors.effective_on') }}
+                        || ', cùng kỳ là phần số liệu tương ứng của đơn vị trước'
                 when len(predecessors.restated_names) > 0
                     then
                         'Hợp nhất từ '
                         || {{ vi_list(
                         "case when units.registered_on < predecessors.effective_on"
+                        ~ " and not list_contains(predecessors.restated_names, units.name)"
                         ~ " then list_prepend(units.name, predecessors.restated_names)"
                         ~ " else predecessors.restated_names end"
                     ) }}
