@@ -57,32 +57,20 @@ restated as (
     group by mapping.target_portal_id, figures.period_window
 ),
 
-predecessors as (
-    -- the units whose history a unit of today carries into the compared windows
+carried_in as (
+    -- each unit whose history a unit of today carries into the compared windows (not an old
+    -- split, long closed), named as a note names it: with its share when it gave a part
     select
-        mapping.target_portal_id as portal_id,
-        list(mapping.portal_id order by mapping.portal_id) as predecessor_portal_ids,
-        -- one name once: a merged unit may bear the name of one it continues
-        list(
-            distinct case
-                when mapping.share is null or mapping.share = 1 then ancestors.name
-                else ancestors.name || ' (' || {{ vi_percent('mapping.share') }} || ')'
-            end
-            order by case
-                when mapping.share is null or mapping.share = 1 then ancestors.name
-                else ancestors.name || ' (' || {{ vi_percent('mapping.share') }} || ')'
-            end
-        ) filter (where mapping.share is not null) as restated_names,
-        min(mapping.share) as smallest_share,
-        list(
-            ancestors.name || ' (cùng kỳ '
-            || {{ vi_integer('coalesce(last_year.posts, 0)') }} || ' tin, bài, '
-            || {{ vi_integer('coalesce(last_year.questions_total, 0)') }} || ' câu hỏi, '
-            || {{ vi_integer('coalesce(last_year.dossiers_total, 0)') }} || ' hồ sơ; kỳ trước '
-            || {{ vi_integer('coalesce(previous_period.posts, 0)') }} || ' tin, bài)'
-            order by ancestors.name
-        ) filter (where mapping.share is null) as unrestated,
-        max(mapping.effective_on) as effective_on
+        mapping.*,
+        ancestors.name,
+        case
+            when mapping.share is null or mapping.share = 1 then ancestors.name
+            else ancestors.name || ' (' || {{ vi_percent('mapping.share') }} || ')'
+        end as labelled_name,
+        last_year.posts as posts_last_year,
+        last_year.questions_total as questions_last_year,
+        last_year.dossiers_total as dossiers_last_year,
+        previous_period.posts as posts_previous_period
     from mapping
     inner join portals as ancestors on mapping.portal_id = ancestors.portal_id
     left join figures as last_year
@@ -93,9 +81,29 @@ predecessors as (
         on
             mapping.portal_id = previous_period.portal_id
             and previous_period.period_window = 'previous_period'
-    -- only units with history in a compared window (not an old split, long closed)
     where not mapping.is_self and (last_year.is_open or previous_period.is_open)
-    group by mapping.target_portal_id
+),
+
+predecessors as (
+    select
+        target_portal_id as portal_id,
+        list(portal_id order by portal_id) as predecessor_portal_ids,
+        -- one name once: a merged unit may bear the name of one it continues
+        list(distinct labelled_name order by labelled_name) filter (
+            where share is not null
+        ) as restated_names,
+        min(share) as smallest_share,
+        list(
+            name || ' (cùng kỳ '
+            || {{ vi_integer('coalesce(posts_last_year, 0)') }} || ' tin, bài, '
+            || {{ vi_integer('coalesce(questions_last_year, 0)') }} || ' câu hỏi, '
+            || {{ vi_integer('coalesce(dossiers_last_year, 0)') }} || ' hồ sơ; kỳ trước '
+            || {{ vi_integer('coalesce(posts_previous_period, 0)') }} || ' tin, bài)'
+            order by name
+        ) filter (where share is null) as unrestated,
+        max(effective_on) as effective_on
+    from carried_in
+    group by target_portal_id
 ),
 
 renames as (
