@@ -215,10 +215,19 @@ def json_text(value: dict) -> str:
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
-    source = f"read_parquet({quote(str(path))}, file_row_number = true)"
+    load_relation(
+        con, f"read_parquet({quote(str(path))}, file_row_number = true)", stream, "file_row_number"
+    )
+
+
+def load_relation(
+    con: duckdb.DuckDBPyConnection, relation: str, stream: Stream, row_number: str
+) -> None:
+    """`_src` from a typed relation (a Parquet file, a batch read from a source database), whose
+    column `row_number` (0-based) numbers its rows."""
     present = {
         name: type_
-        for name, type_, *_ in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        for name, type_, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     }
 
     def value_of(key: str) -> str:
@@ -229,7 +238,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) ->
         return ident(key)
 
     fields = stream.delivered_fields
-    extra_keys = [k for k in present if k not in stream.known_keys and k != "file_row_number"]
+    extra_keys = [k for k in present if k not in stream.known_keys and k != row_number]
     extra = (
         "json_object(" + ", ".join(f"{quote(k)}, {ident(k)}" for k in extra_keys) + ")::VARCHAR"
         if extra_keys
@@ -243,11 +252,11 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) ->
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW _src AS
         SELECT
-            file_row_number + 1 AS _line,
+            {ident(row_number)} + 1 AS _line,
             NULL::VARCHAR AS _error,
             NULL::VARCHAR AS _text,
             {", ".join(f"{value_of(f)} AS {ident(f)}" for f in fields)},
             {key} AS asker_key,
             {extra} AS _extra
-        FROM {source}
+        FROM {relation}
     """)
