@@ -49,10 +49,10 @@ def child_ours(fmt: str, source: Path, registry: Path, work: Path) -> dict:
     landing = work / "landing"
     (landing / "dossier").mkdir(parents=True)
     (landing / "portal").mkdir(parents=True)
-    (landing / "portal" / registry.name).symlink_to(registry)
+    (landing / "portal" / registry.name).hardlink_to(registry)  # a symlink out is rejected
     settings = Settings.from_env(landing=landing, db=work / "ours.duckdb")
     ingest_landing(settings, streams=["portal"])
-    (landing / "dossier" / source.name).symlink_to(source)
+    (landing / "dossier" / source.name).hardlink_to(source)
     started = time.perf_counter()
     report = ingest_landing(settings, streams=["dossier"])
     seconds = time.perf_counter() - started

@@ -1,10 +1,12 @@
-"""What the warehouse holds: raw events per stream, the ledger, the open quarantine by reason."""
+"""What the warehouse holds: raw events per stream, the ledger, the open quarantine by reason,
+the files rejected unread; and what the landing folder holds that no ingest takes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.contract import STREAM_ORDER, STREAMS
+from ingest.landing import Skipped, discover
 from ingest.settings import Settings
 from ingest.warehouse import connect
 
@@ -14,11 +16,16 @@ class Status:
     raw: dict[str, int]  # events per stream
     ledger: list[tuple]  # (stream, status, files, rows_read, accepted, duplicates, quarantined)
     quarantine: list[tuple]  # (stream, reason code, open records, released records)
+    rejected: list[tuple] = field(default_factory=list)  # (file, reason): recorded, never read
+    skipped: list[Skipped] = field(default_factory=list)  # in the landing, not a delivery
 
 
 def warehouse_status(settings: Settings) -> Status:
+    # Entries of the landing folder that are not deliveries are listed, not recorded: they are
+    # looked at again on every run and would add the same row each time.
+    skipped = discover(settings.landing).skipped
     if not settings.db.exists():
-        return Status({s: 0 for s in STREAM_ORDER}, [], [])
+        return Status({s: 0 for s in STREAM_ORDER}, [], [], skipped=skipped)
     con = connect(settings.db, settings.tz, read_only=True)
     try:
         raw = {
@@ -36,9 +43,13 @@ def warehouse_status(settings: Settings) -> Status:
             FROM raw.quarantine, unnest(list_distinct(reason_codes)) AS t(code)
             GROUP BY ALL ORDER BY stream, code
         """).fetchall()
+        rejected = con.execute("""
+            SELECT DISTINCT source_file, error FROM raw.ingest_ledger WHERE status = 'rejected'
+            ORDER BY ALL
+        """).fetchall()
     finally:
         con.close()
-    return Status(raw, ledger, quarantine)
+    return Status(raw, ledger, quarantine, rejected, skipped)
 
 
 def format_status(status: Status) -> str:
@@ -56,4 +67,10 @@ def format_status(status: Status) -> str:
     lines += ["", "Quarantine by reason (a record counts once per reason)"]
     lines += ["  stream      reason                  open  released"]
     lines += [f"  {s:<11} {c:<20} {o:>7} {r:>9}" for s, c, o, r in status.quarantine]
+    if status.rejected:
+        lines += ["", "Rejected files (recorded, never read)"]
+        lines += [f"  {file}: {reason}" for file, reason in status.rejected]
+    if status.skipped:
+        lines += ["", "Skipped in the landing folder (not deliveries; not recorded)"]
+        lines += [f"  {s.path}: {s.reason}" for s in status.skipped]
     return "\n".join(lines)

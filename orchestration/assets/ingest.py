@@ -38,10 +38,16 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Ingest new files of the selected streams; the registry is always read first."""
     settings = warehouse.settings()
     streams = [s for s in STREAM_ORDER if raw_key(s) in context.selected_asset_keys]
+    # The landing sensor's and the schedule's runs take a file only once it has held still for
+    # the settle interval; a run launched by hand (the UI, `portal-warehouse run`) takes all.
+    automatic = {"dagster/sensor_name", "dagster/schedule_name"} & set(context.run.tags)
+    settle = settings.settle_seconds if automatic else 0
     try:
-        report = ingest_landing(settings, streams=streams)
+        report = ingest_landing(settings, streams=streams, settle_seconds=settle)
     except ReferenceDataError as e:  # checked before the warehouse is opened: nothing ingested
         raise dg.Failure(description=f"reference data: {e}") from None
+    for entry in report.skipped:
+        context.log.warning(f"skipped {entry.path}: {entry.reason}")
     for stream in streams:
         totals = report.totals(stream)
         new = [f for f in report.files if f.stream == stream and f.status != "already_ingested"]
@@ -55,6 +61,8 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 "duplicates": totals["duplicates"],
                 "quarantined": totals["quarantined"],
                 "unreadable_files": totals["unreadable"],
+                "rejected_files": totals["rejected"],
+                "skipped": sum(s.path.startswith(f"{stream}/") for s in report.skipped),
                 "run_id": report.run_id,
                 "data_docs": dg.MetadataValue.path(str(docs_index(settings))),
                 "files_detail": dg.MetadataValue.md(
