@@ -26,6 +26,8 @@ class Field:
     values: tuple[str, ...] | None = None  # allowed values, for enumerations
     pattern: str | None = None  # regular expression a text value must match
     max_length: int | None = None
+    # free text may carry an email address or a phone number: those are masked before storage
+    free_text: bool = False
 
     def required_on(self, event_type: str) -> bool:
         return ALL in self.required_for or event_type in self.required_for
@@ -43,8 +45,12 @@ ENVELOPE: tuple[Field, ...] = (
     Field("source", "text"),
 )
 
-# Never stored anywhere in the warehouse: dropped at read time (shared/EVENTS.md, stream question).
+# Never stored anywhere in the warehouse: dropped at read time (shared/EVENTS.md, stream question),
+# under any spelling and at any depth (`ingest.redact.is_personal_key`).
 PERSONAL_FIELDS: tuple[str, ...] = ("asker_name", "asker_email", "asker_phone", "body")
+
+# A record longer than this is not read at all: it is quarantined as its length and hash.
+MAX_RECORD_BYTES = 1 << 20
 
 
 def _reference_column(file: str, column: str, reference: Reference | None) -> tuple[str, ...]:
@@ -152,7 +158,7 @@ def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, 
                     Field("kind", "text", _req("published"), values=("article", "data_item")),
                     Field("category", "text", _req("published"), values=categories),
                     Field("language", "text", values=("vi", "en")),
-                    Field("title", "text"),
+                    Field("title", "text", free_text=True),
                 ),
                 entity_id="post_id",
             ),
@@ -161,7 +167,7 @@ def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, 
                 ("submitted", "accepted", "answered", "deleted", "rated"),
                 (
                     Field("question_id", "text", _req(ALL)),
-                    Field("topic", "text"),
+                    Field("topic", "text", free_text=True),
                     Field(
                         "deletion_reason",
                         "text",
@@ -193,8 +199,8 @@ def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, 
                     Field("period_id", "text", _req(ALL), pattern=r"^\d{4}-(Q[1-4]|H1|9M|FY)$"),
                     Field("criterion", "text", _req(ALL)),
                     Field("points", "decimal", _req(ALL)),
-                    Field("note", "text"),
-                    Field("assessor", "text"),
+                    Field("note", "text", free_text=True),
+                    Field("assessor", "text", free_text=True),
                 ),
             ),
         )

@@ -10,20 +10,19 @@ and the ledger gets one row saying rows read = accepted + duplicates + quarantin
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import uuid
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
-from ingest.contract import STREAM_ORDER, STREAMS, Stream, file_format
+from ingest.contract import STREAM_ORDER, STREAMS, Stream
 from ingest.contract import streams as streams_with
+from ingest.landing import LandedFile, Skipped, discover, literal_path, sha256_of
 from ingest.readers import (
     READ_ERRORS,
     UnreadableFile,
@@ -33,7 +32,7 @@ from ingest.readers import (
     load_source,
     quote,
 )
-from ingest.redact import register_asker_key
+from ingest.redact import mask_sql, register_privacy
 from ingest.reference import load_reference
 from ingest.settings import Settings
 from ingest.validate import create_checked
@@ -44,7 +43,7 @@ from ingest.warehouse import connect, ensure_schema
 class FileResult:
     source_file: str  # relative to the landing folder
     stream: str
-    status: str  # ingested | unreadable | same_content | already_ingested | replay
+    status: str  # ingested | unreadable | rejected | same_content | already_ingested | replay
     rows_read: int = 0
     accepted: int = 0
     duplicates: int = 0
@@ -57,6 +56,8 @@ class FileResult:
 class IngestReport:
     run_id: str
     files: tuple[FileResult, ...]
+    # what the landing folder holds that is not a delivery, or not yet (ingest.landing)
+    skipped: tuple[Skipped, ...] = ()
 
     def totals(self, stream: str | None = None) -> dict[str, int]:
         files = [f for f in self.files if stream is None or f.stream == stream]
@@ -66,37 +67,8 @@ class IngestReport:
         } | {
             "files": sum(f.status != "already_ingested" for f in files),
             "unreadable": sum(f.status == "unreadable" for f in files),
+            "rejected": sum(f.status == "rejected" for f in files),
         }
-
-
-@dataclass(frozen=True)
-class LandedFile:
-    stream: str
-    path: Path
-    relative: str  # what the ledger and raw tables call it: '<stream>/<name>'
-    fmt: str | None  # None: not one of the five formats
-
-
-def discover(landing: Path, streams: Iterable[str] | None = None) -> list[LandedFile]:
-    """Files under <landing>/<stream>/, the registry first, then by modification time and path."""
-    wanted = [s for s in STREAM_ORDER if streams is None or s in set(streams)]
-    found = []
-    for stream in wanted:
-        folder = landing / stream
-        if not folder.is_dir():
-            continue
-        files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-        files.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-        found += [LandedFile(stream, p, f"{stream}/{p.name}", file_format(p)) for p in files]
-    return found
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _failpoint(name: str) -> None:
@@ -112,7 +84,7 @@ def _new_id(prefix: str) -> str:
 def open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = connect(settings.db, settings.tz)
     ensure_schema(con)
-    register_asker_key(con, settings.pii_key)
+    register_privacy(con, settings.pii_key)
     return con
 
 
@@ -124,24 +96,30 @@ def run_contract(settings: Settings) -> dict[str, Stream]:
     return streams_with(load_reference(settings.reference))
 
 
-def ingest_landing(settings: Settings, streams: Iterable[str] | None = None) -> IngestReport:
-    """Ingest every new file of the landing folder (optionally only some streams)."""
+def ingest_landing(
+    settings: Settings, streams: Iterable[str] | None = None, settle_seconds: float = 0
+) -> IngestReport:
+    """Ingest every new file of the landing folder (optionally only some streams; ValueError
+    for an unknown one). With `settle_seconds`, a file modified more recently is left for a
+    later run (listed as skipped): the landing sensor's and the schedule's runs wait."""
     contract = run_contract(settings)  # before the warehouse is opened: a bad folder stops here
+    found = discover(settings.landing, streams, settle_seconds)
     run_id = _new_id("run")
     con = open_warehouse(settings)
     try:
         results = [
-            ingest_file(con, landed, run_id, settings.tz, contract)
-            for landed in discover(settings.landing, streams)
+            ingest_file(con, landed, run_id, settings.tz, contract) for landed in found.files
         ]
     finally:
         con.close()
-    return IngestReport(run_id, tuple(results))
+    return IngestReport(run_id, tuple(results), tuple(found.skipped))
 
 
 def ingest_file(
     con, landed: LandedFile, run_id: str, tz: str, contract: dict[str, Stream] = STREAMS
 ) -> FileResult:
+    if landed.rejected:  # recorded with its reason, never read
+        return _reject(con, landed, run_id)
     sha = sha256_of(landed.path)
     seen = con.execute(
         "SELECT source_file FROM raw.ingest_ledger WHERE sha256 = ?", [sha]
@@ -166,6 +144,8 @@ def ingest_file(
         return FileResult(landed.relative, landed.stream, "same_content", batch_id=batch_id)
 
     stream = contract[landed.stream]
+    # DuckDB's readers take a path as a pattern: they get a plain one, while `_src` is read
+    reading, source = ExitStack(), None
     try:
         if landed.fmt is None:
             raise UnreadableFile(
@@ -173,14 +153,17 @@ def ingest_file(
             )
         # Reading and checking fill temporary tables only (outside the transaction: scanning
         # them is much faster once committed); the warehouse changes in one transaction.
-        load_source(con, landed.path, landed.fmt, stream)
+        source = reading.enter_context(literal_path(landed))
+        load_source(con, source, landed.fmt, stream)
         _classify(con, stream, tz, landed.fmt)
         with _transaction(con):
             counts = _apply(con, stream, batch_id, now, file=landed.relative)
+            _supersede(con, ledger, landed)
             _write_ledger(con, ledger, "ingested", **counts)
             _failpoint("before_commit")
     except (UnreadableFile, *READ_ERRORS) as e:
         error = str(e) if isinstance(e, UnreadableFile) else describe(e)
+        error = error.replace(str(source), landed.relative) if source else error
         with _transaction(con):
             con.execute(
                 """INSERT INTO raw.quarantine (stream, source_file, line_number, reason,
@@ -194,7 +177,66 @@ def ingest_file(
         )
     finally:
         drop_scratch(con)
+        reading.close()
     return FileResult(landed.relative, landed.stream, "ingested", batch_id=batch_id, **counts)
+
+
+def _reject(con, landed: LandedFile, run_id: str) -> FileResult:
+    """A file that is recorded but never read (a name that is not UTF-8, a symlink leading out
+    of the landing folder): a ledger row and a whole-file quarantine row with the reason, once
+    for as long as the file stays as it is."""
+    recorded = con.execute(
+        "SELECT count(*) FROM raw.ingest_ledger"
+        " WHERE source_file = ? AND status = 'rejected' AND error = ?",
+        [landed.relative, landed.rejected],
+    ).fetchone()[0]
+    if recorded:
+        return FileResult(landed.relative, landed.stream, "already_ingested")
+    batch_id = _new_id(landed.stream)
+    now = datetime.now(UTC)
+    ledger = dict(
+        batch_id=batch_id,
+        run_id=run_id,
+        stream=landed.stream,
+        source_file=landed.relative,
+        file_format=landed.fmt,
+        file_size=None,
+        sha256=None,
+        ingested_at=now,
+    )
+    with _transaction(con):
+        con.execute(
+            """INSERT INTO raw.quarantine (stream, source_file, line_number, reason,
+                   reason_codes, batch_id, quarantined_at)
+               VALUES (?, ?, NULL, ?, ['rejected_file'], ?, ?)""",
+            [landed.stream, landed.relative, f"rejected_file: {landed.rejected}", batch_id, now],
+        )
+        _write_ledger(con, ledger, "rejected", error=landed.rejected)
+    return FileResult(
+        landed.relative, landed.stream, "rejected", batch_id=batch_id, error=landed.rejected
+    )
+
+
+def _supersede(con, ledger: dict, landed: LandedFile) -> None:
+    """Close the open quarantine rows of earlier attempts at this file whose bytes are the start
+    of its bytes (taken while still being written, or cut short in transit): this attempt reads
+    all they held again, so nothing stays open that no longer describes a delivery."""
+    earlier = con.execute(
+        """SELECT DISTINCT l.batch_id, l.file_size, l.sha256 FROM raw.ingest_ledger AS l
+           JOIN raw.quarantine AS q ON q.batch_id = l.batch_id AND q.released_at IS NULL
+           WHERE l.source_file = ? AND l.file_size < ? AND l.status IN ('ingested', 'unreadable')
+        """,
+        [ledger["source_file"], ledger["file_size"]],
+    ).fetchall()
+    prefixes = {size: sha256_of(landed.path, limit=size) for size in {s for _, s, _ in earlier}}
+    batches = [batch for batch, size, sha in earlier if sha == prefixes[size]]
+    if batches:
+        con.execute(
+            """UPDATE raw.quarantine SET released_at = ?::TIMESTAMPTZ, released_batch_id = ?,
+                   released_as = 'superseded'
+               WHERE released_at IS NULL AND list_contains(?, batch_id)""",
+            [ledger["ingested_at"], ledger["batch_id"], batches],
+        )
 
 
 @contextmanager
@@ -300,7 +342,8 @@ def _has_rows(con, table: str) -> bool:
 
 
 def _insert_accepted(con, stream: Stream, batch_id: str, now, origin: str, origin_join: str) -> int:
-    columns = [f.name for f in stream.all_fields] + ["occurred_at_local", "occurred_on", "extra"]
+    columns = [f.name for f in stream.all_fields]
+    columns += ["occurred_at_local", "occurred_on", "extra", "masked_fields"]
     return con.execute(
         f"""
         INSERT INTO {stream.table}
@@ -318,9 +361,13 @@ def _insert_accepted(con, stream: Stream, batch_id: str, now, origin: str, origi
 
 
 def _record_text(stream: Stream) -> str:
-    """A quarantined record as delivered (personal fields were never read into `_src`)."""
-    keys = [f.name for f in stream.all_fields]
-    pairs = ", ".join(f"{quote(k)}, s.{k}::VARCHAR" for k in keys)
+    """A quarantined record as delivered, field by field: free text with emails and phones
+    masked, unknown keys scrubbed, personal fields never read into `_src`; a record that could
+    not be read is only its description."""
+    pairs = ", ".join(
+        f"{quote(f.name)}, {mask_sql(f's.{f.name}::VARCHAR') if f.free_text else f's.{f.name}'}"
+        for f in stream.all_fields
+    )
     merged = f"json_merge_patch(json_object({pairs}), coalesce(s._extra, '{{}}'))"
     return f"coalesce(s._text, {merged}::VARCHAR)"
 
@@ -398,7 +445,9 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
         SELECT quarantine_id AS _line, record AS line FROM raw.quarantine
         WHERE stream = {quote(stream.name)} AND released_at IS NULL
           AND line_number IS NOT NULL
-          AND NOT list_contains(reason_codes, 'malformed_record')
+          -- records kept only as their description cannot pass again: the source redelivers
+          AND NOT list_has_any(reason_codes, ['malformed_record', 'oversized_record',
+                                              'nested_value'])
     """)
     load_json_lines(con, "_open", stream)
     _classify(con, stream, tz, "replay")

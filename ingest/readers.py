@@ -1,9 +1,11 @@
 """Readers: one landed file as the temporary view `_src`, whatever its format.
 
 `_src` has one row per record: `_line` (line, or 1-based Parquet row), `_error` (why the record
-could not even be parsed), `_text` (that unparsed record, personal data blanked), one column per
-contract field (text, or the Parquet column's own type), `asker_key`, and `_extra` (unknown keys
-as a JSON object). Personal fields are read only to compute `asker_key` and never reach `_src`.
+could not even be read), `_text` (for such a record, a description of it without its content),
+one column per contract field (text, or the Parquet column's own type), `_nested` (the fields
+delivered as a list or an object where one value belongs; their value is shown as `[array]` or
+`[object]`), `asker_key`, and `_extra` (unknown keys as a scrubbed JSON object). Personal fields
+are read only to compute `asker_key` and never reach `_src` (`ingest.redact`).
 A file that cannot be read at all raises `UnreadableFile` (or, for a Parquet file whose damage
 lies past its footer, one of `READ_ERRORS` when `_src` is scanned).
 """
@@ -13,17 +15,27 @@ from __future__ import annotations
 import contextlib
 import csv
 import gzip
+import hashlib
 import io
-import json
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from ingest.contract import PERSONAL_FIELDS, Stream
-from ingest.redact import REDACTED, redact_sql
+from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS, Field, Stream
+from ingest.redact import (
+    describe_unparsed,
+    extra_of,
+    is_personal_key,
+    mask_text,
+    normalised_key,
+)
+
+OVERSIZED = f"oversized_record: longer than {MAX_RECORD_BYTES:,} bytes, not read"
+csv.field_size_limit(1 << 30)  # a long cell is one oversized record, not a failed file
 
 
 class UnreadableFile(Exception):
@@ -89,43 +101,90 @@ def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
-def load_json_lines(con: duckdb.DuckDBPyConnection, lines_table: str, stream: Stream) -> None:
-    """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine."""
+def _is_scalar(field: Field) -> bool:
+    return field.kind not in ("list", "decimal_list")
+
+
+def _nested_list(flags: list[tuple[str, str]]) -> str:
+    """`_nested` from (field, condition that it came nested) pairs: NULL when none did."""
+    if not flags:
+        return "NULL::VARCHAR[]"
+    items = ", ".join(f"CASE WHEN {condition} THEN {quote(name)} END" for name, condition in flags)
+    return f"nullif(list_filter([{items}], x -> x IS NOT NULL), [])"
+
+
+def load_json_lines(
+    con: duckdb.DuckDBPyConnection,
+    lines_table: str,
+    stream: Stream,
+    oversized: str | None = None,
+) -> None:
+    """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine.
+    `oversized` names a table of (`_line`, `description`) for lines too long to have been read."""
     keys = list(dict.fromkeys([*stream.known_keys, "asker_key"]))
     fields = stream.delivered_fields
-    known = "[" + ", ".join(quote(k) for k in keys) + "]"
     # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
     # unnest makes the struct columns, so the parse is not repeated for each column read.
     as_text = quote("{" + ", ".join(f'"{k}": "VARCHAR"' for k in keys) + "}")
-    # Unknown keys are kept as delivered. Most records have none: a line whose key count equals
-    # its known keys with a value cannot have any, and only the others are looked at closely.
+    # Unknown keys are rare: a line whose key count equals its known keys with a value cannot
+    # have any, and only the others are handed to Python (`pw_extra`), which drops personal keys
+    # under any spelling and masks emails and phones.
     maybe_extra = f"len(json_keys(line)) > list_count([{', '.join(map(ident, keys))}])"
-    extra = f"""nullif(to_json(map_from_entries(list_transform(
-            list_filter(json_keys(line), k -> NOT list_contains({known}, k)),
-            k -> {{'k': k, 'v': json_extract(line, '$."' || k || '"')}})))::VARCHAR, '{{}}')"""
+    # A nested value of a one-value field starts with [ or {; only then is its JSON type asked.
+    scalars = [f for f in stream.all_fields if _is_scalar(f)]
+    maybe_nested = "(contains(line, '[') OR contains(substr(line, 2), '{'))"
+    shapes = ", ".join(
+        f"CASE WHEN {maybe_nested} AND left({ident(f.name)}, 1) IN ('[', '{{') THEN json_type("
+        f"line, {quote('$.' + f.name)}) END AS {ident('shape_' + f.name)}"
+        for f in scalars
+    )
+
+    def nested(f: Field) -> str:
+        return f"{ident('shape_' + f.name)} IN ('ARRAY', 'OBJECT')"
+
+    def value(name: str) -> str:
+        f = next(f for f in stream.all_fields if f.name == name)
+        if not _is_scalar(f):
+            return ident(name)
+        shape = ident("shape_" + name)
+        return f"CASE WHEN {nested(f)} THEN '[' || lower({shape}) || ']' ELSE {ident(name)} END"
+
+    unread = (
+        f"UNION ALL SELECT _line, {quote(OVERSIZED)}, description"
+        + ", NULL" * (len(fields) + 3)
+        + f" FROM {oversized}"
+        if oversized
+        else ""
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW _src AS
         SELECT
             _line,
             CASE WHEN NOT is_object THEN 'malformed_record: not a JSON object' END AS _error,
-            CASE WHEN NOT is_object THEN {redact_sql("line")} END AS _text,
-            {", ".join(ident(f) for f in fields)},
+            CASE WHEN NOT is_object THEN pw_unparsed(line) END AS _text,
+            {", ".join(f"{value(f)} AS {ident(f)}" for f in fields)},
+            {_nested_list([(f.name, nested(f)) for f in scalars])} AS _nested,
             {_asker_key_sql(ident) if stream.name == "question" else "NULL::VARCHAR"}
                 AS asker_key,
-            CASE WHEN is_object AND {maybe_extra} THEN {extra} END AS _extra
+            CASE WHEN is_object AND {maybe_extra} THEN pw_extra(line, {quote(stream.name)})
+            END AS _extra
         FROM (
-            SELECT
-                _line,
-                line,
-                v IS NOT NULL AND starts_with(ltrim(line), '{{') AS is_object,
-                unnest(v)
+            SELECT *, {shapes}
             FROM (
-                SELECT _line, line, TRY(from_json(line, {as_text})) AS v
-                FROM {lines_table}
-                -- blank lines are not records (trim reads the whole line: test it last)
-                WHERE starts_with(line, '{{') OR trim(line) <> ''
+                SELECT
+                    _line,
+                    line,
+                    v IS NOT NULL AND starts_with(ltrim(line), '{{') AS is_object,
+                    unnest(v)
+                FROM (
+                    SELECT _line, line, TRY(from_json(line, {as_text})) AS v
+                    FROM {lines_table}
+                    -- blank lines are not records (trim reads the whole line: test it last)
+                    WHERE starts_with(line, '{{') OR trim(line) <> ''
+                )
             )
         )
+        {unread}
     """)
 
 
@@ -138,6 +197,28 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
                 shutil.copyfileobj(packed, out, 1 << 20)
             _load_jsonl(con, plain, stream)
         return
+    try:
+        _read_lines(con, path)
+    except duckdb.InvalidInputException as e:
+        if "line size" not in str(e).lower():
+            raise
+        # A line too long to read: copy the file without it (a blank line in its place keeps the
+        # numbering), and describe it instead. Rare, so the slower way is taken only then.
+        with tempfile.TemporaryDirectory() as tmp:
+            short = Path(tmp) / "short.jsonl"
+            described = _without_long_lines(path, short)
+            _read_lines(con, short)
+        con.execute("CREATE OR REPLACE TEMP TABLE _oversized (_line BIGINT, description VARCHAR)")
+        con.executemany("INSERT INTO _oversized VALUES (?, ?)", described)
+        load_json_lines(con, _NUMBERED_LINES, stream, oversized="_oversized")
+        return
+    load_json_lines(con, _NUMBERED_LINES, stream)
+
+
+_NUMBERED_LINES = "(SELECT rowid + 1 AS _line, line FROM _lines)"
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     # Read whole lines, not JSON: a malformed line must become a quarantined record with its line
     # number, not a failed file. The delimiter cannot occur in valid JSON (control characters are
     # escaped there). Insertion order is kept here, so rowid is the line's position.
@@ -147,11 +228,35 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
             f"""CREATE OR REPLACE TEMP TABLE _lines AS SELECT line FROM read_csv(
                 {quote(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false,
                 delim = '\x1f\x1e\x1d\x1c', quote = '', escape = '', auto_detect = false,
-                max_line_size = 8388608, strict_mode = false, compression = 'none')"""
+                max_line_size = {MAX_RECORD_BYTES}, strict_mode = false, compression = 'none')"""
         )
     finally:
         con.execute("SET preserve_insertion_order = false")  # later steps order by _line
-    load_json_lines(con, "(SELECT rowid + 1 AS _line, line FROM _lines)", stream)
+
+
+def _without_long_lines(source: Path, target: Path) -> list[tuple[int, str]]:
+    """Copy `source` to `target` with each line longer than MAX_RECORD_BYTES blanked, reading
+    at most that much at a time; return (line number, description) of the blanked lines."""
+    described = []
+    with open(source, "rb") as f, open(target, "wb") as out:
+        number = 0
+        while chunk := f.readline(MAX_RECORD_BYTES + 1):
+            number += 1
+            if len(chunk) <= MAX_RECORD_BYTES or chunk.endswith(b"\n"):
+                out.write(chunk)
+                continue
+            digest, length, head = hashlib.sha256(chunk), len(chunk), chunk
+            while not chunk.endswith(b"\n") and (chunk := f.readline(1 << 20)):
+                digest.update(chunk)
+                length += len(chunk)
+            out.write(b"\n")
+            described.append((number, _describe_long(head, length, digest.hexdigest())))
+    return described
+
+
+def _describe_long(head: bytes, length: int, sha256: str) -> str:
+    text = head.decode("utf-8", "replace")
+    return describe_unparsed(text, problem=OVERSIZED, length=length, sha256=sha256)
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
@@ -161,37 +266,44 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
     with opener(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
         reader = csv.reader(text, strict=True)
-        header = next(reader, None) or []
-        header = [h.strip() for h in header]
+        header = [h.strip() for h in next(reader, None) or []]
+        repeated = [h for h, n in Counter(header).items() if n > 1]
+        if repeated:
+            names = ", ".join(repr(mask_text(h)) for h in repeated)
+            raise UnreadableFile(f"duplicate_header: the CSV header repeats {names}")
         fields = stream.delivered_fields
         columns: dict[str, list] = {c: [] for c in ["_line", "_error", "_text", *fields]}
         columns["_extra"] = []
-        personal = {h: [] for h in (*PERSONAL_FIELDS, "asker_key")}
-        extra_keys = [h for h in header if h not in stream.known_keys and h != "asker_key"]
+        # a personal column under any spelling is read for the asker's key only
+        personal_at = {normalised_key(h): i for i, h in enumerate(header) if is_personal_key(h)}
+        personal = {p: [] for p in PERSONAL_FIELDS}
+        personal["asker_key"] = []
+        unknown = [h for h in header if h not in stream.known_keys and not is_personal_key(h)]
         line = reader.line_num + 1
         for row in reader:
             columns["_line"].append(line)
             line = reader.line_num + 1
+            problem = None
             if len(row) != len(header):
-                redacted = [
-                    REDACTED if i < len(header) and header[i] in PERSONAL_FIELDS else cell
-                    for i, cell in enumerate(row)
-                ]
-                columns["_error"].append(
+                problem = (
                     f"malformed_record: CSV row has {len(row)} cells, the header has {len(header)}"
                 )
-                columns["_text"].append(",".join(redacted))
-                record: dict[str, str] = {}
-            else:
-                columns["_error"].append(None)
-                columns["_text"].append(None)
-                record = dict(zip(header, row, strict=True))
+            elif sum(map(len, row)) > MAX_RECORD_BYTES:
+                problem = OVERSIZED
+            columns["_error"].append(problem)
+            columns["_text"].append(
+                describe_unparsed(",".join(row)[: MAX_RECORD_BYTES + 1], problem=problem)
+                if problem
+                else None
+            )
+            record = {} if problem else dict(zip(header, row, strict=True))
             for f in fields:
                 columns[f].append(record.get(f) or None)  # empty cell = null
             for p in personal:
-                personal[p].append(record.get(p) or None)
-            extras = {k: record[k] for k in extra_keys if record.get(k)}
-            columns["_extra"].append(json_text(extras) if extras else None)
+                at = personal_at.get(p, header.index(p) if p in header else None)
+                personal[p].append((None if problem or at is None else row[at]) or None)
+            cells = {k: record[k] for k in unknown if record.get(k)}
+            columns["_extra"].append(extra_of(cells, ()) if cells else None)
     lines = pa.array(columns.pop("_line"), pa.int64())
     arrays = {k: pa.array(v, pa.string()) for k, v in {**columns, **personal}.items()}
     arrays["_line"] = lines
@@ -202,7 +314,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _csv AS
             SELECT _line, _error, _text, {", ".join(ident(f) for f in fields)},
-                   {key} AS asker_key, _extra
+                   NULL::VARCHAR[] AS _nested, {key} AS asker_key, _extra
             FROM _csv_rows
         """)
     finally:
@@ -210,14 +322,14 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
     con.execute("CREATE OR REPLACE TEMP VIEW _src AS SELECT * FROM _csv")
 
 
-def json_text(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
     load_relation(
         con, f"read_parquet({quote(str(path))}, file_row_number = true)", stream, "file_row_number"
     )
+
+
+def _is_nested_type(sql_type: str) -> bool:
+    return sql_type.endswith("]") or sql_type.startswith(("STRUCT", "MAP", "UNION"))
 
 
 def load_relation(
@@ -229,18 +341,34 @@ def load_relation(
         name: type_
         for name, type_, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     }
+    # a personal column under any spelling is read for the asker's key only
+    personal = {normalised_key(k): k for k in present if is_personal_key(k)}
+    kinds = {f.name: f for f in stream.all_fields}
+    nested = [
+        k for k in present if k in kinds and _is_scalar(kinds[k]) and _is_nested_type(present[k])
+    ]
 
     def value_of(key: str) -> str:
-        if key not in present:
+        column = key if key in present else personal.get(key)
+        if column is None:
             return "NULL::VARCHAR"
-        if present[key].endswith("[]"):  # a list column, as in CSV
-            return f"array_to_string({ident(key)}, ';')"
-        return ident(key)
+        if key in nested:  # the content is not read: the record is quarantined for its shape
+            shape = "array" if present[key].endswith("]") else "object"
+            return f"CASE WHEN {ident(key)} IS NOT NULL THEN '[{shape}]' END"
+        if present[column].endswith("[]"):  # a list column, as in CSV
+            return f"array_to_string({ident(column)}, ';')"
+        return ident(column)
 
     fields = stream.delivered_fields
-    extra_keys = [k for k in present if k not in stream.known_keys and k != row_number]
+    extra_keys = [
+        k
+        for k in present
+        if k not in stream.known_keys and k != row_number and not is_personal_key(k)
+    ]
     extra = (
-        "json_object(" + ", ".join(f"{quote(k)}, {ident(k)}" for k in extra_keys) + ")::VARCHAR"
+        "pw_scrub(json_object("
+        + ", ".join(f"{quote(k)}, {ident(k)}" for k in extra_keys)
+        + ")::VARCHAR)"
         if extra_keys
         else "NULL::VARCHAR"
     )
@@ -256,6 +384,7 @@ def load_relation(
             NULL::VARCHAR AS _error,
             NULL::VARCHAR AS _text,
             {", ".join(f"{value_of(f)} AS {ident(f)}" for f in fields)},
+            {_nested_list([(k, f"{ident(k)} IS NOT NULL") for k in nested])} AS _nested,
             {key} AS asker_key,
             {extra} AS _extra
         FROM {relation}

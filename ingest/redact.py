@@ -1,22 +1,122 @@
-"""Personal data: dropped at read time; at most a keyed hash of the asker survives."""
+"""Personal data (Law 91/2025/QH15, Decree 356/2025): what is stored is decided field by field.
+
+- The contract's personal fields are read only to compute a keyed hash of the asker, and are
+  dropped under any spelling (`Asker_Email`, `" BODY"`) and at any depth of an unknown value.
+- An unknown key keeps its name, but a value that looks like an email address or a phone number
+  is masked; so are such values inside the contract's free-text fields.
+- A record that cannot be parsed is described, never kept: its length, where parsing stopped,
+  the key names that could be read, and a hash.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import hmac
+import json
 import re
+import unicodedata
 
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
-from ingest.contract import PERSONAL_FIELDS
+from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS, STREAMS
 
-_PERSONAL_KEY = "|".join(PERSONAL_FIELDS)
-# A "key": "value" pair of a personal field inside text that is not valid JSON (the value may be
-# cut off by the end of the line).
-_PERSONAL_JSON_PAIR = rf'("(?:{_PERSONAL_KEY})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)'
-REDACTED = "[redacted]"
+MASKED_EMAIL = "[masked email]"
+MASKED_PHONE = "[masked phone]"
+# One spelling for Python's `re` and DuckDB's RE2 (no look-around): a phone is preceded by a
+# non-digit, so the first group keeps that character.
+EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+_SEP = r"[ .\-]?"
+PHONE = (
+    rf"(^|[^0-9])((\+|00)?84{_SEP}[1-9]({_SEP}[0-9]){{7,9}}"  # +84 912 345 678
+    rf"|0[1-9]({_SEP}[0-9]){{7,9}}"  # 0912.345.678, 024 3825 1234
+    rf"|\+[1-9]({_SEP}[0-9]){{7,13}})"  # any international number
+)
+_EMAIL_RE = re.compile(EMAIL)
+_PHONE_RE = re.compile(PHONE)
+# a JSON key as written in a line that may not parse
+_KEY_RE = re.compile(r'"((?:[^"\\]|\\.){1,64})"\s*:')
+
+
+def normalised_key(key: str) -> str:
+    """`" Asker-Email"` and `ASKER_EMAIL` are both `asker_email`."""
+    folded = unicodedata.normalize("NFKC", key).casefold()
+    return re.sub(r"[^0-9a-z]+", "_", folded).strip("_")
+
+
+def is_personal_key(key: str) -> bool:
+    """A personal field under any spelling, anything about the asker but the keyed hash, and any
+    body of a question."""
+    k = normalised_key(key)
+    return (
+        k in PERSONAL_FIELDS or (k.startswith("asker") and k != "asker_key") or k.endswith("_body")
+    )
+
+
+def mask_text(text: str) -> str:
+    text = _EMAIL_RE.sub(MASKED_EMAIL, text)
+    return _PHONE_RE.sub(lambda m: m.group(1) + MASKED_PHONE, text)
+
+
+def scrub(value):
+    """A JSON value with personal keys dropped at every depth and emails and phones masked."""
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if not is_personal_key(k)}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 9 <= len(str(abs(value))) <= 12:
+        return MASKED_PHONE  # a phone number delivered as a number lost its leading 0
+    return value
+
+
+def json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def extra_of(record: dict, known: tuple[str, ...]) -> str | None:
+    """The unknown keys of a parsed record, scrubbed, as JSON text (None when there are none)."""
+    extra = scrub({k: v for k, v in record.items() if k not in known})
+    return json_text(extra) if extra else None
+
+
+def describe_unparsed(
+    text: str, problem: str | None = None, length: int | None = None, sha256: str | None = None
+) -> str:
+    """What can be said of a record without its content: its length in bytes, the byte offset at
+    which parsing stopped, the key names that could be read, and a SHA-256 of its bytes."""
+    data = text.encode("utf-8", "surrogatepass")
+    offset = None
+    if problem is None and len(data) <= MAX_RECORD_BYTES:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            problem = e.msg  # "Expecting ',' delimiter": says where, never what
+            offset = len(text[: e.pos].encode("utf-8", "surrogatepass"))
+    keys = [mask_text(k) for k in dict.fromkeys(_KEY_RE.findall(text[:65536]))][:50]
+    return json_text(
+        {
+            "length_bytes": len(data) if length is None else length,
+            "error_offset": offset,
+            "problem": problem,
+            "keys": [k for k in keys if not is_personal_key(k)],
+            "sha256": sha256 or hashlib.sha256(data).hexdigest(),
+        }
+    )
+
+
+def mask_sql(expr: str) -> str:
+    """`expr` with emails and phone numbers masked, in SQL; most texts skip the expressions."""
+    email = EMAIL.replace("'", "''")
+    phone = PHONE.replace("'", "''")
+    masked = (
+        f"regexp_replace(regexp_replace({expr}, '{email}', '{MASKED_EMAIL}', 'g'),"
+        f" '{phone}', '\\1{MASKED_PHONE}', 'g')"
+    )
+    maybe = f"(contains({expr}, '@') OR regexp_matches({expr}, '[0-9]{_SEP}[0-9]{_SEP}[0-9]'))"
+    return f"CASE WHEN {maybe} THEN {masked} ELSE {expr} END"
 
 
 def asker_identity(name: str | None, email: str | None, phone: str | None) -> str | None:
@@ -39,20 +139,36 @@ def asker_key(key: bytes | None, name: str | None, email: str | None, phone: str
     return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
 
 
-def redact_sql(expr: str) -> str:
-    """Blank the values of personal keys inside a record that could not be parsed."""
-    pattern = _PERSONAL_JSON_PAIR.replace("'", "''")
-    return f"regexp_replace({expr}, '{pattern}', '\\1\"{REDACTED}\"\\2', 'g')"
+def _json_line_extra(line: str | None, stream: str) -> str | None:
+    if line is None:
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    return extra_of(record, STREAMS[stream].known_keys)
 
 
-def register_asker_key(con: duckdb.DuckDBPyConnection, key: bytes | None) -> None:
-    """`pw_asker_key(name, email, phone)` in SQL; questions are few, so a Python UDF is enough."""
-    with contextlib.suppress(duckdb.InvalidInputException):  # not registered yet
-        con.remove_function("pw_asker_key")
-    con.create_function(
-        "pw_asker_key",
-        lambda name, email, phone: asker_key(key, name, email, phone),
-        [VARCHAR, VARCHAR, VARCHAR],
-        VARCHAR,
-        null_handling="special",
-    )
+def _scrub_json(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = scrub(json.loads(text))
+    return json_text(value) if value else None
+
+
+def register_privacy(con: duckdb.DuckDBPyConnection, key: bytes | None) -> None:
+    """The Python side in SQL: `pw_asker_key(name, email, phone)`, `pw_extra(line, stream)` (a
+    JSON line's unknown keys, scrubbed), `pw_scrub(json)` and `pw_unparsed(text)`. They run on
+    questions and on the rare records with unknown keys or faults, so Python is fast enough."""
+    functions = {
+        "pw_asker_key": (lambda n, e, p: asker_key(key, n, e, p), [VARCHAR] * 3),
+        "pw_extra": (_json_line_extra, [VARCHAR, VARCHAR]),
+        "pw_scrub": (_scrub_json, [VARCHAR]),
+        "pw_unparsed": (lambda text: text and describe_unparsed(text), [VARCHAR]),
+    }
+    for name, (function, parameters) in functions.items():
+        with contextlib.suppress(duckdb.InvalidInputException):  # not registered yet
+            con.remove_function(name)
+        con.create_function(name, function, parameters, VARCHAR, null_handling="special")

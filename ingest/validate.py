@@ -2,13 +2,19 @@
 
 Each record gets the list of every rule it breaks, as 'code: message' strings; an empty list
 means the record is valid. Codes: malformed_record, missing_field, invalid_value,
-invalid_timestamp, unknown_event_type, unknown_portal (and, later, conflict).
+invalid_timestamp, unknown_event_type, unknown_portal, nested_value, oversized_record (and,
+later, conflict).
+
+Values are kept exactly or rejected: an integer field takes whole numbers only, a decimal field
+what its type holds without rounding (NaN and infinities never); ids and names are compared and
+stored in Unicode NFC, and free text has emails and phone numbers masked (`ingest.redact`).
 """
 
 from __future__ import annotations
 
 from ingest.contract import ALL, Field, Stream
 from ingest.readers import ident, quote
+from ingest.redact import mask_sql
 from ingest.warehouse import sql_type
 
 EARLIEST = "2000-01-01"  # nothing in this portal's history happened before
@@ -35,7 +41,8 @@ def _normalised(field: Field, src_type: str) -> str:
     t = ident("t_" + field.name)
     text = t if src_type == "VARCHAR" else f"nullif({t}::VARCHAR, '')"
     if field.kind == "text":
-        return text
+        # NFC keeps one spelling of a name; ASCII, most ids, costs nothing (DuckDB's fast path)
+        return mask_sql(text) if field.free_text else f"nfc_normalize({text})"
     if field.kind == "timestamp":
         # Naive text and naive Parquet timestamps are local time: the session's time zone.
         native = src_type in TIMESTAMP_TYPES or src_type == "VARCHAR"
@@ -45,10 +52,14 @@ def _normalised(field: Field, src_type: str) -> str:
             return t
         return f"CASE lower({text}) WHEN 'true' THEN true WHEN 'false' THEN false END"
     if field.kind == "integer":
-        native = src_type in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
-        return f"try_cast({t if native else text} AS INTEGER)"
+        if src_type in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}:
+            return f"try_cast({t} AS INTEGER)"
+        # a cast would round 4.7 to 5: only a whole number (4, +4, 4.0) is one
+        whole = r"\s*[+-]?[0-9]+(\.0*)?\s*"
+        integer = f"try_cast({text} AS INTEGER)"
+        return f"CASE WHEN regexp_full_match({text}, '{whole}') THEN {integer} END"
     if field.kind == "decimal":
-        return f"try_cast({text} AS {sql_type(field)})"
+        return _exact_decimal(text, sql_type(field))
     if field.kind in ("list", "decimal_list"):
         items = (
             f"CASE WHEN starts_with({text}, '[') THEN try_cast(try_cast({text} AS JSON) AS"
@@ -56,12 +67,33 @@ def _normalised(field: Field, src_type: str) -> str:
         )
         texts = f"nullif(list_filter({items}, x -> x <> ''), [])"
         if field.kind == "list":
-            return texts
-        # every item a decimal, or the whole list is invalid
-        numbers = f"list_transform({texts}, x -> try_cast(x AS DECIMAL(9, 6)))"
+            return f"list_transform({texts}, x -> nfc_normalize(x))"
+        # every item a decimal that fits exactly, or the whole list is invalid
+        item = sql_type(field).removesuffix("[]")
+        numbers = f"list_transform({texts}, x -> {_exact_decimal('x', item)})"
         invalid = f"list_bool_or(list_transform({numbers}, x -> x IS NULL))"
         return f"CASE WHEN NOT {invalid} THEN {numbers} END"
     raise ValueError(f"unknown field kind {field.kind}")
+
+
+def _exact_decimal(text: str, decimal_type: str) -> str:
+    """`text` as `decimal_type` when that holds it exactly, else NULL: 2.345 does not fit two
+    places and is refused rather than rounded; NaN and infinities never cast to a decimal."""
+    wide = f"try_cast({text} AS DECIMAL(38, 20))"
+    narrow = f"try_cast({text} AS {decimal_type})"
+    return f"CASE WHEN {wide} = {narrow} THEN {narrow} END"
+
+
+def _kind_words(field: Field) -> str:
+    """What a value of the field's kind is, for a reason's message."""
+    if field.kind == "integer":
+        return "whole number"
+    if field.kind in ("decimal", "decimal_list"):
+        precision, scale = sql_type(field).removesuffix("[]")[len("DECIMAL(") : -1].split(",")
+        places = int(precision) - int(scale)
+        what = "decimal" if field.kind == "decimal" else "list of decimals"
+        return f"{what} (at most{scale} decimal places and {places} digits before the point)"
+    return field.kind
 
 
 def _present(field: Field) -> str:
@@ -70,7 +102,10 @@ def _present(field: Field) -> str:
 
 def _shown(field: Field) -> str:
     """The delivered value, quoted and shortened, for a reason's message."""
-    return f"'''' || left({ident('t_' + field.name)}::VARCHAR, 60) || ''''"
+    value = f"{ident('t_' + field.name)}::VARCHAR"
+    if field.free_text:  # masked before it is cut, so that no part of an address remains
+        value = mask_sql(value)
+    return f"'''' || left({value}, 60) || ''''"
 
 
 def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]:
@@ -90,7 +125,7 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
     rules.append(
         (
             f"{present} AND {norm} IS NULL",
-            f"'{code}: {name} ' || {shown} || ' is not a valid {field.kind}'",
+            f"'{code}: {name} ' || {shown} || ' is not a valid {_kind_words(field)}'",
         )
     )
     # The event type is an enumeration too, with its own reason code.
@@ -148,6 +183,14 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
     )
     rules = [r for f in fields for r in _rules(stream, f, src_types[f.name])]
     rules += list(stream.record_rules)
+    # a list or an object where one value belongs: its content was never read (`ingest.readers`)
+    rules.append(
+        (
+            "_nested IS NOT NULL",
+            "'nested_value: ' || array_to_string(_nested, ', ')"
+            " || ' delivered as a list or an object where one value belongs'",
+        )
+    )
     portal_check = "n_portal_id NOT IN (SELECT portal_id FROM _registry)"
     if stream.name == "portal":  # a registration is what makes a portal known
         portal_check = f"n_event_type <> 'registered' AND {portal_check}"
@@ -166,10 +209,30 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
             timezone({quote(tz)}, n_occurred_at) AS occurred_at_local,
             timezone({quote(tz)}, n_occurred_at)::DATE AS occurred_on,
             _extra::JSON AS extra,
+            {_masked_fields(stream)} AS masked_fields,
             CASE
                 WHEN _error IS NOT NULL THEN [_error]
                 WHEN NOT ({broken}) THEN []::VARCHAR[]
                 ELSE list_filter([{messages}], r -> r IS NOT NULL)
             END AS _reasons
-        FROM (SELECT *, {normalised} FROM (SELECT _line, _error, _extra, {delivered} FROM _src))
+        FROM (
+            SELECT *, {normalised}
+            FROM (SELECT _line, _error, _extra, _nested, {delivered} FROM _src)
+        )
     """)
+
+
+def _masked_fields(stream: Stream) -> str:
+    """The fields, and the unknown keys of `extra`, whose values had an email or a phone number
+    masked: the record says that something was removed, and where."""
+    texts = [
+        f"CASE WHEN contains({ident('n_' + f.name)}, '[masked ') THEN {quote(f.name)} END"
+        for f in stream.all_fields
+        if f.free_text
+    ]
+    in_extra = (
+        'list_transform(regexp_extract_all(_extra, \'"([^"]*)":"\\[masked [a-z]+\\]\','
+        " 1), k -> 'extra.' || k)"
+    )
+    listed = f"list_concat([{', '.join(texts)}], {in_extra})" if texts else in_extra
+    return f"nullif(list_distinct(list_filter({listed}, x -> x IS NOT NULL)), [])"

@@ -7,21 +7,23 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contract import STREAMS, Field
+from ingest.contract import STREAMS, Field, Stream
+from ingest.errors import NOT_DUCKDB, StorageError
 
 SQL_TYPES = {
     "text": "VARCHAR",
     "timestamp": "TIMESTAMPTZ",
     "boolean": "BOOLEAN",
     "integer": "INTEGER",
-    "decimal": "DECIMAL(9, 2)",
+    "decimal": "DECIMAL(18, 6)",  # points, and v1.1's channel counters (tens of millions)
     "list": "VARCHAR[]",
     "decimal_list": "DECIMAL(9, 6)[]",
 }
 
 # After the contract's fields, every raw table says where each event came from.
 LINEAGE_COLUMNS = """
-    extra JSON,                       -- unknown keys of the source record, kept as delivered
+    extra JSON,                       -- unknown keys of the source record, scrubbed
+    masked_fields VARCHAR[],          -- fields (and extra.<key>) whose email or phone was masked
     batch_id VARCHAR NOT NULL,        -- one landed file (or one replay of the quarantine)
     source_file VARCHAR NOT NULL,
     source_line BIGINT,               -- line (JSON Lines, CSV) or 1-based row (Parquet)
@@ -33,17 +35,54 @@ def sql_type(field: Field) -> str:
     return SQL_TYPES[field.kind]
 
 
+def check_warehouse_file(db: Path | str) -> None:
+    """StorageError when `db` exists but is a directory or not a DuckDB file (its header says
+    so: "DUCK" at byte 8), read without opening it, so without waiting for another writer."""
+    path = Path(db)
+    if path.is_dir():
+        raise StorageError(f"the warehouse {path} is a directory, not a DuckDB file")
+    if path.exists():
+        with open(path, "rb") as f:
+            header = f.read(12)
+        if header[8:12] != b"DUCK":
+            raise StorageError(f"the warehouse {path} is not a DuckDB database file")
+
+
 def connect(db: Path | str, tz: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse with the session time zone that naive timestamps are read in."""
+    """Open the warehouse with the session time zone that naive timestamps are read in.
+
+    A path that is a directory or a file that is not DuckDB's is a StorageError (exit 4),
+    found before anything is created."""
+    check_warehouse_file(db)
     if not read_only:
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db), read_only=read_only)
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as e:
+        if NOT_DUCKDB in str(e):  # written over between the check and the open
+            raise StorageError(f"the warehouse {db} is not a DuckDB database file") from None
+        raise
     con.execute("SET TimeZone = ?", [tz])
     # Rows carry their own line numbers; letting DuckDB write them in any order is faster.
     con.execute("SET preserve_insertion_order = false")
     # Large deliveries spill their scratch tables to disk instead of growing without bound.
     con.execute("SET memory_limit = ?", [os.environ.get("PORTAL_WAREHOUSE_MEMORY_LIMIT", "1GB")])
     return con
+
+
+def _widen_decimals(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:
+    """Decimals were DECIMAL(9, 2), which rounded what it could not hold: widen them in place."""
+    schema, table = stream.table.split(".")
+    for f in stream.fields:
+        if f.kind != "decimal":
+            continue
+        (current,) = con.execute(
+            "SELECT data_type FROM information_schema.columns"
+            " WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+            [schema, table, f.name],
+        ).fetchone()
+        if current.replace(" ", "") != sql_type(f).replace(" ", ""):
+            con.execute(f"ALTER TABLE {stream.table} ALTER {f.name} TYPE {sql_type(f)}")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,6 +106,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(
                 f"ALTER TABLE {stream.table} ADD COLUMN IF NOT EXISTS {f.name} {sql_type(f)}"
             )
+        con.execute(f"ALTER TABLE {stream.table} ADD COLUMN IF NOT EXISTS masked_fields VARCHAR[]")
+        _widen_decimals(con, stream)
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.quarantine_seq")
     con.execute("""
         CREATE TABLE IF NOT EXISTS raw.quarantine (
@@ -83,7 +124,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             quarantined_at TIMESTAMPTZ NOT NULL,
             released_at TIMESTAMPTZ,         -- set when a replay moved the record into raw
             released_batch_id VARCHAR,
-            released_as VARCHAR              -- accepted | duplicate
+            released_as VARCHAR              -- accepted | duplicate | superseded (file completed)
         )
     """)
     con.execute("""
@@ -95,13 +136,27 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             file_format VARCHAR,
             file_size BIGINT,
             sha256 VARCHAR,
-            status VARCHAR NOT NULL,         -- ingested | unreadable | same_content | replay
+            status VARCHAR NOT NULL,         -- ingested | unreadable | rejected | same_content
+                                             -- | replay
             rows_read BIGINT NOT NULL,
             accepted BIGINT NOT NULL,
             duplicates BIGINT NOT NULL,
             quarantined BIGINT NOT NULL,
             error VARCHAR,
             ingested_at TIMESTAMPTZ NOT NULL,
+            -- a batch read from a source table (ingest.sources): its cursor column and the first
+            -- and last cursor value it read, as text; null for files
+            source_kind VARCHAR,
+            cursor_column VARCHAR,
+            cursor_from VARCHAR,
+            cursor_to VARCHAR,
             CHECK (rows_read = accepted + duplicates + quarantined)
         )
     """)
+    # a ledger made before source tables gains their columns
+    for column in ("source_kind", "cursor_column", "cursor_from", "cursor_to"):
+        con.execute(f"ALTER TABLE raw.ingest_ledger ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+    # Schema changes go to the file now: DuckDB 1.5 cannot replay from its write-ahead log an
+    # ALTER of a table with a CHECK, so a process killed before the next checkpoint would leave
+    # a warehouse that does not open.
+    con.execute("CHECKPOINT")

@@ -347,4 +347,4 @@ def test_assessment_rules(warehouse, record, code):
 
 def test_assessment_points_are_exact_decimals(warehouse):
     ingest_one(warehouse, "assessment", assessment(points=-0.5))
-    assert str(warehouse.scalar("SELECT points FROM raw.assessment_events")) == "-0.50"
+    assert str(warehouse.scalar("SELECT points FROM raw.assessment_events")) == "-0.500000"

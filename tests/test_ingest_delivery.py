@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import os
 import subprocess
 from datetime import UTC, datetime
@@ -90,11 +92,19 @@ def test_typed_parquet_columns(warehouse):
 def test_malformed_json_line_is_quarantined_with_its_line_number(warehouse):
     warehouse.register_portals()
     good = encode_lines(RECORDS[:2])
-    warehouse.land("dossier", "d.jsonl", good[0] + '{"event_id": "e9", "event_type": \n' + good[1])
+    bad = '{"event_id": "e9", "event_type": '
+    warehouse.land("dossier", "d.jsonl", good[0] + bad + "\n" + good[1])
     warehouse.ingest()
     [(line, _, reason, codes, record)] = warehouse.quarantine()
     assert (line, codes) == (2, ["malformed_record"])
-    assert record == '{"event_id": "e9", "event_type": '
+    # described, never kept: where parsing stopped, its length, the keys read, a hash
+    assert json.loads(record) == {
+        "error_offset": len(bad),
+        "keys": ["event_id", "event_type"],
+        "length_bytes": len(bad),
+        "problem": "Expecting value",
+        "sha256": hashlib.sha256(bad.encode()).hexdigest(),
+    }
     assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 2
 
 
