@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
+import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ingest.errors import ConfigError
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+@functools.cache
+def duckdb_time_zones() -> frozenset[str]:
+    """The zone names DuckDB knows (ICU), which every local date and dbt's SQL are drawn in."""
+    import duckdb
+
+    with duckdb.connect() as con:  # in memory: nothing is opened on disk
+        return frozenset(
+            r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall()
+        )
+
+
+def check_time_zone(tz: str) -> str:
+    """`tz` when both DuckDB and Python (zoneinfo) know it by that exact name, else ConfigError."""
+    try:
+        known = bool(tz) and ZoneInfo(tz) is not None and tz in duckdb_time_zones()
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        known = False
+    if not known:
+        close = difflib.get_close_matches(str(tz), sorted(duckdb_time_zones()), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else f", e.g. {DEFAULT_TZ}"
+        raise ConfigError(
+            f"unknown time zone {tz!r} (PORTAL_WAREHOUSE_TZ or --tz): give a zone name{hint}"
+        )
+    return tz
 
 
 @dataclass(frozen=True)
@@ -19,6 +51,12 @@ class Settings:
     # PORTAL_WAREHOUSE_REFERENCE: the deployment's reference folder (ingest.reference); without
     # it every reference file is the bundled one
     reference: Path | None = None
+    # PORTAL_WAREHOUSE_SETTLE_SECONDS, default 60: how long a landed file must not have changed
+    # before the landing sensor's and the schedule's runs take it (`ingest` and `run` do not wait)
+    settle_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        check_time_zone(self.tz)  # before anything is opened: every date depends on it
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -26,16 +64,30 @@ class Settings:
         env = os.environ
         key = env.get("PORTAL_WAREHOUSE_PII_KEY")
         reference = env.get("PORTAL_WAREHOUSE_REFERENCE")
-        settings = cls(
-            landing=Path(env.get("PORTAL_WAREHOUSE_LANDING", "data/landing")),
-            db=Path(env.get("PORTAL_WAREHOUSE_DB", "data/warehouse.duckdb")),
-            publish=Path(env.get("PORTAL_WAREHOUSE_PUBLISH", "data/publish")),
-            tz=env.get("PORTAL_WAREHOUSE_TZ", DEFAULT_TZ),
-            pii_key=key.encode() if key else None,
-            reference=Path(reference) if reference else None,
-        )
         given = {k: v for k, v in overrides.items() if v is not None}
         for name in ("landing", "db", "publish", "reference"):
             if name in given:
                 given[name] = Path(given[name])
+        settings = cls(
+            landing=Path(env.get("PORTAL_WAREHOUSE_LANDING", "data/landing")),
+            db=Path(env.get("PORTAL_WAREHOUSE_DB", "data/warehouse.duckdb")),
+            publish=Path(env.get("PORTAL_WAREHOUSE_PUBLISH", "data/publish")),
+            # a --tz flag wins before the environment's zone is checked
+            tz=given.pop("tz") if "tz" in given else env.get("PORTAL_WAREHOUSE_TZ", DEFAULT_TZ),
+            pii_key=key.encode() if key else None,
+            reference=Path(reference) if reference else None,
+            settle_seconds=_settle_seconds(env.get("PORTAL_WAREHOUSE_SETTLE_SECONDS", "60")),
+        )
         return replace(settings, **given)
+
+
+def _settle_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not seconds >= 0 or math.isinf(seconds):
+        raise ConfigError(
+            f"PORTAL_WAREHOUSE_SETTLE_SECONDS {text!r} is not a number of seconds (0 or more)"
+        )
+    return seconds

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import io
+import os
 import sys
 from pathlib import Path
 
+from ingest.errors import (
+    BAD_INPUT,
+    IN_USE,
+    STORAGE,
+    ConfigError,
+    StorageError,
+    check_writable,
+    storage_reason,
+)
 from ingest.settings import Settings
 
 
@@ -28,11 +40,14 @@ def _print_report(report) -> None:
             f"{f.accepted:>9,}  duplicates {f.duplicates:>7,}  quarantined {f.quarantined:>6,}"
         )
         print(line + (f"  ({f.error})" if f.error else ""))
+    for s in report.skipped:  # in the landing folder, not a delivery (or not yet)
+        print(f"{s.path:<48} skipped: {s.reason}")
     t = report.totals()
     print(
         f"{report.run_id}: {t['files']} file(s), {t['rows_read']:,} read = {t['accepted']:,}"
         f" accepted + {t['duplicates']:,} duplicates + {t['quarantined']:,} quarantined;"
-        f" {t['unreadable']} unreadable file(s)"
+        f" {t['unreadable']} unreadable file(s), {t['rejected']} rejected,"
+        f" {len(report.skipped)} skipped"
     )
 
 
@@ -49,8 +64,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.landing import check_streams
     from ingest.loader import ingest_landing
 
+    try:
+        check_streams(args.stream)
+    except ValueError as e:  # e.g. --stream dossiers: one line naming the streams
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.source_url or args.source_table:
+        return cmd_ingest_source(args)
+    if args.cursor or args.batch_size is not None or args.after:
+        print("error: --cursor, --batch-size and --after go with --source-url", file=sys.stderr)
+        return 2
     settings = _settings(args)
     if not settings.landing.is_dir():
         print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
@@ -59,37 +85,191 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest_source(args: argparse.Namespace) -> int:
+    """`ingest --source-url URL --source-table TABLE --stream S`: a source database's table."""
+    from ingest.sources import DEFAULT_BATCH_SIZE, DEFAULT_CURSOR, SourceError, ingest_source
+
+    if not (args.source_url and args.source_table) or len(args.stream or []) != 1:
+        print(
+            "error: --source-url and --source-table go together, with exactly one --stream",
+            file=sys.stderr,
+        )
+        return 2
+    cursor = args.cursor or DEFAULT_CURSOR
+    try:
+        report = ingest_source(
+            _settings(args),
+            args.source_url,
+            args.source_table,
+            args.stream[0],
+            cursor=cursor,
+            batch_size=DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size,
+            after=args.after,
+        )
+    except SourceError as e:  # the URL, the table, the cursor: one line, never the password
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    _print_report(report)
+    if report.files:
+        first, last = report.files[0], report.files[-1]
+        print(f"cursor {cursor}: {first.cursor_from} .. {last.cursor_to}")
+    return 0
+
+
+def _existing_warehouse(settings: Settings) -> Settings:
+    """A command that reads the warehouse refuses one that does not exist (exit 2) rather than
+    report zeros or create it."""
+    if not settings.db.exists():
+        raise ConfigError(
+            f"no warehouse at {settings.db} (--db, PORTAL_WAREHOUSE_DB): nothing was ingested there"
+        )
+    return settings
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from ingest.loader import replay_quarantine
 
-    _print_report(replay_quarantine(_settings(args)))
+    _print_report(replay_quarantine(_existing_warehouse(_settings(args))))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from ingest.status import format_status, warehouse_status
 
-    print(format_status(warehouse_status(_settings(args))))
+    print(format_status(warehouse_status(_existing_warehouse(_settings(args)))))
     return 0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def preflight_run(
+    settings: Settings,
+    period: str,
+    cutoff: str | None = None,
+    publish_only: bool = False,
+    allow_empty: bool = False,
+):
+    """What `run` refuses before it starts Dagster or dbt, so that a refused run takes seconds
+    and writes nothing: ConfigError (exit 2) for an unknown period, a missing landing folder, a
+    reference folder that fails its checks (ReferenceDataError), a missing warehouse with
+    `--publish-only`, a period with no event to report; StorageError (exit 4) for a warehouse
+    path that is a directory or not a DuckDB file, a warehouse or publish folder that cannot be
+    written. Returns the run's reference data."""
+    from ingest.contract import STREAM_ORDER
+    from ingest.reference import load_reference
+    from ingest.warehouse import check_warehouse_file, connect
+    from orchestration.partitions import report_periods
+    from publish.release import period_event_count, period_window
+
+    if period not in report_periods.get_partition_keys():
+        raise ConfigError(f"unknown report period {period!r}")
+    if not publish_only and not settings.landing.is_dir():
+        raise ConfigError(f"landing folder {settings.landing} does not exist")
+    # the reference data is checked before anything is written: a problem builds nothing
+    reference = load_reference(settings.reference)
+    check_warehouse_file(settings.db)
+    if publish_only and not settings.db.exists():
+        raise ConfigError(f"no warehouse at {settings.db}: --publish-only publishes what was built")
+    check_writable(settings.db.parent, "the warehouse's folder")
+    if settings.db.exists() and not os.access(settings.db, os.W_OK):
+        raise StorageError(f"the warehouse {settings.db} is not writable")
+    check_writable(settings.publish / period, "the publish folder")
+    window = period_window(period, cutoff)
+    if allow_empty or window is None:  # a cutoff outside the period: the build says so
+        return reference
+    # A period in which the warehouse holds no event, and to which no new delivery can add one,
+    # is refused here; with new deliveries the publish step decides, after the build.
+    start, end = window
+    held, known = 0, set()
+    if settings.db.exists():
+        con = connect(settings.db, settings.tz, read_only=True)
+        try:
+            held = period_event_count(con, start, end)
+            ledger = con.execute(
+                "select count(*) from information_schema.tables"
+                " where table_schema = 'raw' and table_name = 'ingest_ledger'"
+            ).fetchone()[0]
+            if not held and ledger:
+                known = {
+                    sha
+                    for (sha,) in con.execute(
+                        "select distinct sha256 from raw.ingest_ledger where sha256 is not null"
+                    ).fetchall()
+                }
+        finally:
+            con.close()
+    if held:
+        return reference
+    if not publish_only:
+        for stream in STREAM_ORDER:
+            folder = settings.landing / stream
+            files = sorted(folder.iterdir()) if folder.is_dir() else []
+            for path in files:
+                if path.is_file() and not path.name.startswith(".") and _sha256(path) not in known:
+                    return reference
+    raise ConfigError(
+        f"period {period} ({start} to {end}): the warehouse holds no event of any stream in it"
+        + ("" if publish_only else " and the landing folder no new delivery")
+        + "; nothing was run or published (--allow-empty publishes its report of zeros)"
+    )
+
+
+class _RunLog(io.TextIOBase):
+    """The run's log file, which never fails the run: on a full disk it stops growing (its last
+    line says so) and the run's own outcome is reported."""
+
+    def __init__(self, path: Path):
+        self._file = path.open("a", encoding="utf-8")
+        self.lost: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        # a logger that kept this stream may still write once the run is over: dropped
+        if self.lost is None and not self._file.closed:
+            try:
+                self._file.write(text)
+            except OSError as e:
+                self.lost = e
+        return len(text)
+
+    def flush(self) -> None:
+        if self.lost is None and not self._file.closed:
+            try:
+                self._file.flush()
+            except OSError as e:
+                self.lost = e
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        super().close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the period job in-process: the same Dagster job the UI and the schedule run."""
-    import os
-
     import dagster as dg
 
-    from ingest.reference import describe, load_reference
-    from orchestration.dbt_project import ensure_manifest
+    from ingest.reference import describe
 
     settings = Settings.from_env(
         landing=args.landing, db=args.db, publish=args.publish, tz=args.tz, reference=args.reference
     )
-    # the reference data is checked before anything else: a problem builds and publishes nothing
-    reference = load_reference(settings.reference)
+    # every refusal before Dagster and dbt start: seconds, and nothing written
+    reference = preflight_run(
+        settings, args.period, args.cutoff, args.publish_only, args.allow_empty
+    )
+    from orchestration.dbt_project import ensure_manifest
+
     ensure_manifest()
     from orchestration.definitions import defs
-    from orchestration.partitions import report_periods
     from orchestration.resources import WarehouseResource
     from orchestration.runs import run_period
 
@@ -101,18 +281,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         tz=settings.tz,
         reference=str(settings.reference) if settings.reference else None,
     )
-
-    if args.period not in report_periods.get_partition_keys():
-        print(f"error: unknown report period {args.period!r}", file=sys.stderr)
-        return 2
     # with DAGSTER_HOME set the run is recorded in that instance, so the UI shows it
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     print(describe(reference))
     log = settings.db.parent / "logs" / f"run-{args.period}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    out = None
     with contextlib.ExitStack() as quiet:
-        if not args.verbose:  # dbt's own output goes to the log file, not the terminal
-            quiet.enter_context(contextlib.redirect_stdout(quiet.enter_context(log.open("a"))))
+        if not args.verbose:
+            # dbt's own output, and Dagster's log of a failed step with its stack trace, go to
+            # the log file; the terminal gets the summary and, on failure, one `error:` line
+            out = quiet.enter_context(_RunLog(log))
+            quiet.enter_context(contextlib.redirect_stdout(out))
+            quiet.enter_context(contextlib.redirect_stderr(out))
         outcome = run_period(
             defs,
             args.period,
@@ -121,10 +302,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             resources={"warehouse": warehouse},
             job_name="publish_job" if args.publish_only else "period_job",
             log_level="INFO" if args.verbose else "WARNING",
+            allow_empty=args.allow_empty,
         )
     print(outcome.summary())
-    if not args.verbose:
-        print(f"dbt's output: {log}")
+    if out is not None:
+        lost = f" (incomplete: {out.lost.strerror})" if out.lost else ""
+        print(f"dbt's output: {log}{lost}")
+    if outcome.exit_code:
+        print(f"error: {outcome.error}", file=sys.stderr)
     return outcome.exit_code
 
 
@@ -157,13 +342,34 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--scale", type=float, default=1.0, help="multiplies volumes (10 = 10M+ events)")
     i = command("ingest", cmd_ingest, "ingest new landed files into raw", True, reference=True)
     i.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    src = i.add_argument_group("a source database's table instead of the landing folder")
+    src.add_argument(
+        "--source-url",
+        metavar="URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; ${VAR} is read from the"
+        " environment; never stored or printed",
+    )
+    src.add_argument("--source-table", metavar="TABLE", help="the table (or schema.table)")
+    src.add_argument(
+        "--cursor",
+        metavar="COLUMN",
+        help="the column that grows with commit order, read in its order [event_seq]",
+    )
+    src.add_argument("--batch-size", type=int, metavar="N", help="rows per batch [122880]")
+    src.add_argument(
+        "--after",
+        metavar="VALUE",
+        help="start after this cursor value, not where the ledger left off (adds no event twice)",
+    )
     command(
         "replay-quarantine",
         cmd_replay,
         "re-check quarantined records; move those now valid",
         reference=True,
     )
-    command("status", cmd_status, "what is in raw, the ledger and the quarantine")
+    command(
+        "status", cmd_status, "raw, the ledger, the quarantine, the landing's skipped entries", True
+    )
     r = command(
         "run", cmd_run, "ingest, build, check and publish one report period", True, reference=True
     )
@@ -173,29 +379,51 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--publish-only", action="store_true", help="check and publish the marts as built"
     )
+    r.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="publish even when the warehouse holds no event of any stream in the period",
+    )
     r.add_argument("--verbose", action="store_true", help="print the run's log (dbt included)")
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def known_failure(e: BaseException) -> tuple[int, list[str]] | None:
+    """The exit code and the `error:` lines of a failure every command reports the same way
+    (README, "Exit codes"), or None for one that is a bug (its traceback is printed)."""
     import duckdb
 
     from ingest.reference import ReferenceDataError
 
+    if isinstance(e, ReferenceDataError):
+        # the file, line and rule of each problem; nothing was ingested, built or published
+        return BAD_INPUT, list(e.problems)
+    if isinstance(e, ConfigError):
+        return BAD_INPUT, [str(e)]
+    if isinstance(e, duckdb.IOException) and "could not set lock" in str(e).lower():
+        # DuckDB allows one writer per file: say so rather than print a traceback
+        return IN_USE, [f"the warehouse is in use by another process ({' '.join(str(e).split())})"]
+    if reason := storage_reason(e):  # disk full, read-only, a directory, not a DuckDB file
+        return STORAGE, [reason]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every command's known failures become `error:` lines and an exit code here, in one
+    place: 0 done; 1 a run failed or a contract blocked its publish; 2 bad input or
+    configuration; 3 the warehouse is in use; 4 storage (disk full, not writable, not a
+    DuckDB file)."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except ReferenceDataError as e:
-        # the file, line and rule of each problem; nothing was ingested, built or published
-        for problem in e.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return 2
-    except duckdb.IOException as e:
-        if "lock" not in str(e).lower():
+    except Exception as e:
+        known = known_failure(e)
+        if known is None:
             raise
-        # DuckDB allows one writer per file: say so rather than print a traceback.
-        print(f"error: the warehouse is in use by another process ({e})", file=sys.stderr)
-        return 3
+        code, lines = known
+        for line in lines:
+            print(f"error: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -1,21 +1,53 @@
-"""The dbt project in `models/`, as dagster-dbt sees it.
+"""The dbt project in `models/`, as dagster-dbt sees it, and the dbt that runs it.
 
 Its manifest is prepared before the code location loads (`make` runs `dbt parse`, `dagster dev`
-prepares it, the CLI prepares it when missing); importing this module never parses the project.
+reparses it when this module is imported, the CLI parses it when missing); outside `dagster dev`
+importing this module never parses the project.
+
+Every dbt invocation, the parse included, uses `DBT_EXECUTABLE`: the dbt installed beside this
+Python. `make dev` starts `.venv/bin/dagster` from a shell that never activated the virtualenv,
+so a `dbt` looked up on PATH (what `DbtProject.prepare_if_dev()` would run) is not there.
 """
 
+import shutil
+import sys
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster._utils import run_with_concurrent_update_guard  # what dagster-dbt's preparer uses
+from dagster._utils.env import using_dagster_dev
+from dagster_dbt import DbtCliResource, DbtProject
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+# the dbt installed beside this Python, even when the virtualenv is not on PATH
+DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
 
 dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
-dbt_project.prepare_if_dev()
+
+
+def dbt_resource() -> DbtCliResource:
+    """The resource every dbt step runs through (definitions.py)."""
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def _parse() -> None:
+    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+def prepare() -> Path:
+    """`dbt parse`, as dagster-dbt's preparer does it (one process at a time; skipped when
+    another process wrote the manifest meanwhile), with `DBT_EXECUTABLE`."""
+    run_with_concurrent_update_guard(dbt_project.manifest_path, _parse)
+    return dbt_project.manifest_path
 
 
 def ensure_manifest() -> Path:
     """Parse the project once when no manifest exists yet (a fresh checkout)."""
     if not dbt_project.manifest_path.exists():
-        dbt_project.preparer.prepare(dbt_project)
+        prepare()
     return dbt_project.manifest_path
+
+
+# `dagster dev` (DAGSTER_IS_DEV_CLI) picks up changes to the models at every load, as
+# `dbt_project.prepare_if_dev()` would, but with this environment's dbt.
+if using_dagster_dev():
+    prepare()

@@ -1,22 +1,84 @@
 """Running one report period in-process: the job the UI and the schedule run, for the CLI."""
 
+import re
 from dataclasses import dataclass, field
 
 import dagster as dg
 
+from ingest.errors import FAILED, IN_USE, OK, STORAGE, storage_reason_in
 from orchestration.assets.publish import published_report
 from orchestration.assets.transform import period_models
 
-CONTRACT_BLOCKED = 4  # exit code when a contract stopped the publish
+CONTRACT_BLOCKED = FAILED  # exit code when a contract stopped the publish (README: exit codes)
+DBT_ERRORS = "Errors parsed from dbt logs:"  # dagster-dbt's failure says dbt's errors after this
+_MAX_REASON = 600
 
 
-def run_config(job: dg.JobDefinition, cutoff: str | None, log_level: str) -> dict:
-    """The cutoff goes to every op of the job that reads it: the period's build, the publish."""
+def run_config(
+    job: dg.JobDefinition, cutoff: str | None, log_level: str, allow_empty: bool = False
+) -> dict:
+    """The cutoff goes to every op of the job that reads it: the period's build, the publish;
+    `allow_empty` to the publish, which otherwise refuses a period without any event."""
     ops = {period_models.op.name, published_report.op.name} & set(job.graph.node_dict)
+    config = {op: {"cutoff": cutoff} for op in sorted(ops)}
+    if published_report.op.name in config:
+        config[published_report.op.name]["allow_empty"] = allow_empty
     return {
-        "ops": {op: {"config": {"cutoff": cutoff}} for op in sorted(ops)},
+        "ops": {op: {"config": values} for op, values in config.items()},
         "loggers": {"console": {"config": {"log_level": log_level}}},
     }
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_PROGRESS = re.compile(r"\d+ of \d+ ")  # `1 of 62 ERROR creating …`, `5 of 62 SKIP …`
+
+
+def _dbt_reason(errors: str) -> str:
+    """dbt's error messages without its progress lines, each on one line: `Runtime Error in
+    model int_report_periods (…): Invalid Input Error: cutoff … is outside period …`."""
+    reasons = []
+    for message in errors.split("\n\n"):
+        lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+        if not lines or _DBT_PROGRESS.match(lines[0]):
+            continue
+        reasons.append(": ".join(lines))
+    # `Failure in model X (…)` says less than the `Runtime Error in model X (…): …` beside it
+    said = [r for r in reasons if not r.startswith("Failure in ")]
+
+    def repeated(reason: str) -> bool:
+        return reason.startswith("Failure in ") and any(reason[11:] in other for other in said)
+
+    return "; ".join(dict.fromkeys(r for r in reasons if not repeated(r))) or "dbt failed"
+
+
+def failure_reason(data) -> tuple[str, int]:
+    """A failed step's reason on one line, and its exit code: what a `dg.Failure` describes
+    (dbt's own errors for a dbt step), else what the code raised, never Dagster's wrapper
+    ("Error occurred while executing op"); 4 for storage, 3 for a warehouse in use, the
+    Failure's `exit_code` metadata, else 1."""
+    chain, error = [], data.error
+    while error is not None:
+        chain.append(error)
+        error = error.cause or error.context
+    described = data.user_failure_data.description if data.user_failure_data else None
+    # the message of what was raised, without its class: `_duckdb.IOException: IO Error: ...`
+    raised = [re.sub(r"^[\w.]+: ", "", e.message.strip(), count=1) for e in chain]
+    everything = "\n".join([described or "", *raised])
+    if storage := storage_reason_in(everything):
+        return storage, STORAGE
+    if "Could not set lock on file" in everything:
+        return "the warehouse is in use by another process (DuckDB allows one writer)", IN_USE
+    text = _ANSI.sub("", described or (raised[-1] if raised else "failed"))
+    if DBT_ERRORS in text:
+        reason = _dbt_reason(text.split(DBT_ERRORS, 1)[1])
+    else:
+        reason = "; ".join(line.strip() for line in text.splitlines() if line.strip())
+    if len(reason) > _MAX_REASON:
+        reason = reason[: _MAX_REASON - 1] + "…"
+    code = FAILED
+    if data.user_failure_data and "exit_code" in data.user_failure_data.metadata:
+        code = data.user_failure_data.metadata["exit_code"].value
+    return reason, code
 
 
 @dataclass
@@ -27,13 +89,24 @@ class RunOutcome:
     published: str | None = None  # the version directory, when the publish ran
     files: list[str] = field(default_factory=list)
     failed_contracts: list[str] = field(default_factory=list)  # one message per failed contract
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line per failed step, with its reason
+    failure_code: int = FAILED  # the first failed step's exit code (failure_reason)
 
     @property
     def exit_code(self) -> int:
         if self.failed_contracts:
             return CONTRACT_BLOCKED
-        return 0 if self.success and self.published else 1
+        return OK if self.success and self.published else self.failure_code
+
+    @property
+    def error(self) -> str:
+        """The one line `run` prints on stderr when nothing was published."""
+        if self.failed_contracts:
+            n = len(self.failed_contracts)
+            return f"{self.period_id}: not published, {n} contract(s) failed (printed above)"
+        if self.errors:
+            return f"{self.period_id}: not published: {self.errors[0]}"
+        return f"{self.period_id}: not published (run {self.run_id})"
 
     def summary(self) -> str:
         if self.failed_contracts:
@@ -54,12 +127,13 @@ def run_period(
     resources: dict | None = None,
     job_name: str = "period_job",
     log_level: str = "INFO",
+    allow_empty: bool = False,
 ) -> RunOutcome:
     """Run `job_name` for one period; `publish_job` republishes the marts without a rebuild."""
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         partition_key=period_id,
-        run_config=run_config(job, cutoff, log_level),
+        run_config=run_config(job, cutoff, log_level, allow_empty),
         instance=instance,
         resources=resources,
         raise_on_error=False,
@@ -76,5 +150,8 @@ def run_period(
             outcome.files = [f"{name}  sha256 {digest}" for name, digest in files.items()]
     for event in result.all_events:
         if event.is_step_failure:
-            outcome.errors.append(f"{event.step_key}: {event.step_failure_data.error.message}")
+            reason, code = failure_reason(event.step_failure_data)
+            if not outcome.errors:
+                outcome.failure_code = code
+            outcome.errors.append(f"{event.step_key}: {reason}")
     return outcome

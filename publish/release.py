@@ -7,21 +7,29 @@ HTML report, and `manifest.json` with the size and sha256 of every other file.
 `<publish_root>/<period_id>/v<N>/` is built whole in a hidden directory beside it, flushed to
 disk, then renamed into place: a reader never sees half a version, and no version is ever
 rewritten. A failure removes the hidden directory and leaves the earlier versions as they were.
+A publisher holds a lock on `.publishing-<id>.lock` while its `.publishing-<id>/` exists; a
+publisher killed before it could clean up leaves both, and the next publish of the period
+removes every hidden directory whose lock nobody holds (never a live publisher's).
+
+With `require_events`, a period in which the warehouse holds no event of any stream is refused
+(`EmptyPeriodError`) before anything is written: its report would be all zeros.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +94,74 @@ RAW_TABLES = tuple(stream.table for stream in STREAMS.values())
 MANIFEST = "manifest.json"
 
 _VERSION = re.compile(r"v(\d+)")
+_HIDDEN = ".publishing-"  # + <id>: a version being built; + <id>.lock: its publisher's lock
 _PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # becomes a directory name
 _RENAME_ATTEMPTS = 100
 
 
 class PublishError(RuntimeError):
     """The period cannot be published as asked."""
+
+
+class EmptyPeriodError(PublishError):
+    """The warehouse holds no event of any stream in the period: its report would be zeros."""
+
+
+# report periods (orchestration.partitions): their first and last month
+_PERIOD_MONTHS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "H1": (1, 6),
+                  "9M": (1, 9), "FY": (1, 12)}  # fmt: skip
+_REPORT_PERIOD = re.compile(r"(?P<year>\d{4})-(?P<kind>" + "|".join(_PERIOD_MONTHS) + ")")
+
+
+def period_window(period_id: str, cutoff: date | str | None = None) -> tuple[date, date] | None:
+    """The local dates a report period covers, ending at `cutoff` when given; None for a
+    period id that is not a report period or a cutoff outside it (dbt says why)."""
+    m = _REPORT_PERIOD.fullmatch(period_id)
+    if not m:
+        return None
+    first, last = _PERIOD_MONTHS[m["kind"]]
+    year = int(m["year"])
+    start = date(year, first, 1)
+    end = (date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)) - timedelta(days=1)
+    if cutoff is not None:
+        try:
+            cut = cutoff if isinstance(cutoff, date) else date.fromisoformat(str(cutoff))
+        except ValueError:
+            return None
+        if not start <= cut <= end:
+            return None
+        end = cut
+    return start, end
+
+
+def period_event_count(con: duckdb.DuckDBPyConnection, start: date, end: date) -> int:
+    """Raw events of every stream whose local date lies within [start, end]."""
+    tables = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.columns "
+            "where table_schema = 'raw' and column_name = 'occurred_on'"
+        ).fetchall()
+    }
+    return sum(
+        con.execute(
+            f"select count(*) from {table} where occurred_on between ? and ?", [start, end]
+        ).fetchone()[0]
+        for table in RAW_TABLES
+        if table in tables
+    )
+
+
+def refuse_empty_period(
+    con: duckdb.DuckDBPyConnection, period_id: str, start: date, end: date
+) -> None:
+    """EmptyPeriodError when the warehouse holds no event of any stream in the period."""
+    if period_event_count(con, start, end) == 0:
+        raise EmptyPeriodError(
+            f"period {period_id} ({start} to {end}): the warehouse holds no event of any"
+            " stream in it, so its report would be all zeros; nothing published (allow_empty,"
+            " `run --allow-empty`, publishes it anyway)"
+        )
 
 
 @dataclass(frozen=True)
@@ -112,20 +182,48 @@ def publish_period(
     contracts: Sequence[Mapping[str, Any]],
     cutoff: date | datetime | str | None = None,
     reference_files: Sequence[Mapping[str, Any]] = (),
+    require_events: bool = False,
 ) -> Release:
     """Publish the period's report from the warehouse's marts as the next version.
 
     `reference_files` are the reference data the marts were built from (name, origin bundled or
-    deployment, path, sha256, rows: `ingest.reference`); the manifest lists them."""
+    deployment, path, sha256, rows: `ingest.reference`); the manifest lists them. With
+    `require_events`, a period without any raw event is refused (EmptyPeriodError)."""
     if not _PERIOD_ID.fullmatch(period_id):
         raise PublishError(f"period_id {period_id!r} cannot name a directory")
     tables, watermark = _read(con, period_id)
     period_start, period_end = _period_bounds(period_id, tables)
+    if require_events:
+        refuse_empty_period(con, period_id, period_start, period_end)
 
     period_dir = Path(publish_root) / period_id
     period_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(period_dir)
+    with _publisher_lock(period_dir) as tmp:
+        return _write_release(
+            con, tmp, period_dir, period_id, period_start, period_end, tables, watermark,
+            run_id=run_id, code_version=code_version, contracts=contracts, cutoff=cutoff,
+            reference_files=reference_files,
+        )  # fmt: skip
+
+
+def _write_release(
+    con: duckdb.DuckDBPyConnection,
+    tmp: Path,
+    period_dir: Path,
+    period_id: str,
+    period_start: date,
+    period_end: date,
+    tables: Mapping[str, pa.Table],
+    watermark: str | None,
+    *,
+    run_id: str,
+    code_version: str,
+    contracts: Sequence[Mapping[str, Any]],
+    cutoff: date | datetime | str | None,
+    reference_files: Sequence[Mapping[str, Any]],
+) -> Release:
     # Hidden, so nothing that lists versions sees it; beside them, so the rename stays on one disk.
-    tmp = period_dir / f".publishing-{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
         entries = []
@@ -185,6 +283,7 @@ def publish_period(
         )
         _fsync(manifest_path)
         _fsync(tmp)
+        _failpoint("publish_before_rename")
         version, final = _rename_to_next_version(tmp, period_dir)
         _fsync(period_dir)  # makes the rename itself durable
     except BaseException:
@@ -196,6 +295,83 @@ def publish_period(
         files={e["name"]: e["sha256"] for e in entries},
         manifest=manifest,
     )
+
+
+@contextmanager
+def _publisher_lock(period_dir: Path) -> Iterator[Path]:
+    """The hidden directory this publish may build in, under a lock held until it is done: the
+    lock (flock) dies with its process, which is how `remove_leftovers` tells a killed
+    publisher's directory from a live one's."""
+    while True:
+        name = f"{_HIDDEN}{uuid.uuid4().hex}"
+        lock = period_dir / f"{name}.lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if _same_file(fd, lock):  # not unlinked by a cleaner between open and flock
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    try:
+        yield period_dir / name
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def remove_leftovers(period_dir: Path) -> list[str]:
+    """Remove the hidden directories (and locks) of publishers that died before cleaning up:
+    those whose lock nobody holds, or that have none (made before locks were taken)."""
+    removed = []
+    for entry in sorted(period_dir.iterdir()):
+        if not entry.name.startswith(_HIDDEN) or entry.name.endswith(".lock"):
+            continue
+        lock = entry.with_name(entry.name + ".lock")
+        with _unless_held(lock) as dead:
+            if dead:
+                shutil.rmtree(entry, ignore_errors=True)
+                lock.unlink(missing_ok=True)
+                removed.append(entry.name)
+    for lock in sorted(period_dir.glob(f"{_HIDDEN}*.lock")):
+        if not lock.with_name(lock.name.removesuffix(".lock")).exists():
+            with _unless_held(lock) as dead:
+                if dead:
+                    lock.unlink(missing_ok=True)
+    return removed
+
+
+@contextmanager
+def _unless_held(lock: Path) -> Iterator[bool]:
+    """True (holding the lock meanwhile) when no live publisher holds `lock` or it is gone."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield _same_file(fd, lock)
+    finally:
+        os.close(fd)
+
+
+def _failpoint(name: str) -> None:
+    """Crash here on purpose when the tests ask for it: a killed publisher's leftovers."""
+    if os.environ.get("PORTAL_WAREHOUSE_FAILPOINT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _read(con: duckdb.DuckDBPyConnection, period_id: str) -> tuple[dict[str, pa.Table], str | None]:

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingest.errors import BAD_INPUT
 from ingest.reference import ReferenceDataError, load_reference, used_for_period
 from ingest.warehouse import connect
 from orchestration.assets.transform import PeriodConfig
 from orchestration.checks import PERIOD_MARTS, contract_results
 from orchestration.partitions import report_periods
 from orchestration.resources import WarehouseResource
-from publish.release import publish_period
+from publish.release import EmptyPeriodError, publish_period
 
 
 def code_version() -> str:
@@ -30,6 +31,13 @@ def code_version() -> str:
     return f"{version('portal-warehouse')}+{commit}"
 
 
+class PublishConfig(PeriodConfig):
+    """A period in which the warehouse holds no event of any stream is refused (its report
+    would be all zeros, e.g. a schedule's tick before the deliveries came) unless allowed."""
+
+    allow_empty: bool = False
+
+
 @dg.asset(
     key=["publish", "report"],
     group_name="publish",
@@ -38,13 +46,14 @@ def code_version() -> str:
     kinds={"xlsx", "csv", "parquet", "html"},
 )
 def published_report(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PeriodConfig
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PublishConfig
 ) -> dg.MaterializeResult:
     """The whole report as a new version: one workbook, each appendix and the summary as CSV
     and Parquet, a one-page HTML report, and a manifest with every file's checksum.
 
     Runs only after the marts' blocking contracts passed; they are checked again here so the
-    manifest records exactly what was verified for the files it lists."""
+    manifest records exactly what was verified for the files it lists. A period without any
+    event fails here, before anything is written, unless the config allows it (`allow_empty`)."""
     settings = warehouse.settings()
     period_id = context.partition_key
     contracts = contract_results(settings, period_id)
@@ -73,7 +82,10 @@ def published_report(
             ],
             cutoff=config.cutoff,
             reference_files=reference_files,
+            require_events=not config.allow_empty,
         )
+    except EmptyPeriodError as e:  # `run` refuses with exit 2, as its pre-flight does
+        raise dg.Failure(description=str(e), metadata={"exit_code": BAD_INPUT}) from None
     finally:
         con.close()
     return dg.MaterializeResult(
