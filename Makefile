@@ -12,7 +12,7 @@ PERIOD ?= 2023-9M
 CUTOFF ?= 2023-09-25
 MANIFEST := models/target/manifest.json
 
-.PHONY: demo test lint dev bench clean
+.PHONY: demo test lint dev bench clean postgresql
 
 # The virtualenv is rebuilt whenever the pins change.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -43,7 +43,13 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
 
-test: lint $(MANIFEST) $(CHROMIUM)
+# The source-database tests (and bench/source.py) start a throw-away cluster of Debian's
+# PostgreSQL server (/usr/lib/postgresql/<version>/bin), installed when it is missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
+
+test: lint $(MANIFEST) $(CHROMIUM) postgresql
 	$(BIN)/pytest
 
 dev: $(VENV)/.installed $(MANIFEST)
