@@ -110,7 +110,9 @@ def _nested_list(flags: list[tuple[str, str]]) -> str:
     if not flags:
         return "NULL::VARCHAR[]"
     items = ", ".join(f"CASE WHEN {condition} THEN {quote(name)} END" for name, condition in flags)
-    return f"nullif(list_filter([{items}], x -> x IS NOT NULL), [])"
+    # the list is built only for the rare record that has one (a list per row costs)
+    any_nested = " OR ".join(f"coalesce({condition}, false)" for _, condition in flags)
+    return f"CASE WHEN {any_nested} THEN list_filter([{items}], x -> x IS NOT NULL) END"
 
 
 def load_json_lines(
@@ -126,16 +128,16 @@ def load_json_lines(
     # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
     # unnest makes the struct columns, so the parse is not repeated for each column read.
     as_text = quote("{" + ", ".join(f'"{k}": "VARCHAR"' for k in keys) + "}")
-    # Unknown keys are rare: a line whose key count equals its known keys with a value cannot
-    # have any, and only the others are handed to Python (`pw_extra`), which drops personal keys
-    # under any spelling and masks emails and phones.
-    maybe_extra = f"len(json_keys(line)) > list_count([{', '.join(map(ident, keys))}])"
+    # Unknown keys are rare: only a line with a key the contract does not know is handed to
+    # Python (`pw_extra`), which drops personal keys under any spelling and masks emails and
+    # phones (a key delivered as null is a known key: such lines stay on the fast path).
+    known = "[" + ", ".join(quote(k) for k in keys) + "]"
+    maybe_extra = f"NOT list_has_all({known}, json_keys(line))"
     # A nested value of a one-value field starts with [ or {; only then is its JSON type asked.
     scalars = [f for f in stream.all_fields if _is_scalar(f)]
-    maybe_nested = "(contains(line, '[') OR contains(substr(line, 2), '{'))"
     shapes = ", ".join(
-        f"CASE WHEN {maybe_nested} AND left({ident(f.name)}, 1) IN ('[', '{{') THEN json_type("
-        f"line, {quote('$.' + f.name)}) END AS {ident('shape_' + f.name)}"
+        f"CASE WHEN starts_with({ident(f.name)}, '[') OR starts_with({ident(f.name)}, '{{')"
+        f" THEN json_type(line, {quote('$.' + f.name)}) END AS {ident('shape_' + f.name)}"
         for f in scalars
     )
 
