@@ -173,6 +173,10 @@ def events_suite(stream: Stream) -> gx.ExpectationSuite:
             suite.add_expectation(
                 gxe.ExpectColumnValuesToBeInSet(column=field.name, value_set=_allowed_values(field))
             )
+        if field.minimum is not None:  # e.g. a channel's value is never negative
+            suite.add_expectation(
+                gxe.ExpectColumnValuesToBeBetween(column=field.name, min_value=field.minimum)
+            )
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="occurred_at",

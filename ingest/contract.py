@@ -21,11 +21,12 @@ ALL = "*"  # "required for every event type of the stream"
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | timestamp | boolean | integer | decimal | list | decimal_list
+    kind: str  # text | timestamp | date | boolean | integer | decimal | list | decimal_list
     required_for: frozenset[str] = frozenset()  # event types that must carry it; {ALL} = every one
     values: tuple[str, ...] | None = None  # allowed values, for enumerations
     pattern: str | None = None  # regular expression a text value must match
     max_length: int | None = None
+    minimum: float | None = None  # the least a number may be (v1.1: a channel's value, 0)
     # free text may carry an email address or a phone number: those are masked before storage
     free_text: bool = False
 
@@ -75,6 +76,59 @@ def portal_groups(reference: Reference | None = None) -> tuple[str, ...]:
     """Reporting groups of the registry, kept as dated reference data with their labels and the
     level each reports at (a ward or special zone reports with the communes)."""
     return _reference_column("portal_groups", "portal_group", reference)
+
+
+Catalogue = tuple[tuple[str, str, str, str], ...]  # (channel, metric, kind, unit)
+
+
+def channel_metrics(reference: Reference | None = None) -> Catalogue:
+    """(channel, metric, kind, unit) of every measurement the `channel` stream may deliver
+    (reference data, `channels.csv`): a flow covers a window, a level is a reading at a date;
+    a `rate` lies in [0, 1]."""
+    columns = ("channel", "metric", "kind", "unit")
+    values = [_reference_column("channels", c, reference) for c in columns]
+    return tuple(zip(*values, strict=True))
+
+
+def _channel_rules(catalogue: Catalogue) -> tuple[tuple[str, str], ...]:
+    """EVENTS.md 1.1, stream `channel`: the (channel, metric) pair is one `channels.csv` lists;
+    a rate lies in [0, 1]; a flow covers a window (window_start..window_end, in order), a level
+    is a reading at window_end with no window_start."""
+    pair = "n_channel || '/' || n_metric"
+
+    def listed(rows) -> str:
+        return ", ".join(f"'{c}/{m}'" for c, m, *_ in rows) or "NULL"
+
+    flows = listed(r for r in catalogue if r[2] == "flow")
+    levels = listed(r for r in catalogue if r[2] == "level")
+    rates = listed(r for r in catalogue if r[3] == "rate")
+    channels = ", ".join(f"'{c}'" for c in dict.fromkeys(r[0] for r in catalogue)) or "NULL"
+    return (
+        (
+            f"n_channel IN ({channels}) AND {pair} NOT IN ({listed(catalogue)})",
+            "'invalid_value: metric ''' || n_metric || ''' is not a metric of channel '''"
+            " || n_channel || ''' (channels.csv)'",
+        ),
+        (
+            f"{pair} IN ({rates}) AND n_value > 1",
+            "'invalid_value: value ' || n_value::VARCHAR || ' of the rate ' || n_metric"
+            " || ' is above 1'",
+        ),
+        (
+            f"{pair} IN ({flows}) AND n_window_start IS NULL",
+            "'missing_field: window_start is required for the flow ' || n_metric",
+        ),
+        (
+            f"{pair} IN ({flows}) AND n_window_start > n_window_end",
+            "'invalid_value: window_start ' || n_window_start::VARCHAR || ' is after window_end '"
+            " || n_window_end::VARCHAR",
+        ),
+        (
+            f"{pair} IN ({levels}) AND n_window_start IS NOT NULL",
+            "'invalid_value: window_start must be empty for the level ' || n_metric"
+            " || ' (a reading at window_end)'",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -127,11 +181,15 @@ def streams(reference: Reference | None = None) -> dict[str, Stream]:
     """The contract with a run's reference data: its post categories and portal groups are the
     allowed values of those fields. The same reference data gives the same (cached) streams;
     nothing is kept between calls but that cache, so each run checks by its own."""
-    return _streams(post_categories(reference), portal_groups(reference))
+    return _streams(
+        post_categories(reference), portal_groups(reference), channel_metrics(reference)
+    )
 
 
 @cache
-def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, Stream]:
+def _streams(
+    categories: tuple[str, ...], groups: tuple[str, ...], catalogue: Catalogue
+) -> dict[str, Stream]:
     return {
         s.name: s
         for s in (
@@ -203,6 +261,23 @@ def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, 
                     Field("assessor", "text", free_text=True),
                 ),
             ),
+            Stream(  # v1.1: counters of the province's other channels
+                "channel",
+                ("measured",),
+                (
+                    Field(
+                        "channel",
+                        "text",
+                        _req(ALL),
+                        values=tuple(dict.fromkeys(row[0] for row in catalogue)),
+                    ),
+                    Field("metric", "text", _req(ALL)),
+                    Field("value", "decimal", _req(ALL), minimum=0),
+                    Field("window_start", "date"),  # a flow's; a level has none
+                    Field("window_end", "date", _req(ALL)),
+                ),
+                record_rules=_channel_rules(catalogue),
+            ),
         )
     }
 
@@ -212,7 +287,14 @@ def _streams(categories: tuple[str, ...], groups: tuple[str, ...]) -> dict[str, 
 STREAMS: dict[str, Stream] = streams()
 
 # The registry comes first in every run, so that a portal and its first events may arrive together.
-STREAM_ORDER: tuple[str, ...] = ("portal", "post", "question", "dossier", "assessment")
+STREAM_ORDER: tuple[str, ...] = (
+    "portal",
+    "post",
+    "question",
+    "dossier",
+    "assessment",
+    "channel",
+)
 
 FORMATS: dict[str, str] = {
     ".jsonl": "jsonl",

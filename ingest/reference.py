@@ -159,6 +159,17 @@ FILES: tuple[ReferenceFile, ...] = (
         key=("day",),
         min_rows=0,
     ),
+    ReferenceFile(  # EVENTS.md 1.1, stream `channel`: what a channel may measure
+        "channels",
+        (
+            Column("channel", "varchar"),
+            Column("metric", "varchar"),
+            Column("kind", "varchar", values=("flow", "level")),
+            Column("unit", "varchar", values=("count", "rate")),
+            Column("label_vi", "varchar"),
+        ),
+        key=("channel", "metric"),
+    ),
 )
 BY_FILE_NAME = {f.file_name: f for f in FILES}
 

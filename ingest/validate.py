@@ -47,6 +47,12 @@ def _normalised(field: Field, src_type: str) -> str:
         # Naive text and naive Parquet timestamps are local time: the session's time zone.
         native = src_type in TIMESTAMP_TYPES or src_type == "VARCHAR"
         return f"try_cast({t if native else text} AS TIMESTAMPTZ)"
+    if field.kind == "date":
+        # a local date, YYYY-MM-DD; a timestamp is not one (its time would be lost)
+        if src_type == "DATE":
+            return t
+        day = r"\d{4}-\d{2}-\d{2}"
+        return f"CASE WHEN regexp_full_match({text}, '{day}') THEN try_cast({text} AS DATE) END"
     if field.kind == "boolean":
         if src_type == "BOOLEAN":
             return t
@@ -54,10 +60,12 @@ def _normalised(field: Field, src_type: str) -> str:
     if field.kind == "integer":
         if src_type in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}:
             return f"try_cast({t} AS INTEGER)"
-        # a cast would round 4.7 to 5: only a whole number (4, +4, 4.0) is one
-        whole = r"\s*[+-]?[0-9]+(\.0*)?\s*"
-        integer = f"try_cast({text} AS INTEGER)"
-        return f"CASE WHEN regexp_full_match({text}, '{whole}') THEN {integer} END"
+        # a cast would round 4.7 to 5: a text with a point is a whole number only as 4.0
+        whole = r"\s*[+-]?[0-9]+\.0*\s*"
+        exact = (
+            f"CASE WHEN regexp_full_match({text}, '{whole}') THEN split_part({text}, '.', 1) END"
+        )
+        return f"try_cast(CASE WHEN contains({text}, '.') THEN {exact} ELSE {text} END AS INTEGER)"
     if field.kind == "decimal":
         return _exact_decimal(text, sql_type(field))
     if field.kind in ("list", "decimal_list"):
@@ -156,6 +164,20 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
                 quote(f"invalid_value: {name} is longer than {field.max_length} characters"),
             )
         )
+    if field.minimum is not None:
+        rules.append(
+            (
+                f"{norm} < {field.minimum}",
+                f"'invalid_value: {name} ' || {shown} || ' is below {field.minimum:g}'",
+            )
+        )
+    if field.kind == "date":
+        rules.append(
+            (
+                f"{norm} < DATE '{EARLIEST}' OR {norm} > DATE '2100-01-01'",
+                f"'invalid_value: {name} ' || {shown} || ' is outside {EARLIEST} .. 2100-01-01'",
+            )
+        )
     if field.kind == "timestamp":
         # Events cannot come from the future; deadlines may lie ahead, but not a century ahead.
         occurred = field.name == "occurred_at"
@@ -235,4 +257,12 @@ def _masked_fields(stream: Stream) -> str:
         " 1), k -> 'extra.' || k)"
     )
     listed = f"list_concat([{', '.join(texts)}], {in_extra})" if texts else in_extra
-    return f"nullif(list_distinct(list_filter({listed}, x -> x IS NOT NULL)), [])"
+    # the list is built only for a record with something masked (a list per row costs)
+    masked = [
+        f"contains({ident('n_' + f.name)}, '[masked ')" for f in stream.all_fields if f.free_text
+    ]
+    maybe = " OR ".join(
+        [*(f"coalesce({m}, false)" for m in masked), "contains(_extra, '[masked ')"]
+    )
+    return f"""CASE WHEN {maybe} THEN
+        nullif(list_distinct(list_filter({listed}, x -> x IS NOT NULL)), []) END"""

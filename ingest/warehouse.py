@@ -13,6 +13,7 @@ from ingest.errors import NOT_DUCKDB, StorageError
 SQL_TYPES = {
     "text": "VARCHAR",
     "timestamp": "TIMESTAMPTZ",
+    "date": "DATE",  # v1.1: a local date (a channel's window)
     "boolean": "BOOLEAN",
     "integer": "INTEGER",
     "decimal": "DECIMAL(18, 6)",  # points, and v1.1's channel counters (tens of millions)

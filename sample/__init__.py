@@ -8,6 +8,7 @@ tables are data (sample/data/*.csv); the modules simulate and deliver them:
 - portals:      the registry of both provinces (Yên Bái's from 2024) and its lineage (1 March
                 and 1 July 2025);
 - posts, questions, dossiers, assessments: each stream's simulation;
+- channels:     the other channels' monthly measurements (v1.1), simulated and delivered;
 - files, planted, deliver: how the sources write their files, the bad records they let through,
   and which files each stream comes in, when.
 

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sample import assessments, dossiers, planted, portals, posts, questions, schemas
+from sample import assessments, channels, dossiers, planted, portals, posts, questions, schemas
 from sample.clock import DAY, TODAY, local_days, ts
 from sample.files import Landing, Out, between, conflicts, cp1258, csv_bytes
 from sample.portals import LAO_CAI, PROVINCE_PORTAL, YEN_BAI, Registry
@@ -380,11 +380,14 @@ def generate(landing: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> 
     _deliver_questions(out, registry, question_table)
     _deliver_dossiers(out, registry, d)
     _deliver_assessments(out, registry, assessment_table)
+    channel_table = channels.table(np.random.default_rng([seed, 5]))  # v1.1, not scaled
+    channels.deliver(out, channel_table)
     events |= {
         "post": post_table.num_rows,
         "question": question_table.num_rows,
         "dossier": len(d.event_ts),
         "assessment": assessment_table.num_rows,
+        "channel": channel_table.num_rows,
     }
     assert max(f.stat().st_mtime for f in out.files) <= ts(TODAY), "a file from the future"
     return GenerateSummary(

@@ -213,3 +213,13 @@ def assessment(file: str) -> list[Bad]:
             "period_id": "2025-8M", "criterion": "recommendation", "points": "0",
             "note": "Đề nghị hợp nhất chuyên mục."})],
     }.get(file, [])  # fmt: skip
+
+
+def channel(file: str) -> list[Bad]:
+    return {
+        "kenh-truyen-thong-2023-05.jsonl": [Bad("invalid_enum", {  # a channel not yet listed
+            "event_id": "kenh.tiktok.views.20230501-20230531", "event_type": "measured",
+            "occurred_at": "2023-05-31T20:00:00+07:00", "portal_id": "ubnd-tinh",
+            "source": "stttt-bao-cao-kenh", "channel": "tiktok", "metric": "views",
+            "value": 15230, "window_start": "2023-05-01", "window_end": "2023-05-31"})],
+    }.get(file, [])  # fmt: skip

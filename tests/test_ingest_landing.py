@@ -18,7 +18,7 @@ from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_sensor
 from tests.conftest import Warehouse, dossier, encode
 
-STREAMS = "portal, post, question, dossier, assessment"
+STREAMS = "portal, post, question, dossier, assessment, channel"
 
 
 def events_by_file(warehouse: Warehouse) -> dict[str, list[str]]:

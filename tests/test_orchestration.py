@@ -14,7 +14,7 @@ from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
 from tests.conftest import dossier
 
-STREAMS = ["portal", "post", "question", "dossier", "assessment"]
+STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
 
 
 def test_definitions_hold_the_graph_from_raw_to_publish():

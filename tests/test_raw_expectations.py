@@ -27,6 +27,7 @@ DTYPES = {
     "decimal": "float64",
     "list": "object",
     "decimal_list": "object",
+    "date": "datetime64[s]",  # v1.1: a channel's window (DuckDB hands pandas a DATE so)
 }
 START = pd.Timestamp("2026-03-02 08:00", tz="Asia/Ho_Chi_Minh")
 
@@ -44,6 +45,7 @@ def _field_values(field: Field, rows: int) -> list:
         "decimal": lambda i: i / 2,
         "list": lambda i: [f"{field.name}-{i}"],
         "decimal_list": lambda i: [1.0],
+        "date": lambda i: pd.Timestamp("2026-03-01") + pd.Timedelta(days=i),
     }
     return [samples[field.kind](i) for i in range(rows)]
 
@@ -94,8 +96,9 @@ def test_a_good_batch_passes(stream: str, tmp_path: Path) -> None:
     assert health.failed == ()
     assert health.success
     # 4 non-null envelope columns, event_type, occurred_at, event_id, row count, quarantined
-    # share, and one per enumerated field.
+    # share, one per enumerated field and one per field with a minimum.
     enumerated = sum(field.values is not None for field in STREAMS[stream].fields)
+    enumerated += sum(field.minimum is not None for field in STREAMS[stream].fields)
     assert health.statistics == {
         "evaluated_expectations": 9 + enumerated,
         "successful_expectations": 9 + enumerated,

@@ -9,7 +9,7 @@
 -- What the replay could not follow, per finding and agency, for events dated in the run's period
 -- (assessments: naming it): reported here instead of being counted (the seed's negative "đang
 -- giải quyết" came from counting such events).
-{% set streams = ['dossier', 'question', 'post', 'assessment'] %}
+{% set streams = ['dossier', 'question', 'post', 'assessment', 'channel'] %}
 with
 
 run_period as (
@@ -188,6 +188,30 @@ lineage_disagreements as (
     where not lineage.is_agreed and lineage.effective_on <= run_period.period_end
 ),
 
+-- v1.1: a channel's flow whose window straddles the period's start or end is left out of
+-- channel_metrics (never prorated): reported here, by the standing measurement's event
+channel_straddles as (
+    select
+        'channel' as stream,
+        'channel_window_straddles_period' as finding,
+        measurements.portal_id,
+        measurements.event_id
+    from {{ ref('int_channel_measurements') }} as measurements
+    cross join run_period
+    where
+        measurements.kind = 'flow'
+        and (
+            (
+                measurements.window_start < run_period.period_start
+                and measurements.window_end >= run_period.period_start
+            )
+            or (
+                measurements.window_start <= run_period.period_end
+                and measurements.window_end > run_period.period_end
+            )
+        )
+),
+
 findings as (
     select * from orphan_resolutions
     union all
@@ -202,6 +226,8 @@ findings as (
     select * from lineage_disagreements
     union all
     select * from unknown_listed_portals
+    union all
+    select * from channel_straddles
 )
 
 select
