@@ -59,6 +59,12 @@ BLOC_KEY = ("period_id", "bloc")
 SUMMARY_KEY = ("period_id", "metric", "portal_group")
 FINDINGS_KEY = ("period_id", "stream", "finding", "portal_id")
 DIM_PORTAL_KEY = ("portal_id", "valid_from")
+CHANNEL_KEY = ("period_id", "portal_id", "channel", "metric")  # v1.1, channel_metrics
+TOPIC_KEY = ("period_id", "topic")  # question_topics
+SENTENCE_KEY = ("period_id", "appendix", "bloc")  # report_sentences
+SENTENCE_APPENDICES = ("02", "03")
+CHANNEL_KINDS = ("flow", "level")
+CHANNEL_UNITS = ("count", "rate")
 
 LINEAGE_KEY = ("predecessor_portal_id", "successor_portal_id")
 LINEAGE_KINDS = ("merge", "split", "transfer")
@@ -417,11 +423,19 @@ class Appendix02Questions(_ScoredAppendix):
     deleted: Series[pd.Int64Dtype] = pa.Field(ge=0)
     eligible: Series[pd.Int64Dtype] = pa.Field(ge=0)
     late: Series[pd.Int64Dtype]  # within [0, eligible]: late_is_within
+    # the citizens' side (issue 11): the questions their askers rated, and the mean rating
+    questions_rated: Series[pd.Int64Dtype]  # within [0, total]: rated_is_within
+    rating_mean: Series[float] = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 5})
 
     class Config:
         name = "marts.appendix_02_questions"
 
     late_is_within = _within_rule("late", "eligible")
+    rated_is_within = _within_rule("questions_rated", "total")
+
+    @_rule("rating_mean is null exactly when questions_rated = 0", "questions_rated", "rating_mean")
+    def rating_mean_when_rated(frame: pd.DataFrame) -> pd.Series:
+        return frame["rating_mean"].isna() == (frame["questions_rated"] == 0)
 
     states_sum_to_total = _sum_rule(
         "total", ("answered", "waiting_answer", "waiting_acceptance", "deleted")
@@ -940,6 +954,93 @@ class DataQualityFindings(_PeriodMart):
         )
 
 
+class ChannelMetrics(_PeriodMart):
+    """`marts.channel_metrics` (1.1): each channel metric of each portal for the period and the
+    same period last year; a flow summed over the windows inside the period, a level read at
+    its end. A value is null when nothing was measured."""
+
+    portal_id: Series[str]
+    channel: Series[str]
+    metric: Series[str]
+    kind: Series[str] = pa.Field(isin=list(CHANNEL_KINDS))
+    unit: Series[str] = pa.Field(isin=list(CHANNEL_UNITS))
+    label_vi: Series[str]
+    value: Series[float] = pa.Field(nullable=True, ge=0)
+    value_same_period_last_year: Series[float] = pa.Field(nullable=True, ge=0)
+    change: Series[float] = pa.Field(nullable=True)
+    change_pct: Series[float] = pa.Field(nullable=True)
+    windows_summed: Series[pd.Int64Dtype] = pa.Field(nullable=True, gt=0)
+    read_on: Series[pa.Date] = pa.Field(nullable=True)
+    same_period_start: Series[pa.Date]
+    same_period_end: Series[pa.Date]
+
+    class Config:
+        name = "marts.channel_metrics"
+
+    key_is_unique = _key_rule(*CHANNEL_KEY)
+    change_is_the_difference = _change_rule("change", "value_same_period_last_year")
+    change_pct_is_the_ratio = _change_pct_rule("change_pct", "value_same_period_last_year")
+
+    @_rule("a rate is within [0, 1] or null (value and last year's)", "unit", "value",
+           "value_same_period_last_year")  # fmt: skip
+    def rates_are_fractions(frame: pd.DataFrame) -> pd.Series:
+        columns = frame[["value", "value_same_period_last_year"]]
+        return (frame["unit"] != "rate") | (columns.isna() | (columns <= 1)).all(axis=1)
+
+    @_rule("a flow sums windows (windows_summed, no read_on), a level is read on or before"
+           " period_end (read_on, no windows_summed)", "kind", "windows_summed", "read_on",
+           "period_end", "value")  # fmt: skip
+    def flows_and_levels_are_read_as_such(frame: pd.DataFrame) -> pd.Series:
+        flow = frame["kind"] == "flow"
+        measured = frame["value"].notna()
+        summed = frame["windows_summed"].notna()
+        read = frame["read_on"].notna()
+        before_end = (frame["read_on"] <= frame["period_end"]).fillna(False).astype(bool)
+        flow_ok = ~read & (summed == measured)
+        level_ok = ~summed & (read == measured) & (~read | before_end)
+        return (flow & flow_ok) | (~flow & level_ok)
+
+
+class QuestionTopics(_PeriodMart):
+    """`marts.question_topics` (issue 11): the topics of the questions submitted in the period,
+    most asked first, against the same period last year (null before the stream begins)."""
+
+    topic: Series[str]
+    questions: Series[pd.Int64Dtype] = pa.Field(gt=0)
+    questions_same_period_last_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    rank: Series[pd.Int64Dtype] = pa.Field(ge=1)
+
+    class Config:
+        name = "marts.question_topics"
+
+    key_is_unique = _key_rule(*TOPIC_KEY)
+
+    @_rule("rank runs 1..n within the period, most asked first", "period_id", "rank",
+           "questions")  # fmt: skip
+    def rank_follows_questions(frame: pd.DataFrame) -> pd.Series:
+        rows_in_period = frame.groupby("period_id")["rank"].transform("size")
+        repeated = frame.duplicated(["period_id", "rank"], keep=False)
+        ordered = frame.sort_values(["period_id", "rank"])
+        more_before = ordered.groupby("period_id")["questions"].diff().fillna(0) <= 0
+        return frame["rank"].between(1, rows_in_period) & ~repeated & more_before
+
+
+class ReportSentences(_PeriodMart):
+    """`marts.report_sentences` (issue 11): the sentence the report quotes of appendices 02 and
+    03 ("21/37 cơ quan, đơn vị ... đạt 17 điểm"), one per appendix and bloc (`all`: both score
+    every agency on one scale); appendix 01's is scorecard_bloc.summary_note."""
+
+    appendix: Series[str] = pa.Field(isin=list(SENTENCE_APPENDICES))
+    bloc: Series[str] = pa.Field(isin=[*BLOCS, "all"])
+    sentence_vi: Series[str]
+
+    class Config:
+        name = "marts.report_sentences"
+
+    key_is_unique = _key_rule(*SENTENCE_KEY)
+    sentence_is_not_empty = _not_empty_rule("sentence_vi")
+
+
 class DimPortal(DataFrameModel):
     """`marts.dim_portal`: each portal's attributes over its validity intervals (not per period)."""
 
@@ -1093,6 +1194,9 @@ CONTRACTS: dict[str, type[DataFrameModel]] = {
     "portal_activity": PortalActivity,
     "dim_portal": DimPortal,
     "portal_lineage": PortalLineage,
+    "channel_metrics": ChannelMetrics,
+    "question_topics": QuestionTopics,
+    "report_sentences": ReportSentences,
 }
 _KEYS = {
     "appendix_01_information": PORTAL_KEY,
@@ -1106,6 +1210,9 @@ _KEYS = {
     "portal_activity": PORTAL_KEY,
     "dim_portal": DIM_PORTAL_KEY,
     "portal_lineage": LINEAGE_KEY,
+    "channel_metrics": CHANNEL_KEY,
+    "question_topics": TOPIC_KEY,
+    "report_sentences": SENTENCE_KEY,
 }
 
 

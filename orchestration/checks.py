@@ -98,6 +98,9 @@ PERIOD_MARTS = (
     "report_summary",
     "data_quality_findings",
     "portal_activity",
+    "channel_metrics",
+    "question_topics",
+    "report_sentences",
 )
 CONTRACT_SPECS = [
     dg.AssetCheckSpec(

@@ -27,6 +27,8 @@ A02, A03 = "appendix_02_questions", "appendix_03_dossiers"
 SP, SB, RS = "scorecard_portal", "scorecard_bloc", "report_summary"
 DQ, DIM = "data_quality_findings", "dim_portal"
 PA, LN = "portal_activity", "portal_lineage"
+CH = "channel_metrics"
+QT, SE = "question_topics", "report_sentences"
 NOT_PER_PERIOD = (DIM, LN)
 APPENDICES = (A01, A01_2, A02, A03)
 PERIOD = "2023-9M"
@@ -53,7 +55,7 @@ COLUMNS = {
     A01_2: ["registered_on", "posts", "posts_previous_period", "posts_previous_period_as_reported",
             "previous_period_start", "previous_period_end", "note"],
     A02: ["total", "answered", "waiting_answer", "waiting_acceptance", "deleted", "eligible",
-          "late", "score", "score_max", "note"],
+          "late", "score", "score_max", "note", "questions_rated", "rating_mean"],
     A03: ["total", "carried_over", "received_counter", "received_online", *CELLS, "resolved",
           "withdrawn", "in_progress", "resolution_rate", "on_time_rate", "score", "score_max",
           "note"],
@@ -81,6 +83,11 @@ COLUMNS = {
          "predecessor_portal_ids", "successor_portal_ids", "is_restatable", "lineage_note"],
     LN: ["predecessor_portal_id", "successor_portal_id", "effective_on", "share", "kind",
          "named_by_predecessor", "named_by_successor", "is_agreed"],
+    CH: ["portal_id", "channel", "metric", "kind", "unit", "label_vi", "value",
+         "value_same_period_last_year", "change", "change_pct", "windows_summed", "read_on",
+         "same_period_start", "same_period_end"],
+    QT: ["topic", "questions", "questions_same_period_last_year", "rank"],
+    SE: ["appendix", "bloc", "sentence_vi"],
 }  # fmt: skip
 
 
@@ -149,9 +156,9 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
          "Không đăng tin, bài trong kỳ (kỳ trước: 3)"),
     ],
     A02: [
-        (10, 6, 2, 1, 1, 9, 2, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn"),
-        (0, 0, 0, 0, 0, 0, 0, 15.0, 18.0, "Không có câu hỏi, tương đương mức Tốt"),
-        (5, 5, 0, 0, 0, 5, 1, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn"),
+        (10, 6, 2, 1, 1, 9, 2, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn", 4, 4.25),
+        (0, 0, 0, 0, 0, 0, 0, 15.0, 18.0, "Không có câu hỏi, tương đương mức Tốt", 0, None),
+        (5, 5, 0, 0, 0, 5, 1, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn", 0, None),
     ],
     A03: [
         (10, 2, 3, 5, 1, 1, 0, 2, 1, 1, 0, 1, 1, 8, 1, 1, 0.8, 0.75, 25.0, 27.0,
@@ -214,6 +221,28 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
         ("so-tc", "so-tc-kh", date(2023, 3, 1), 1.0, "transfer", True, False, True),
         ("so-tc", "so-kh", date(2023, 3, 1), 1.0, "transfer", False, True, False),
     ],
+    CH: [  # a flow over nine monthly windows, a level read at the cutoff, a rate, a new metric
+        ("ubnd-tinh", "portal_visits", "visits", "flow", "count", "Lượt truy cập", 5.1e6, 4.6e6,
+         0.5e6, 0.5e6 / 4.6e6, 9, None, date(2022, 1, 1), date(2022, 9, 30)),
+        ("ubnd-tinh", "fanpage", "followers", "level", "count", "Người theo dõi", 12997.0,
+         11000.0, 1997.0, 1997.0 / 11000.0, None, date(2023, 9, 25), date(2022, 1, 1),
+         date(2022, 9, 30)),
+        ("ubnd-tinh", "fanpage", "response_rate", "level", "rate", "Tỷ lệ phản hồi", 1.0, 0.0,
+         1.0, None, None, date(2023, 9, 25), date(2022, 1, 1), date(2022, 9, 30)),
+        ("ubnd-tinh", "gazette", "issues", "flow", "count", "Số Công báo", 4.0, None, None,
+         None, 4, None, date(2022, 1, 1), date(2022, 9, 30)),
+    ],
+    QT: [  # ties in Vietnamese order: "đất đai" before "giáo dục"
+        ("y tế", 30, 25, 1), ("đất đai", 12, None, 2), ("giáo dục", 12, 0, 3),
+    ],
+    SE: [
+        ("02", "all", "Có 01/03 cơ quan, đơn vị thực hiện tiếp nhận, trả lời câu hỏi đúng thời"
+         " gian, người trả lời đúng thành phần theo quy định, đạt điểm tối đa và cộng thêm 2"
+         " điểm thưởng là 17 điểm. 02/03 cơ quan, đơn vị đạt 15 điểm"),
+        ("03", "all", "02/02 cơ quan, đơn vị thực hiện tiếp nhận xử lý và giải quyết hồ sơ, TTHC"
+         " mức độ 2, mức độ 3, mức độ 4 với tỷ lệ giải quyết đúng và trước hạn đạt từ 96% trở"
+         " lên, đạt 27 điểm (trong đó có 2 điểm thưởng)"),
+    ],
     DIM: [
         ("so-tttt", "Sở Thông tin và Truyền thông", "department", "government", True, None,
          "2021-01-01 08:00", "2023-01-01", False),
@@ -264,7 +293,8 @@ def failing_line(result, rule: str) -> str:
 
 
 def test_every_mart_of_the_contract_page_has_a_contract():
-    assert sorted(CONTRACTS) == sorted([A01, A01_2, A02, A03, SP, SB, RS, DQ, PA, DIM, LN])
+    marts = [A01, A01_2, A02, A03, SP, SB, RS, DQ, PA, DIM, LN, CH, QT, SE]
+    assert sorted(CONTRACTS) == sorted(marts)
 
 
 @pytest.mark.parametrize("mart", sorted(CONTRACTS))
@@ -605,6 +635,30 @@ CORRUPTIONS = [
      "successor_portal_id=thi-xa-sa-pa"),
     ("ln-effective-on-null", LN, 2, {"effective_on": None}, "effective_on is not null",
      "predecessor_portal_id=xa-cu successor_portal_id=xa-ta-phin"),
+    ("ch-key-repeated", CH, 3, {"channel": "fanpage", "metric": "followers", "kind": "level",
+     "windows_summed": None, "read_on": date(2023, 9, 1)},
+     "one row per period_id + portal_id + channel + metric", "metric=followers"),
+    ("ch-rate-above-1", CH, 2, {"value": 1.2, "change": 1.2},
+     "a rate is within [0, 1] or null", "metric=response_rate"),
+    ("ch-change-pct-on-zero-base", CH, 2, {"change_pct": 1.0},
+     "change_pct = change / value_same_period_last_year (null when that is 0 or null)",
+     "metric=response_rate"),
+    ("ch-level-read-after-the-end", CH, 1, {"read_on": date(2023, 10, 1)},
+     "a flow sums windows", "metric=followers"),
+    ("ch-negative-value", CH, 3, {"value": -4.0}, "value >= 0", "metric=issues"),
+    ("a02-mean-without-ratings", A02, 1, {"rating_mean": 3.0},
+     "rating_mean is null exactly when questions_rated = 0", "portal_id=huyen-bao-yen"),
+    ("a02-more-rated-than-asked", A02, 0, {"questions_rated": 11},
+     "questions_rated within [0, total]", "portal_id=so-tttt"),
+    ("a02-rating-off-the-scale", A02, 0, {"rating_mean": 5.5}, "rating_mean in [1, 5]",
+     "portal_id=so-tttt"),
+    ("qt-rank-against-counts", QT, 0, {"questions": 5},
+     "rank runs 1..n within the period, most asked first", "topic=đất đai"),
+    ("qt-topic-repeated", QT, 2, {"topic": "đất đai"}, "one row per period_id + topic",
+     "topic=đất đai"),
+    ("se-blank-sentence", SE, 1, {"sentence_vi": " "}, "sentence_vi is not empty",
+     "appendix=03"),
+    ("se-unknown-appendix", SE, 1, {"appendix": "04"}, "appendix in {", "appendix=04"),
 ]  # fmt: skip
 # Corruptions that also break another rule, by nature: a fractional total no longer sums, a
 # rate above 1 is not its ratio, two intervals with one start overlap.
@@ -746,7 +800,8 @@ def test_summary_rows_are_required_in_every_period():
     assert failing_line(empty, rule) == (
         f"{rule} fails: missing metric=posts portal_group=province, metric=posts_articles"
         " portal_group=province, metric=posts_data_items portal_group=province, metric=posts"
-        " portal_group=all_components, metric=posts portal_group=party_mass and 50 more"
+        " portal_group=all_components, metric=posts portal_group=party_mass and"
+        f" {len(SUMMARY_UNITS) - 5} more"
     )
     # Checked together, each period must hold them; the missing rows are named with theirs.
     q3 = frame(RS, period_id="2023-Q3").drop(index=[SUMMARY["posts_english", "all"]])

@@ -101,35 +101,15 @@ questions as (
         facts.answered as questions_answered,
         facts.waiting_answer + facts.waiting_acceptance as questions_waiting,
         facts.deleted as questions_deleted,
-        facts.late as questions_late
+        {% for reason in ['duplicate', 'violation', 'forwarded', 'invalid_asker', 'other'] %}
+            facts.deleted_{{ reason }} as questions_deleted_{{ reason }},
+        {% endfor %}
+        facts.late as questions_late,
+        -- the asker's latest rating by the window's end, of the questions submitted in it
+        facts.rated as questions_rated,
+        facts.rating_sum as questions_rating_sum
     from {{ ref('fct_questions_period') }} as facts
     inner join run_period on facts.period_id = run_period.period_id
-),
-
-ratings as (
-    -- the asker's latest rating by the window's end, of the questions submitted in it
-    select
-        period_window,
-        portal_id,
-        count(*) as questions_rated,
-        sum(rating) as questions_rating_sum
-    from (
-        select
-            windows.period_window,
-            submissions.portal_id,
-            arg_max(rated.rating, row(rated.occurred_at, rated.event_id)) as rating
-        from {{ ref('int_question_status') }} as submissions
-        inner join windows
-            on submissions.submitted_on between windows.window_start and windows.window_end
-        inner join {{ ref('stg_question_events') }} as rated
-            on
-                submissions.question_id = rated.question_id
-                and rated.event_type = 'rated'
-                and windows.window_end >= rated.occurred_on
-        where submissions.status = 'waiting_acceptance'  -- one row per question: its submission
-        group by windows.period_window, submissions.portal_id, submissions.question_id
-    )
-    group by period_window, portal_id
 ),
 
 dossiers as (
@@ -177,8 +157,11 @@ select
     coalesce(questions.questions_waiting, 0) as questions_waiting,
     coalesce(questions.questions_deleted, 0) as questions_deleted,
     coalesce(questions.questions_late, 0) as questions_late,
-    coalesce(ratings.questions_rated, 0) as questions_rated,
-    coalesce(ratings.questions_rating_sum, 0) as questions_rating_sum,
+    {% for reason in ['duplicate', 'violation', 'forwarded', 'invalid_asker', 'other'] %}
+        coalesce(questions.questions_deleted_{{ reason }}, 0) as questions_deleted_{{ reason }},
+    {% endfor %}
+    coalesce(questions.questions_rated, 0) as questions_rated,
+    coalesce(questions.questions_rating_sum, 0) as questions_rating_sum,
     coalesce(dossiers.dossiers_total, 0) as dossiers_total,
     coalesce(dossiers.dossiers_carried_over, 0) as dossiers_carried_over,
     coalesce(dossiers.dossiers_counter, 0) as dossiers_counter,
@@ -195,7 +178,5 @@ left join english
     on states.period_window = english.period_window and states.portal_id = english.portal_id
 left join questions
     on states.period_window = questions.period_window and states.portal_id = questions.portal_id
-left join ratings
-    on states.period_window = ratings.period_window and states.portal_id = ratings.portal_id
 left join dossiers
     on states.period_window = dossiers.period_window and states.portal_id = dossiers.portal_id

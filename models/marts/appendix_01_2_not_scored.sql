@@ -69,7 +69,7 @@ select
     run_period.period_id,
     run_period.period_start,
     run_period.period_end,
-    row_number() over (order by activity.portal_name, activity.portal_id)::integer
+    row_number() over (order by activity.portal_name collate vi, activity.portal_id)::integer
         as display_order,
     activity.portal_id,
     activity.portal_name,

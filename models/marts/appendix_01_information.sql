@@ -113,7 +113,7 @@ deductions_per_portal as (
     select
         portal_id,
         sum(points_taken) as deductions,
-        string_agg(note, '; ' order by points_taken desc, label_vi asc) as notes
+        string_agg(note, '; ' order by points_taken desc, label_vi collate vi asc) as notes
     from deductions
     where points_taken > 0
     group by portal_id
@@ -185,7 +185,7 @@ select
         order by
             clamped.section asc,
             clamped.score desc,
-            clamped.portal_name asc,
+            clamped.portal_name collate vi asc,
             clamped.portal_id asc
     )::integer as display_order,
     clamped.section,

@@ -9,7 +9,10 @@
 -- Appendix 02 ("Phụ biểu 02"): the Q&A section per agency. Listed: every agency with questions
 -- in the period, and every current agency that had some the year before or that the rubric
 -- lists; an agency with nothing in the period gets a row of zeros. Scored per RUBRIC.md §2, with
--- the rule that gave the score in `score_rule` and, in `note`, why in Vietnamese.
+-- the rule that gave the score in `score_rule` and, in `note`, why in Vietnamese. The citizens'
+-- side follows the seed's columns: the questions rated by their askers and the mean rating
+-- (fct_questions_period: the latest rating by the period's end of a question submitted in it).
+-- Names tie in Vietnamese order (ICU collation `vi`): "Cục Thống kê" before "Cục Thuế".
 with
 
 run_period as (
@@ -48,7 +51,9 @@ agency_rows as (
         coalesce(facts.deleted, 0) as deleted,
         coalesce(facts.eligible, 0) as eligible,
         coalesce(facts.answered_unauthorized, 0) as answered_unauthorized,
-        coalesce(facts.late, 0) as late
+        coalesce(facts.late, 0) as late,
+        coalesce(facts.rated, 0) as questions_rated,
+        coalesce(facts.rating_sum, 0) as rating_sum
     from agencies
     left join facts on agencies.portal_id = facts.portal_id
     left join portals on agencies.portal_id = portals.portal_id
@@ -158,11 +163,16 @@ select
         order by
             scored.score desc,
             scored.total desc,
-            scored.portal_name asc,
+            scored.portal_name collate vi asc,
             scored.portal_id asc
     )::integer as display_order,
     -- a reorganised agency says where its comparison figures come from
-    scored.* replace (concat_ws('. ', scored.note, activity.lineage_note) as note)
+    scored.* exclude (questions_rated, rating_sum) replace (  -- noqa: RF02
+        concat_ws('. ', scored.note, activity.lineage_note) as note
+    ),
+    -- added after the seed's columns
+    scored.questions_rated,
+    scored.rating_sum / nullif(scored.questions_rated, 0) as rating_mean
 from scored
 cross join run_period
 left join {{ ref('portal_activity') }} as activity

@@ -130,7 +130,7 @@ select
             scored.score desc,
             scored.on_time_rate desc nulls last,
             scored.total desc,
-            scored.portal_name asc,
+            scored.portal_name collate vi asc,
             scored.portal_id asc
     )::integer as display_order,
     -- a reorganised agency says where its comparison figures come from

@@ -6,10 +6,15 @@
         tags=['period'],
     )
 }}
+{% set deletion_reasons = ['duplicate', 'violation', 'forwarded', 'invalid_asker', 'other'] %}
 -- Q&A counts per agency for the run's period and the same period last year (EVENTS.md, stream
 -- `question`): a question belongs to the window holding its submission; its status is the one in
 -- force at the window's end. An eligible question is late when it was accepted, or answered,
 -- after the rubric's deadline in working days, or still waits for either past it.
+-- Deleted questions are split by `deletion_reason` (a deletion without one counts as `other`).
+-- A question's rating is the asker's latest `rated` event (by `occurred_at`, then `event_id`) on
+-- or before the window's end, and counts in the window of the question's submission, like the
+-- question itself, whatever its status: the report describes the questions of the period.
 with
 
 windows as (
@@ -92,6 +97,30 @@ judged as (
     from with_deadlines
 ),
 
+ratings as (
+    select
+        status_at_end.period_window,
+        status_at_end.question_id,
+        arg_max(rated.rating, row(rated.occurred_at, rated.event_id)) as rating
+    from status_at_end
+    inner join {{ ref('stg_question_events') }} as rated
+        on
+            status_at_end.question_id = rated.question_id
+            and rated.event_type = 'rated'
+            and rated.rating is not null
+            and status_at_end.window_end >= rated.occurred_on
+    group by status_at_end.period_window, status_at_end.question_id
+),
+
+with_ratings as (
+    select
+        judged.*,
+        ratings.rating
+    from judged
+    left join ratings
+        on judged.period_window = ratings.period_window and judged.question_id = ratings.question_id
+),
+
 counts as (
     select
         period_window,
@@ -104,8 +133,15 @@ counts as (
         count(*) filter (
             where status = 'answered' and not responder_authorized
         ) as answered_unauthorized,
-        count(*) filter (where is_late) as late
-    from judged
+        count(*) filter (where is_late) as late,
+        {% for reason in deletion_reasons %}
+            count(*) filter (
+                where status = 'deleted' and coalesce(deletion_reason, 'other') = '{{ reason }}'
+            ) as deleted_{{ reason }},
+        {% endfor %}
+        count(rating) as rated,
+        coalesce(sum(rating), 0) as rating_sum
+    from with_ratings
     group by period_window, portal_id
 )
 
@@ -124,7 +160,12 @@ select
     counts.deleted,
     counts.answered_unauthorized,
     counts.late,
-    counts.total - counts.deleted as eligible
+    counts.total - counts.deleted as eligible,
+    {% for reason in deletion_reasons %}
+        counts.deleted_{{ reason }},
+    {% endfor %}
+    counts.rated,
+    counts.rating_sum
 from counts
 inner join windows on counts.period_window = windows.period_window
 cross join {{ ref('int_run_period') }} as run_period

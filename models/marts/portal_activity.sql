@@ -89,7 +89,7 @@ predecessors as (
         target_portal_id as portal_id,
         list(portal_id order by portal_id) as predecessor_portal_ids,
         -- one name once: a merged unit may bear the name of one it continues
-        list(distinct labelled_name order by labelled_name) filter (
+        list(distinct labelled_name order by labelled_name collate vi) filter (
             where share is not null
         ) as restated_names,
         min(share) as smallest_share,
@@ -99,7 +99,7 @@ predecessors as (
             || {{ vi_integer('coalesce(questions_last_year, 0)') }} || ' câu hỏi, '
             || {{ vi_integer('coalesce(dossiers_last_year, 0)') }} || ' hồ sơ; kỳ trước '
             || {{ vi_integer('coalesce(posts_previous_period, 0)') }} || ' tin, bài)'
-            order by name
+            order by name collate vi
         ) filter (where share is null) as unrestated,
         max(effective_on) as effective_on
     from carried_in
@@ -121,7 +121,7 @@ renames as (
 successors as (
     select
         retired.portal_id,
-        list(successor.name order by successor.name) as successor_names
+        list(successor.name order by successor.name collate vi) as successor_names
     from portals as retired,
         unnest(retired.successor_portal_ids) as named (successor_portal_id)
     inner join portals as successor on named.successor_portal_id = successor.portal_id

@@ -204,6 +204,9 @@ with_rates as (
         grouped.* exclude (questions_rating_sum),
         grouped.questions_answered / nullif(grouped.questions_eligible, 0)
             as questions_answered_share,
+        -- "xoá 57 câu hỏi, chiếm 15% tổng số câu hỏi người dân gửi đến": deleted / total
+        grouped.questions_deleted / nullif(grouped.questions_total, 0)
+            as questions_deleted_share,
         grouped.questions_rating_sum / nullif(grouped.questions_rated, 0)
             as questions_rating_mean,
         grouped.dossiers_resolved / nullif(grouped.dossiers_total, 0)
@@ -252,6 +255,28 @@ metric_values as (
     inner join commune_units on coverage.period_window = commune_units.period_window
     cross join (values ('as_reported'), ('restated')) as readings (reading)
     where coverage.reading = 'as_reported' and coverage.portal_group = 'commune'
+    union all
+    -- v1.1: the provincial portal's channels (channel_metrics), `channel_<channel>_<metric>`;
+    -- a channel is the province's own, so never restated
+    select
+        windows.period_window,
+        readings.reading,
+        'province' as portal_group,
+        'channel_' || channels.channel || '_' || channels.metric as metric,
+        sum(
+            case
+                when windows.period_window = 'period' then channels.value
+                else channels.value_same_period_last_year
+            end
+        ) as value
+    from {{ ref('channel_metrics') }} as channels
+    inner join run_period on channels.period_id = run_period.period_id
+    inner join {{ ref('int_portal_at_period_end') }} as portals
+        on channels.portal_id = portals.portal_id
+    cross join windows
+    cross join (values ('as_reported'), ('restated')) as readings (reading)
+    where portals.portal_group = 'province'
+    group by all
 ),
 
 stream_starts as (
@@ -274,6 +299,11 @@ stream_starts as (
     select
         'portal' as stream,
         date '1900-01-01' as first_on
+    union all
+    select
+        'channel' as stream,
+        min(coalesce(window_start, window_end)) as first_on
+    from {{ ref('int_channel_measurements') }}
 ),
 
 values_per_window as (
@@ -292,6 +322,12 @@ values_per_window as (
             when
                 windows.period_window = 'same_period_last_year'
                 and date_trunc('month', stream_starts.first_on) > windows.window_start
+                then null
+            -- a channel metric not measured last year (channel_metrics says null) has no value
+            when
+                metrics.stream = 'channel'
+                and windows.period_window = 'same_period_last_year'
+                and metric_values.value is null
                 then null
             when metrics.unit = 'count' then round(coalesce(metric_values.value::double, 0))
             else metric_values.value::double
