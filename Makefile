@@ -43,13 +43,22 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
 
+# The workbook's print test converts it to PDF with Debian's LibreOffice headless, installed when
+# `soffice` is missing, with the fonts metric-compatible with those the workbook names (Times New
+# Roman, Calibri), which a desktop's LibreOffice has and --no-install-recommends leaves out.
+SOFFICE := /usr/bin/soffice
+PRINT_FONT := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
+$(SOFFICE) $(PRINT_FONT):
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+		libreoffice-calc libreoffice-writer fonts-liberation2 fonts-crosextra-carlito
+
 # The source-database tests (and bench/source.py) start a throw-away cluster of Debian's
 # PostgreSQL server (/usr/lib/postgresql/<version>/bin), installed when it is missing.
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
 
-test: lint $(MANIFEST) $(CHROMIUM) postgresql
+test: lint $(MANIFEST) $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
 	$(BIN)/pytest
 
 dev: $(VENV)/.installed $(MANIFEST)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import io
 import os
 import sys
@@ -140,14 +139,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def preflight_run(
     settings: Settings,
     period: str,
@@ -161,7 +152,7 @@ def preflight_run(
     `--publish-only`, a period with no event to report; StorageError (exit 4) for a warehouse
     path that is a directory or not a DuckDB file, a warehouse or publish folder that cannot be
     written. Returns the run's reference data."""
-    from ingest.contract import STREAM_ORDER
+    from ingest.landing import discover, sha256_of
     from ingest.reference import load_reference
     from ingest.warehouse import check_warehouse_file, connect
     from orchestration.partitions import report_periods
@@ -207,12 +198,9 @@ def preflight_run(
     if held:
         return reference
     if not publish_only:
-        for stream in STREAM_ORDER:
-            folder = settings.landing / stream
-            files = sorted(folder.iterdir()) if folder.is_dir() else []
-            for path in files:
-                if path.is_file() and not path.name.startswith(".") and _sha256(path) not in known:
-                    return reference
+        landed = discover(settings.landing).files
+        if any(not f.rejected and sha256_of(f.path) not in known for f in landed):
+            return reference
     raise ConfigError(
         f"period {period} ({start} to {end}): the warehouse holds no event of any stream in it"
         + ("" if publish_only else " and the landing folder no new delivery")
@@ -251,6 +239,16 @@ class _RunLog(io.TextIOBase):
         with contextlib.suppress(OSError):
             self._file.close()
         super().close()
+
+
+def _iso_date(text: str):
+    """A date option's value (YYYY-MM-DD); anything else is argparse's exit 2."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -303,6 +301,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             job_name="publish_job" if args.publish_only else "period_job",
             log_level="INFO" if args.verbose else "WARNING",
             allow_empty=args.allow_empty,
+            report_number=args.report_number,
+            report_date=args.report_date.isoformat() if args.report_date else None,
         )
     print(outcome.summary())
     if out is not None:
@@ -383,6 +383,15 @@ def parser() -> argparse.ArgumentParser:
         "--allow-empty",
         action="store_true",
         help="publish even when the warehouse holds no event of any stream in the period",
+    )
+    r.add_argument(
+        "--report-number",
+        help='the report the appendices go with, e.g. 125 or 125/BC-UBND (default "…/BC-UBND")',
+    )
+    r.add_argument(
+        "--report-date",
+        type=_iso_date,
+        help='its date, e.g. 2023-10-05 (default "ngày … tháng … năm …")',
     )
     r.add_argument("--verbose", action="store_true", help="print the run's log (dbt included)")
     return p

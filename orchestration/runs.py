@@ -15,14 +15,23 @@ _MAX_REASON = 600
 
 
 def run_config(
-    job: dg.JobDefinition, cutoff: str | None, log_level: str, allow_empty: bool = False
+    job: dg.JobDefinition,
+    cutoff: str | None,
+    log_level: str,
+    allow_empty: bool = False,
+    report_number: str | None = None,
+    report_date: str | None = None,
 ) -> dict:
     """The cutoff goes to every op of the job that reads it: the period's build, the publish;
-    `allow_empty` to the publish, which otherwise refuses a period without any event."""
+    `allow_empty` to the publish, which otherwise refuses a period without any event, and the
+    report's number and date (ISO), which the published files print (placeholders without)."""
     ops = {period_models.op.name, published_report.op.name} & set(job.graph.node_dict)
     config = {op: {"cutoff": cutoff} for op in sorted(ops)}
     if published_report.op.name in config:
         config[published_report.op.name]["allow_empty"] = allow_empty
+        for key, value in (("report_number", report_number), ("report_date", report_date)):
+            if value is not None:
+                config[published_report.op.name][key] = value
     return {
         "ops": {op: {"config": values} for op, values in config.items()},
         "loggers": {"console": {"config": {"log_level": log_level}}},
@@ -128,12 +137,14 @@ def run_period(
     job_name: str = "period_job",
     log_level: str = "INFO",
     allow_empty: bool = False,
+    report_number: str | None = None,
+    report_date: str | None = None,
 ) -> RunOutcome:
     """Run `job_name` for one period; `publish_job` republishes the marts without a rebuild."""
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         partition_key=period_id,
-        run_config=run_config(job, cutoff, log_level, allow_empty),
+        run_config=run_config(job, cutoff, log_level, allow_empty, report_number, report_date),
         instance=instance,
         resources=resources,
         raise_on_error=False,

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 # Column kinds: how a value is formatted and how the total row treats it.
@@ -138,6 +139,10 @@ RESTATED_BASIS = (
     " theo tỷ lệ phân chia); như đã báo cáo: số liệu của các đơn vị khi đó"
 )
 _SCALE_LINE = "(Thang điểm tối đa là {scale} + {bonus_max} điểm thưởng)"
+# The seed prints it under the title of each scored appendix (01, 02, 03).
+CRITERIA_BASIS = (
+    "Căn cứ theo Bộ tiêu chí tại Quyết định số 4526/QĐ-HĐBT ngày 14/12/2020 của HĐBT Cổng TTĐT tỉnh"
+)
 
 APPENDIX_01 = Appendix(
     table="appendix_01_information",
@@ -170,8 +175,7 @@ APPENDIX_01 = Appendix(
         f"CÁC HUYỆN, THỊ XÃ, THÀNH PHỐ {_SCALE_LINE}",
         "II": f"CƠ QUAN KHỐI ĐẢNG VÀ CƠ QUAN CHUYÊN NGÀNH ĐẶC THÙ {_SCALE_LINE}",
     },
-    basis="Căn cứ theo Bộ tiêu chí tại Quyết định số 4526/QĐ-HĐBT ngày 14/12/2020 của HĐBT "
-    "Cổng TTĐT tỉnh",
+    basis=CRITERIA_BASIS,
 )
 
 APPENDIX_01_2 = Appendix(
@@ -227,6 +231,8 @@ APPENDIX_02 = Appendix(
         "score_max",
         "score_rule",
         "note",
+        "questions_rated",
+        "rating_mean",
     ),
     columns=(
         Column("display_order", ("STT",), STT),
@@ -238,9 +244,13 @@ APPENDIX_02 = Appendix(
         Column("deleted", ("Câu hỏi xoá",)),
         Column("score", ("Điểm số",), SCORE),
         _NOTE,
+        # the citizens' side, after the seed's columns (issue 11); no mean in the total row
+        Column("questions_rated", ("Số lượt đánh giá",)),
+        Column("rating_mean", ("Điểm hài lòng TB",), MEAN),
     ),
-    summed=_QUESTION_COUNTS,
+    summed=(*_QUESTION_COUNTS, "questions_rated"),
     total_label="Tổng số",
+    basis=CRITERIA_BASIS,
 )
 
 _LEVELS = (2, 3, 4)
@@ -293,6 +303,7 @@ APPENDIX_03 = Appendix(
     ),
     summed=_DOSSIER_COUNTS,
     total_label="TỔNG CỘNG",
+    basis=CRITERIA_BASIS,
     ratios={
         "resolution_rate": Ratio(("resolved",), ("total",)),
         "on_time_rate": Ratio(
@@ -395,7 +406,7 @@ PORTAL_ACTIVITY = Appendix(
     ),
     basis=RESTATED_BASIS.format(compared="Cùng kỳ, kỳ trước"),
     order_by=f"{_in_group_order('reporting_group')}, {_in_group_order('portal_group')},"
-    " portal_name, portal_id",
+    " portal_name collate vi, portal_id",  # names in Vietnamese order (DuckDB's ICU)
     numbered=True,
 )
 
@@ -567,19 +578,122 @@ def with_numbers(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> Appen
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
 _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TEXT_ALIGN = Alignment(vertical="center", wrap_text=True)
 _NUMBER_ALIGN = Alignment(horizontal="right", vertical="center")
 _STT_ALIGN = Alignment(horizontal="center", vertical="center")
 
+# The font of every cell: the one of the province's documents (Decree 30/2020). Where it is not
+# installed a reader's office suite substitutes another (LibreOffice on Debian: DejaVu Serif,
+# wider); the width model below holds for both.
+FONT_NAME = "Times New Roman"
+BODY_PT = 11.0
+TITLE_PT = 12.0
+_BOLD = Font(name=FONT_NAME, size=BODY_PT, bold=True)
+_REGULAR = Font(name=FONT_NAME, size=BODY_PT)
+
 # Width caps in characters: names and notes wrap rather than stretch the sheet.
 _MAX_WIDTH = {TEXT: 45.0, COUNT: 14.0, RATE: 12.0, MEAN: 10.0, SCORE: 10.0, STT: 6.0,
               MEASURE: 14.0}  # fmt: skip
 _MIN_WIDTH = 5.0
-_LINE_HEIGHT = 15.0  # points per line of 11-point text
-# Widths count characters of the regular font's digits; bold capitals take about this much more.
-_BOLD_WIDER = 1.2
+_NAME_WIDTH = 26.0  # an agency's name wraps within this before the notes get the room left
+# A table wider than the page: its names wrap within this, its notes (the last text column,
+# read as sentences) within _NOTE_NARROWEST, rather than shrink the whole table further.
+_TEXT_NARROWEST = 15.0
+_NOTE_NARROWEST = 24.0
+
+# --- the width model ---------------------------------------------------------------------------
+# A column's width counts "characters": digits of the workbook's 11-point default font, Calibri
+# (5.6 points each as LibreOffice prints it, 5.25 in Excel; 7 where LibreOffice has no Calibri
+# or Carlito and falls back to DejaVu). A text's width in those units sums its characters, at
+# 11 points: spaces, . , ; : ' i j l t 0.6; brackets, dashes, quotes, f, r, I 0.7; m and w 1.6;
+# M and W 2.0; other capitals 1.5; the rest, digits included, 1.0. Bold is 12% wider; another
+# size in proportion. These are Times New Roman's widths (Liberation Serif's, the same) over
+# Calibri's digit, rounded up, Excel's whole pixels included; DejaVu Serif, LibreOffice's
+# fallback where neither is installed, is narrower than that against its own fallback digit.
+# So a line the model fills is never longer in print. A cell's text wraps at spaces within its
+# width less 0.8 of padding; a line takes 1.22 times the font size, a row 4 points more. Row
+# heights are set from it (the viewer never has to guess); tests/test_publish_print.py checks
+# it in LibreOffice's print.
+_NARROW = frozenset(" .,;:'ijlt")
+_SEMI_NARROW = frozenset('"()[]-–/|!frI')
+_WIDE = frozenset("mw")
+_WIDE_CAPITALS = frozenset("MW")
+_BOLD_WIDER = 1.12
+_PADDING = 0.8  # characters a cell's text keeps from its borders
+_LINE = 1.22  # a line's height over the font size
+_ROW_PAD = 4.0  # points above and below a row's lines
+UNIT_PT = 5.6  # points a character of column width prints at (LibreOffice, Calibri; Excel 5.25)
+
+# Paper: A4, with these margins (inches, as the workbook stores them); the footer numbers the
+# pages "Trang x/y". A sheet wider than the portrait width prints landscape; both fit the page
+# width, so a wide sheet is scaled down (appendix 03: about 0.8 with Times New Roman).
+A4_PT = (595.0, 842.0)
+_MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.75, "header": 0.3, "footer": 0.3}
+PAGE_FOOTER = "Trang &P/&N"
+
+
+def _char_units(ch: str) -> float:
+    if ch in _NARROW:
+        return 0.6
+    if ch in _SEMI_NARROW:
+        return 0.7
+    if ch in _WIDE:
+        return 1.6
+    if ch in _WIDE_CAPITALS:
+        return 2.0
+    return 1.5 if ch.isupper() else 1.0
+
+
+def text_units(text: str, *, bold: bool = False, size: float = BODY_PT) -> float:
+    """A text's printed width in characters of column width (the width model above)."""
+    return sum(map(_char_units, text)) * (_BOLD_WIDER if bold else 1.0) * size / BODY_PT
+
+
+def wrapped_lines(text: str, width: float, *, bold: bool = False, size: float = BODY_PT) -> int:
+    """Lines `text` takes wrapped at spaces in a cell `width` characters wide; a word wider
+    than the cell is broken within it, as the office suites do."""
+    room = max(width - _PADDING, 1.0)
+    space = text_units(" ", bold=bold, size=size)
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split():
+            w = text_units(word, bold=bold, size=size)
+            if used and used + space + w > room:
+                lines, used = lines + 1, 0.0
+            if w > room:  # broken over lines of its own
+                lines += math.ceil(w / room) - 1
+                used = w - room * (math.ceil(w / room) - 1)
+            else:
+                used += (space if used else 0.0) + w
+        total += lines
+    return total
+
+
+def row_height(lines: int, size: float = BODY_PT) -> float:
+    """Points a row of `lines` lines of `size`-point text takes."""
+    return round(lines * size * _LINE + _ROW_PAD, 1)
+
+
+def report_reference(
+    report_number: str | None = None, report_date: date | str | None = None
+) -> str:
+    """The line that attaches an appendix to its report, with the seed's blanks for a number or
+    a date not given yet: "(Kèm theo Báo cáo số …/BC-UBND ngày … tháng … năm … của UBND
+    tỉnh)". A bare number gets the report's symbol: "125" -> "125/BC-UBND"; a date may be ISO
+    text ("2023-10-05")."""
+    if isinstance(report_date, str):
+        report_date = date.fromisoformat(report_date) if report_date.strip() else None
+    number = (report_number or "").strip() or "…"
+    if "/" not in number:
+        number += "/BC-UBND"
+    on = (
+        f"ngày {report_date:%d} tháng {report_date:%m} năm {report_date:%Y}"
+        if report_date
+        else "ngày … tháng … năm …"
+    )
+    return f"(Kèm theo Báo cáo số {number} {on} của UBND tỉnh)"
 
 
 def write_xlsx(
@@ -590,9 +704,12 @@ def write_xlsx(
     period_id: str,
     period_start: date,
     period_end: date,
+    report_number: str | None = None,
+    report_date: date | str | None = None,
 ) -> None:
     """A workbook of one sheet: title lines, grouped headers, a row per agency, the total row."""
-    write_workbook([(appendix, rows)], path, period_id, period_start, period_end)
+    write_workbook([(appendix, rows)], path, period_id, period_start, period_end,
+                   report_number=report_number, report_date=report_date)  # fmt: skip
 
 
 def write_workbook(
@@ -601,13 +718,17 @@ def write_workbook(
     period_id: str,
     period_start: date,
     period_end: date,
+    *,
+    report_number: str | None = None,
+    report_date: date | str | None = None,
 ) -> None:
-    """One sheet per appendix, in the order given."""
+    """One sheet per appendix, in the order given, each ready to print on A4."""
     wb = Workbook()
     wb.remove(wb.active)
+    reference = report_reference(report_number, report_date)
     for appendix, rows in sheets:
         _write_sheet(wb.create_sheet(appendix.sheet_name), with_numbers(appendix, rows), rows,
-                     period_id, period_start, period_end)  # fmt: skip
+                     period_id, period_start, period_end, reference)  # fmt: skip
     _save_reproducibly(wb, path)
 
 
@@ -618,23 +739,28 @@ def _write_sheet(
     period_id: str,
     period_start: date,
     period_end: date,
+    reference: str,
 ) -> None:
     ncols = len(appendix.columns)
-    widths = _fit_widths(appendix, rows)
+    widths, landscape = _print_widths(appendix, rows)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
 
     lines = title_lines(appendix, period_id, period_start, period_end)
+    if appendix.number:  # the seed's line under the period: which report this is attached to
+        lines.insert(3, reference)
     headings = 2 if appendix.number else 1  # bold: the number and the title; then italics
     for r, text in enumerate(lines, start=1):
+        bold, size = r <= headings, TITLE_PT if r <= headings else BODY_PT
         cell = ws.cell(r, 1, text)
-        cell.font = Font(bold=r <= headings, italic=r > headings, size=12 if r <= headings else 11)
+        cell.font = Font(name=FONT_NAME, bold=bold, italic=not bold, size=size)
         cell.alignment = _HEADER_ALIGN
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        wrapped = _lines(text, sum(widths) / _BOLD_WIDER)
-        ws.row_dimensions[r].height = (16.0 if r <= headings else _LINE_HEIGHT) * wrapped  # 12 pt
+        wrapped = wrapped_lines(text, sum(widths), bold=bold, size=size)
+        ws.row_dimensions[r].height = row_height(wrapped, size)
 
     header_top = len(lines) + 2  # a blank row under the titles, as in the seed
+    ws.row_dimensions[header_top - 1].height = row_height(1) / 2
     depth = appendix.header_depth
     for h in header_cells(appendix):
         top, left = header_top + h.row, h.col + 1
@@ -655,25 +781,44 @@ def _write_sheet(
         if role == SECTION:
             _write_section(ws, appendix, row, r, widths)
             continue
+        lines_needed = 1
         for j, column in enumerate(appendix.columns, start=1):
             value = column.value(row)
             cell = ws.cell(r, j, None if _is_null(value) else value)
             cell.border = _BORDER
+            cell.font = _BOLD if role == TOTAL else _REGULAR
             kind = column.kind_for(row)
             if kind == TEXT:
                 cell.alignment = _TEXT_ALIGN
+                if not _is_null(value):
+                    need = wrapped_lines(str(value), widths[j - 1], bold=role == TOTAL)
+                    lines_needed = max(lines_needed, need)
             else:
                 cell.number_format = _number_format(kind, value)
                 cell.alignment = _STT_ALIGN if kind == STT else _NUMBER_ALIGN
-            if role == TOTAL:
-                cell.font = _BOLD
+        ws.row_dimensions[r].height = row_height(lines_needed)
 
     # Keep the headers, and the STT and name columns, in view while scrolling the wide 03.
     ws.freeze_panes = ws.cell(data_top, 3).coordinate
-    ws.print_title_rows = f"{header_top}:{data_top - 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    _print_setup(ws, landscape, f"{header_top}:{data_top - 1}")
+
+
+def _print_setup(ws: Worksheet, landscape: bool, title_rows: str) -> None:
+    """A4, landscape for a wide sheet, one page wide, the header rows on every page, centred,
+    and "Trang x/y" at the foot of each page: within the appendix's own file, and through the
+    whole report's workbook when it is printed at once (as the office suites number it)."""
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape" if landscape else "portrait"
+    setup.fitToWidth, setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(**_MARGINS)
+    for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        footer.center.text = PAGE_FOOTER
+        footer.center.font = f"{FONT_NAME},Italic"
+        footer.center.size = 10
 
 
 def _write_section(
@@ -686,7 +831,7 @@ def _write_section(
     for c in range(1, len(appendix.columns) + 1):
         ws.cell(r, c).font, ws.cell(r, c).border = _BOLD, _BORDER
     ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=len(appendix.columns))
-    ws.row_dimensions[r].height = _LINE_HEIGHT * _lines(row[label], sum(widths[1:]) / _BOLD_WIDER)
+    ws.row_dimensions[r].height = row_height(wrapped_lines(row[label], sum(widths[1:]), bold=True))
 
 
 def _number_format(kind: str, value: Any) -> str:
@@ -719,47 +864,94 @@ def _save_reproducibly(wb: Workbook, path: Path) -> None:
             )
 
 
-def _fit_widths(appendix: Appendix, rows: Sequence[Mapping[str, Any]]) -> list[float]:
-    """Column widths from the longest displayed value and the longest word of the column's own
-    header label (headers wrap), within per-kind caps. Section headings are merged over several
-    columns, so they widen none."""
+def printable_units(landscape: bool) -> float:
+    """The page's width inside the margins, in characters of column width, at 100 %."""
+    width = A4_PT[1] if landscape else A4_PT[0]
+    return (width - 72 * (_MARGINS["left"] + _MARGINS["right"])) / UNIT_PT
+
+
+def _print_widths(
+    appendix: Appendix, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[float], bool]:
+    """Column widths and the orientation: text columns (names, notes) wrap, so they count
+    at most _NAME_WIDTH in choosing it (landscape when wider than a portrait page). Then the
+    notes (the column "Ghi chú", else the widest text) take the room the page has left up to
+    their width on one line, the other texts what is left after them in proportion, and the
+    notes the rest: a name wraps onto two lines sooner than a note onto five. A table wider
+    than the page narrows its texts instead, notes to _NOTE_NARROWEST, names to
+    _TEXT_NARROWEST."""
+    texts = [j for j, c in enumerate(appendix.columns) if c.kind == TEXT]
+    for label_lines in (3, 6):  # a table wider than the page: headers wrap over more lines
+        full = _fit_widths(appendix, rows, label_lines)
+        widths = list(full)
+        for j in texts:
+            widths[j] = min(full[j], _NAME_WIDTH)
+        if sum(widths) <= printable_units(True):
+            break
+    landscape = sum(widths) > printable_units(False)
+    room = printable_units(landscape) - sum(widths)
+    if not texts:
+        return [round(w, 1) for w in widths], landscape
+    notes = [j for j in texts if appendix.columns[j].header[-1] == _NOTE.header[-1]]
+    note = notes[-1] if notes else max(texts, key=lambda j: full[j])
+    if room > 0:
+        grow = min(room, full[note] - widths[note])
+        widths[note] += grow
+        room -= grow
+        others = [j for j in texts if j != note]
+        wanted = sum(full[j] - widths[j] for j in others)
+        share = min(1.0, room / wanted) if wanted else 0.0
+        for j in others:
+            grow = (full[j] - widths[j]) * share
+            widths[j] += grow
+            room -= grow
+        widths[note] += room
+    elif room < 0:
+        floors = [_NOTE_NARROWEST if j == note else _TEXT_NARROWEST for j in texts]
+        give = [max(0.0, widths[j] - floor) for j, floor in zip(texts, floors, strict=True)]
+        share = min(1.0, -room / sum(give)) if sum(give) else 0.0
+        for j, g in zip(texts, give, strict=True):
+            widths[j] -= g * share
+    return [round(w, 1) for w in widths], landscape
+
+
+def _fit_widths(
+    appendix: Appendix, rows: Sequence[Mapping[str, Any]], label_lines: int = 3
+) -> list[float]:
+    """Column widths from the widest displayed value and the widest word of the column's own
+    header label (headers wrap at spaces), within per-kind caps. Section headings are merged
+    over several columns, so they widen none."""
     own_label = {
         h.col: h.text for h in header_cells(appendix) if h.col == h.last_col
     }  # a group's label is spread over its columns, so it does not widen any one of them
-    shown = [r for role, r in display_lines(appendix, rows) if role != SECTION]
+    shown = [(role, r) for role, r in display_lines(appendix, rows) if role != SECTION]
     widths = []
     for j, column in enumerate(appendix.columns):
         longest = max(
-            (len(format_vi(column.kind_for(r), column.value(r))) for r in shown), default=0
+            (
+                text_units(format_vi(column.kind_for(r), column.value(r)), bold=role == TOTAL)
+                for role, r in shown
+            ),
+            default=0,
         )
-        words = own_label.get(j, "").split()
-        label = max([len(w) for w in words] + [len(own_label.get(j, "")) / 3], default=0)
-        longest = max(longest, math.ceil(label * _BOLD_WIDER))
-        widths.append(min(_MAX_WIDTH[column.kind], max(_MIN_WIDTH, longest + 2.0)))
+        label = own_label.get(j, "")
+        words = [text_units(w, bold=True) for w in label.split()]
+        longest = max([longest, *words, text_units(label, bold=True) / label_lines])
+        widths.append(min(_MAX_WIDTH[column.kind], max(_MIN_WIDTH, longest + 1.5)))
     return widths
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a cell `width` characters wide (roughly: whole words)."""
-    lines, used = 1, 0
-    for word in text.split():
-        if used and used + 1 + len(word) > width - 1:
-            lines, used = lines + 1, len(word)
-        else:
-            used += len(word) + (1 if used else 0)
-    return lines
-
-
 def _header_heights(appendix: Appendix, widths: list[float]) -> list[float]:
-    """Row heights for the header block: merged cells do not grow rows by themselves in Excel."""
-    heights = [_LINE_HEIGHT] * appendix.header_depth
+    """Row heights for the header block: merged cells do not grow rows by themselves."""
+    heights = [row_height(1)] * appendix.header_depth
     cells = header_cells(appendix)
     for h in sorted(cells, key=lambda h: h.last_row - h.row):
-        need = _LINE_HEIGHT * _lines(h.text, sum(widths[h.col : h.last_col + 1]) / _BOLD_WIDER)
+        width = sum(widths[h.col : h.last_col + 1])
+        need = row_height(wrapped_lines(h.text, width, bold=True))
         have = sum(heights[h.row : h.last_row + 1])
         if need > have:
             heights[h.last_row] += need - have
-    return heights
+    return [round(h, 1) for h in heights]
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A release holds each appendix, the summary and the units' figures (portal_activity) as XLSX,
 CSV and Parquet, the scorecards as Parquet, the whole report as one workbook and as a one-page
-HTML report, and `manifest.json` with the size and sha256 of every other file.
+HTML report, the report's text drafted as DOCX (`report_docx`), and `manifest.json` with the
+size and sha256 of every other file.
 
 `<publish_root>/<period_id>/v<N>/` is built whole in a hidden directory beside it, flushed to
 disk, then renamed into place: a reader never sees half a version, and no version is ever
@@ -26,18 +27,19 @@ import re
 import shutil
 import signal
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pyarrow as pa
 
 from ingest.contract import STREAMS
-from publish import appendices, report_html
+from publish import appendices, report_docx, report_html
 from publish.appendices import (
     APPENDIX_01,
     APPENDIX_01_2,
@@ -86,7 +88,7 @@ SCORECARDS = [
         (*_PERIOD, "portal_id", "portal_name", "bloc", "scored", "information_score",
          "information_max", "qa_score", "qa_max", "dossier_score", "dossier_max", "total_score",
          "total_max", "score_share", "rank_in_bloc"),
-        "bloc, rank_in_bloc, portal_name, portal_id",
+        "bloc, rank_in_bloc, portal_name collate vi, portal_id",  # Vietnamese order of names
     ),
 ]  # fmt: skip
 MARTS = [Mart(a.table, a.mart_columns, a.order_by) for a in PUBLISHED] + SCORECARDS
@@ -183,12 +185,15 @@ def publish_period(
     cutoff: date | datetime | str | None = None,
     reference_files: Sequence[Mapping[str, Any]] = (),
     require_events: bool = False,
+    report_number: str | None = None,
+    report_date: date | str | None = None,
 ) -> Release:
     """Publish the period's report from the warehouse's marts as the next version.
 
     `reference_files` are the reference data the marts were built from (name, origin bundled or
     deployment, path, sha256, rows: `ingest.reference`); the manifest lists them. With
-    `require_events`, a period without any raw event is refused (EmptyPeriodError)."""
+    `require_events`, a period without any raw event is refused (EmptyPeriodError).
+    `report_number` and `report_date` go into the drafted DOCX's header (blank when not given)."""
     if not _PERIOD_ID.fullmatch(period_id):
         raise PublishError(f"period_id {period_id!r} cannot name a directory")
     tables, watermark = _read(con, period_id)
@@ -203,7 +208,7 @@ def publish_period(
         return _write_release(
             con, tmp, period_dir, period_id, period_start, period_end, tables, watermark,
             run_id=run_id, code_version=code_version, contracts=contracts, cutoff=cutoff,
-            reference_files=reference_files,
+            reference_files=reference_files, report_number=report_number, report_date=report_date,
         )  # fmt: skip
 
 
@@ -222,6 +227,8 @@ def _write_release(
     contracts: Sequence[Mapping[str, Any]],
     cutoff: date | datetime | str | None,
     reference_files: Sequence[Mapping[str, Any]],
+    report_number: str | None = None,
+    report_date: date | str | None = None,
 ) -> Release:
     # Hidden, so nothing that lists versions sees it; beside them, so the rename stays on one disk.
     tmp.mkdir()
@@ -236,6 +243,7 @@ def _write_release(
                     appendices.write_xlsx(
                         appendix, rows[appendix.table], path,
                         period_id=period_id, period_start=period_start, period_end=period_end,
+                        report_number=report_number, report_date=report_date,
                     )  # fmt: skip
                 elif fmt == "csv":
                     appendices.write_csv(appendix, rows[appendix.table], path)
@@ -252,16 +260,37 @@ def _write_release(
         report = report_html.stem(period_id)
         path = tmp / f"{report}.xlsx"
         appendices.write_workbook(
-            [(a, rows[a.table]) for a in PUBLISHED], path, period_id, period_start, period_end
-        )
+            [(a, rows[a.table]) for a in PUBLISHED], path, period_id, period_start, period_end,
+            report_number=report_number, report_date=report_date,
+        )  # fmt: skip
         entries.append(_file_entry(path, "xlsx", tables=[a.table for a in PUBLISHED]))
-        path = tmp / f"{report}.html"
-        path.write_text(
-            report_html.render(rows, period_id, period_start, period_end),
-            encoding="utf-8",
-            newline="\n",
-        )
-        entries.append(_file_entry(path, "html", tables=sorted(report_html.MARTS)))
+        # The page names its version: the next number now, rewritten should another publisher
+        # take that number first (`renumber` below).
+        published_at = datetime.now(UTC)
+        html_path, html_at = tmp / f"{report}.html", len(entries)
+
+        def write_html(version: int) -> dict[str, Any]:
+            facts = report_html.ReleaseFacts(
+                version=version, cutoff=_iso(cutoff) or period_end.isoformat(),
+                event_watermark=watermark, published_on=_local_date(con, published_at),
+                report_number=report_number, report_date=_iso(report_date),
+            )  # fmt: skip
+            html_path.write_text(
+                report_html.render(rows, period_id, period_start, period_end, release=facts),
+                encoding="utf-8",
+                newline="\n",
+            )
+            return _file_entry(html_path, "html", tables=sorted(report_html.MARTS))
+
+        version = _next_version(period_dir)
+        entries.append(write_html(version))
+        # the report's text, drafted from the marts (publish/report_docx.py)
+        path = tmp / f"{report}.docx"
+        drafted = report_docx.write_report_docx(
+            con, period_id, path, report_number=report_number, report_date=report_date,
+            cutoff=cutoff, data_as_of=watermark,
+        )  # fmt: skip
+        entries.append(_file_entry(path, "docx", tables=list(drafted.marts)))
 
         manifest = {
             "period_id": period_id,
@@ -270,7 +299,9 @@ def _write_release(
             "cutoff": _iso(cutoff),
             "run_id": run_id,
             "code_version": code_version,
-            "published_at": datetime.now(UTC).isoformat(),
+            "published_at": published_at.isoformat(),
+            "report_number": report_number,
+            "report_date": _iso(report_date),
             "event_watermark": watermark,
             "files": entries,
             # Through JSON and back, so the manifest holds exactly what the file says.
@@ -278,13 +309,21 @@ def _write_release(
             "reference_files": [dict(entry) for entry in reference_files],
         }
         manifest_path = tmp / MANIFEST
-        manifest_path.write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        _fsync(manifest_path)
-        _fsync(tmp)
+
+        def write_manifest() -> None:
+            manifest_path.write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+            _fsync(manifest_path)
+            _fsync(tmp)
+
+        def renumber(taken: int) -> None:  # another publisher took the number the page names
+            entries[html_at] = write_html(taken)
+            write_manifest()
+
+        write_manifest()
         _failpoint("publish_before_rename")
-        version, final = _rename_to_next_version(tmp, period_dir)
+        version, final = _rename_to_next_version(tmp, period_dir, version, renumber)
         _fsync(period_dir)  # makes the rename itself durable
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -465,14 +504,36 @@ def _file_entry(path: Path, fmt: str, **content: Any) -> dict[str, Any]:
     }
 
 
-def _rename_to_next_version(tmp: Path, period_dir: Path) -> tuple[int, Path]:
+def _next_version(period_dir: Path) -> int:
+    return 1 + max(
+        (int(m.group(1)) for p in period_dir.iterdir() if (m := _VERSION.fullmatch(p.name))),
+        default=0,
+    )
+
+
+def _local_date(con: duckdb.DuckDBPyConnection, instant: datetime) -> date:
+    """`instant`'s date in the warehouse's time zone (PORTAL_WAREHOUSE_TZ), else UTC's."""
+    try:
+        zone = ZoneInfo(con.execute("select current_setting('TimeZone')").fetchone()[0])
+    except (duckdb.Error, ZoneInfoNotFoundError, ValueError, TypeError):
+        zone = ZoneInfo("UTC")
+    return instant.astimezone(zone).date()
+
+
+def _rename_to_next_version(
+    tmp: Path,
+    period_dir: Path,
+    written: int | None = None,
+    renumber: Callable[[int], None] | None = None,
+) -> tuple[int, Path]:
     """Rename into v<highest + 1>; when another publisher took that number first, the rename
-    fails (its directory is not empty) and the next number is tried."""
+    fails (its directory is not empty) and the next number is tried. `written` is the number
+    the files name; `renumber(n)` rewrites them before v<n> is tried instead."""
     for _ in range(_RENAME_ATTEMPTS):
-        version = 1 + max(
-            (int(m.group(1)) for p in period_dir.iterdir() if (m := _VERSION.fullmatch(p.name))),
-            default=0,
-        )
+        version = _next_version(period_dir)
+        if renumber is not None and version != written:
+            renumber(version)
+            written = version
         target = period_dir / f"v{version}"
         try:
             os.rename(tmp, target)

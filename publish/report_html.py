@@ -6,26 +6,33 @@ EVENTS.md 1.1); where the figure as reported then differs, the page shows it bes
 
 Everything is drawn here, in Python, as inline SVG with inline CSS: the page loads nothing and
 runs no script, so it opens the same from a file share, an e-mail or an archive in ten years.
-Only mart rows go in (no clock, no run id): the same rows give the same bytes.
+Only mart rows and the release's facts go in (its version, cutoff, event watermark and
+publication date; no clock, no run id): the same rows give the same bytes on the same day.
+
+It prints on A4 portrait (`@page`): the sections break between pages, never inside a chart or
+a card, and nothing is wider than the paper.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
 from publish.appendices import (
     BLOCS_VI,
     COUNT,
+    MEAN,
     PORTAL_GROUPS_VI,
     RATE,
     SCORE,
     format_vi,
     measure_kind,
     period_label,
+    report_reference,
 )
 
 Row = Mapping[str, Any]
@@ -47,11 +54,17 @@ HEADLINES = (
     ("posts", "province"),
     ("posts", "all_components"),
     ("portals_active", "all_components"),
+    ("commune_coverage", "commune"),
     ("questions_total", "all"),
     ("questions_answered_share", "all"),
+    ("questions_rating_mean", "all"),
     ("dossiers_total", "all"),
     ("dossiers_on_time_rate", "all"),
 )
+# A headline's second line from another figure: the mean rating says how many questions rated.
+_BASED_ON = {("questions_rating_mean", "all"): ("questions_rated", "câu hỏi được đánh giá")}
+# The provincial portal's channels: report_summary's `channel_<channel>_<metric>` rows.
+CHANNEL_PREFIX = "channel_"
 # The groups compared with last year; all_components is their sum less the province, left out
 # so that it does not flatten the others.
 POST_GROUPS = ("province", "party_mass", "department", "district", "commune")
@@ -63,12 +76,13 @@ _LAST_YEAR, _THIS_PERIOD = "#b9c3cf", "#1f5fa6"
 _AS_REPORTED = "#52606d"  # the dashed outline of last year's figure as reported then
 _INK, _MUTED, _GRID = "#1f2933", "#52606d", "#e4e7eb"
 
-# Charts side by side are drawn 540 units wide; names longer than the label area are clipped,
-# with the full name in the element's tooltip.
+# Charts side by side are drawn 540 units wide; names longer than the label area go on two
+# lines, in full.
 _HALF_WIDTH, _FULL_WIDTH = 540, 1120
 _LABEL_WIDTH = 236
 _ROW = 19
 _NAME_CHARS = 37
+_LINE_GAP = 13  # between the two lines of a long name
 # A longer list of reorganised units is folded, its count in view (a province's merger retires
 # hundreds of communes); the workbook's sheet "Theo đơn vị" lists every unit.
 _UNITS_SHOWN_OPEN = 20
@@ -79,14 +93,32 @@ def stem(period_id: str) -> str:
     return f"bao-cao-{period_id}"
 
 
+@dataclass(frozen=True)
+class ReleaseFacts:
+    """What the page says of the release it belongs to (publish/release.py)."""
+
+    version: int
+    cutoff: str  # ISO date (or instant) the figures run to
+    event_watermark: str | None  # ISO instant of the latest event ingested, UTC
+    published_on: date  # the publication's local date
+    report_number: str | None = None
+    report_date: str | None = None  # ISO date
+
+
 def render(
-    tables: Mapping[str, Sequence[Row]], period_id: str, period_start: date, period_end: date
+    tables: Mapping[str, Sequence[Row]],
+    period_id: str,
+    period_start: date,
+    period_end: date,
+    release: ReleaseFacts | None = None,
 ) -> str:
-    """The page for one period, from the rows of MARTS (each already in print order)."""
+    """The page for one period, from the rows of MARTS (each already in print order), with the
+    release's facts when given."""
     summary = tables["report_summary"]
     label = period_label(period_id)
     sections = [
         _headlines(summary),
+        _section("Các kênh thông tin của Cổng TTĐT tỉnh", _channels(summary)),
         _section(
             "Tin, bài, CSDL đăng tải mới so với cùng kỳ",
             _posts_vs_last_year(summary, label),
@@ -139,6 +171,7 @@ def render(
             f'<p class="period">Tính từ {period_start:%d/%m/%Y} đến {period_end:%d/%m/%Y}'
             f"{escape(compared)}</p>",
             f'<p class="basis">{escape(_restated_basis(period_end))}</p>',
+            _release_facts(release),
             "</header>",
             *sections,
             "<footer>",
@@ -154,7 +187,38 @@ def render(
 
 
 def _section(title: str, body: str) -> str:
+    if not body:  # a figure not in the marts (yet): nothing, not an empty frame
+        return ""
     return f"<section>\n<h2>{escape(title)}</h2>\n{body}\n</section>"
+
+
+def _release_facts(release: ReleaseFacts | None) -> str:
+    """Version, cutoff, event watermark and publication date, and the report it goes with."""
+    if release is None:
+        return ""
+    items = [
+        ("Phiên bản", f"v{release.version}"),
+        ("Số liệu đến ngày", _vi_date(release.cutoff)),
+        ("Sự kiện ghi nhận đến", _vi_instant(release.event_watermark)),
+        ("Ngày phát hành", f"{release.published_on:%d/%m/%Y}"),
+    ]
+    attached = report_reference(release.report_number, release.report_date)
+    return (
+        '<dl class="release">'
+        + "".join(f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in items)
+        + f'</dl>\n<p class="attached">{escape(attached.strip("()"))}</p>'
+    )
+
+
+def _vi_date(iso: str) -> str:
+    return f"{datetime.fromisoformat(iso):%d/%m/%Y}"
+
+
+def _vi_instant(iso: str | None) -> str:
+    """An instant as 25/09/2023 17:04 UTC; "chưa có" before any event."""
+    if not iso:
+        return "chưa có"
+    return f"{datetime.fromisoformat(iso).astimezone(UTC):%d/%m/%Y %H:%M} UTC"
 
 
 def _restated_basis(period_end: date) -> str:
@@ -180,7 +244,11 @@ def _as_reported_differs(row: Row) -> bool:
 
 def _headlines(summary: Sequence[Row]) -> str:
     found = {(r["metric"], r["portal_group"]): r for r in summary}
-    cards = [_card(found[key]) for key in HEADLINES if key in found]
+    cards = [
+        _card(found[key], found.get((_BASED_ON[key][0], key[1])) if key in _BASED_ON else None)
+        for key in HEADLINES
+        if key in found and found[key]["value"] is not None
+    ]
     if not cards:
         return ""
     return (
@@ -190,21 +258,13 @@ def _headlines(summary: Sequence[Row]) -> str:
     )
 
 
-def _card(row: Row) -> str:
+def _card(row: Row, base: Row | None = None) -> str:
     kind = measure_kind(row["unit"])
-    change, last_year = row["change"], row["value_same_period_last_year"]
-    if change is None:
-        delta = '<p class="delta">chưa có số liệu cùng kỳ</p>'
-    else:
-        arrow = "▲" if change > 0 else "▼" if change < 0 else "="
-        if kind == RATE:  # a change of rates is in percentage points
-            amount = f"{format_vi(SCORE, abs(change) * 100)} điểm %"
-        else:
-            amount = format_vi(kind, abs(change))
-            if row["change_pct"] is not None:
-                amount += f" ({format_vi(RATE, abs(row['change_pct']))})"
+    delta = f'<p class="delta">{_change_text(row)}</p>'
+    if base is not None and base["value"] is not None:
         delta = (
-            f'<p class="delta">{arrow} {amount} so với cùng kỳ ({format_vi(kind, last_year)})</p>'
+            f'<p class="base">trên {format_vi(COUNT, base["value"])} '
+            f"{escape(_BASED_ON[(row['metric'], row['portal_group'])][1])}</p>" + delta
         )
     if _as_reported_differs(row):
         reported = format_vi(kind, row["value_same_period_last_year_as_reported"]) or "chưa có"
@@ -222,6 +282,53 @@ def _card(row: Row) -> str:
         f'<p class="value">{format_vi(kind, row["value"])}</p>'
         f"{delta}</div>"
     )
+
+
+def _change_text(row: Row) -> str:
+    """The change against the same period as the page prints it: an arrow and the amount, or
+    "bằng cùng kỳ" when the amount as printed is nothing (no "▲ 0 điểm %")."""
+    kind = measure_kind(row["unit"])
+    change, last_year = row["change"], row["value_same_period_last_year"]
+    if change is None or last_year is None:
+        return "chưa có số liệu cùng kỳ"
+    if kind == RATE:  # a change of rates is in percentage points
+        amount = f"{format_vi(SCORE, round(abs(change) * 100, 1))} điểm %"
+        nothing = round(abs(change) * 100, 1) == 0
+    elif kind == MEAN:
+        amount = format_vi(MEAN, abs(change))
+        nothing = round(abs(change), 1) == 0
+    else:
+        amount = format_vi(kind, abs(change))
+        nothing = round(abs(change)) == 0
+        if row["change_pct"] is not None:
+            amount += f" ({format_vi(RATE, abs(row['change_pct']))})"
+    if nothing:
+        return f"bằng cùng kỳ ({format_vi(kind, last_year)})"
+    arrow = "▲" if change > 0 else "▼"
+    return f"{arrow} {amount} so với cùng kỳ ({format_vi(kind, last_year)})"
+
+
+def _channels(summary: Sequence[Row]) -> str:
+    """The provincial portal's other channels (fanpage, Zalo, gazette, press review, training,
+    visits), a row per figure with its change; nothing when the marts have none."""
+    rows = [r for r in summary if r["metric"].startswith(CHANNEL_PREFIX) and r["value"] is not None]
+    if not rows:
+        return ""
+    body = [
+        '<table id="channels">\n<thead><tr><th scope="col">Chỉ tiêu</th>'
+        '<th scope="col" class="num">Kỳ này</th>'
+        '<th scope="col">So với cùng kỳ</th></tr></thead>\n<tbody>'
+    ]
+    for r in rows:
+        kind = measure_kind(r["unit"])
+        body.append(
+            f'<tr class="channel" data-metric="{escape(r["metric"])}">'
+            f'<th scope="row">{escape(r["label_vi"] or r["metric"])}</th>'
+            f'<td class="num">{format_vi(kind, r["value"])}</td>'
+            f"<td>{escape(_change_text(r))}</td></tr>"
+        )
+    body.append("</tbody>\n</table>")
+    return "\n".join(body)
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -450,7 +557,8 @@ def _scores_by_bloc(information: Sequence[Row], blocs: Sequence[Row]) -> str:
             if fact.get("summary_note"):
                 notes.append(f"{BLOCS_VI.get(bloc, bloc)}: {fact['summary_note']}")
         axis_y, first = y0 + 70, y0 + 86
-        last = first + _ROW * (len(rows) - 1)
+        ys = _row_centres([r["portal_name"] for r in rows], first)
+        last = ys[-1]
         tick = low
         while tick <= ceiling + 1e-9:
             parts.append(_vline(x(tick), axis_y + 4, last + 8, _GRID))
@@ -464,7 +572,7 @@ def _scores_by_bloc(information: Sequence[Row], blocs: Sequence[Row]) -> str:
         parts.append(_text(x(ceiling), axis_y - 18, f"tối đa {format_vi(SCORE, ceiling)}",
                            anchor="end", size=11, fill=_INK, weight="bold"))  # fmt: skip
         for i, row in enumerate(rows):
-            cy = first + _ROW * i
+            cy = ys[i]
             name = row["portal_name"]
             parts.append(_name(plot_left - 10, cy, name))
             parts.append(
@@ -512,18 +620,20 @@ def _on_time_rates(dossiers: Sequence[Row]) -> str:
     tiers = tuple(dossiers[0]["on_time_tiers"] or ()) if dossiers else ()
     rated = sorted(
         (r for r in dossiers if r["on_time_rate"] is not None),
-        key=lambda r: (-r["on_time_rate"], -(r["total"] or 0), r["portal_name"]),
+        # ties in the appendix's order, which is Vietnamese order of the names
+        key=lambda r: (-r["on_time_rate"], -(r["total"] or 0), r["display_order"]),
     )
     x = _scale(0, 1, plot_left, plot_right)
     axis_y, first = 30, 46
-    last = first + _ROW * (len(rated) - 1)
+    ys = _row_centres([r["portal_name"] for r in rated], first)
+    last = ys[-1] if ys else first
     parts = []
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         parts.append(_vline(x(tick), axis_y + 4, last + 10, _GRID))
         parts.append(_text(x(tick), axis_y, _percent(tick),
                            anchor="middle", size=11, fill=_MUTED))  # fmt: skip
     for i, row in enumerate(rated):
-        cy = first + _ROW * i
+        cy = ys[i]
         rate = row["on_time_rate"]
         tier = next((k for k, t in enumerate(tiers) if rate >= t), len(tiers))
         colour = _TIER_COLOURS[min(tier, len(_TIER_COLOURS) - 1)]
@@ -719,13 +829,44 @@ def _text(
     )
 
 
+def _name_lines(name: str) -> list[str]:
+    """An agency's full name on one line, or two when longer than the label area holds."""
+    if len(name) <= _NAME_CHARS:
+        return [name]
+    lines = _wrap(name, _NAME_CHARS)
+    if len(lines) <= 2:
+        return lines
+    return [lines[0], " ".join(lines[1:])]  # the rest on the second line, squeezed to fit
+
+
+def _row_centres(names: Sequence[str], first: float) -> list[float]:
+    """The centre of each chart row: _ROW apart, more under a name on two lines."""
+    ys, y = [], first
+    for name in names:
+        extra = _LINE_GAP if len(_name_lines(name)) > 1 else 0.0
+        ys.append(y + extra / 2)
+        y += _ROW + extra
+    return ys
+
+
 def _name(x: float, cy: float, name: str) -> str:
-    """An agency's name right-aligned before its row, clipped to the label area."""
-    shown = name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1].rstrip() + "…"
-    tip = f"<title>{escape(name)}</title>" if shown != name else ""
+    """An agency's full name right-aligned before its row, on two lines when long; a second
+    line longer than the label area is squeezed into it."""
+    lines = _name_lines(name)
+    top = cy + 4 - _LINE_GAP * (len(lines) - 1) / 2
+    spans = []
+    for i, line in enumerate(lines):
+        fit = (
+            f' textLength="{_LABEL_WIDTH - 12}" lengthAdjust="spacingAndGlyphs"'
+            if len(line) > _NAME_CHARS + 2
+            else ""
+        )
+        spans.append(
+            f'<tspan x="{x:.1f}" y="{top + _LINE_GAP * i:.1f}"{fit}>{escape(line)}</tspan>'
+        )
     return (
-        f'<text x="{x:.1f}" y="{cy + 4:.1f}" text-anchor="end" font-size="11.5" '
-        f'fill="{_INK}">{tip}{escape(shown)}</text>'
+        f'<text class="name" text-anchor="end" font-size="11.5" fill="{_INK}">'
+        f"<title>{escape(name)}</title>{''.join(spans)}</text>"
     )
 
 
@@ -786,6 +927,13 @@ section{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:18px 
 .card .delta{font-size:12.5px;color:#3e4c59}
 .card .reported{font-size:12px;color:#52606d;font-style:italic;margin-top:2px}
 .basis{margin:4px 0 0;font-size:13px;color:#52606d}
+.release{display:flex;flex-wrap:wrap;gap:4px 22px;margin:8px 0 0;font-size:13px}
+.release div{display:flex;gap:6px}
+.release dt{color:#52606d}
+.release dd{margin:0;font-weight:600}
+.attached{margin:4px 0 0;font-size:13px;color:#52606d;font-style:italic}
+.card .base{font-size:12px;color:#52606d}
+#channels td.num{width:110px}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:18px;align-items:start}
 .pair section{margin:0 0 18px}
 figure{margin:0}
@@ -807,5 +955,20 @@ td.minus{color:#c62828;font-weight:600}
 summary{cursor:pointer;font-weight:600;font-size:14px;margin:0 0 8px}
 footer{font-size:12.5px;color:#52606d;margin-top:8px}
 @media (max-width:900px){.pair{display:block}}
-@media print{body{background:#fff}section,.card{break-inside:avoid}}
+@page{size:A4 portrait;margin:12mm 11mm 14mm}
+@media print{
+ body{background:#fff;font-size:12px}
+ main{max-width:none;padding:0}
+ h1{font-size:21px}
+ section{border:0;border-radius:0;padding:0;margin:0 0 14px;break-inside:auto}
+ .headlines{grid-template-columns:repeat(auto-fill,minmax(125px,1fr));gap:6px}
+ .card{padding:6px 8px}
+ .card .value{font-size:18px}
+ .pair{display:block}
+ figure,.card,tr,h3{break-inside:avoid}
+ svg{max-height:200mm}
+ h2,h3,summary{break-after:avoid}
+ table{font-size:11.5px}
+ th,td{padding:4px 6px}
+}
 """

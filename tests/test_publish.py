@@ -44,7 +44,8 @@ create table marts.appendix_02_questions (
     portal_id varchar, portal_name varchar, portal_group varchar,
     total bigint, answered bigint, waiting_answer bigint, waiting_acceptance bigint,
     deleted bigint, eligible bigint, answered_unauthorized bigint, late bigint, score double,
-    score_max double, score_rule varchar, note varchar
+    score_max double, score_rule varchar, note varchar, questions_rated bigint,
+    rating_mean double
 );
 create table marts.appendix_03_dossiers (
     period_id varchar, period_start date, period_end date, display_order integer,
@@ -126,6 +127,7 @@ RELEASE_FILES = [
     "scorecard_portal.parquet",
     f"bao-cao-{PERIOD}.xlsx",
     f"bao-cao-{PERIOD}.html",
+    f"bao-cao-{PERIOD}.docx",
 ]
 CONTRACTS = [
     {"mart": "appendix_02_questions", "passed": True, "rows": 3, "failures": []},
@@ -138,10 +140,11 @@ def _insert(con, period_id, start, end, questions, dossiers):
         con.execute(
             "insert into marts.appendix_02_questions values "
             "(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, ?, ?, 0, ?, ?, 18, "
-            "case when ? = 0 then 'none' when ? < 15 then 'all_late' else 'on_time' end, ?)",
+            "case when ? = 0 then 'none' when ? < 15 then 'all_late' else 'on_time' end, ?,"
+            " ?, ?)",
             [period_id, start, end, order, pid, name, total, answered, waiting, waiting_acc,
              deleted, total - deleted, waiting + waiting_acc, score, total - deleted, score,
-             note],
+             note, answered // 2, 4.25 if answered // 2 else None],
         )  # fmt: skip
     for order, pid, name, carried, counter, online, cells, withdrawn, score, note in dossiers:
         total = carried + counter + online
@@ -235,27 +238,33 @@ def test_xlsx_02(con, root):
     assert ws["A2"].value.startswith("Kết quả tiếp nhận và trả lời các câu hỏi")
     assert ws["A2"].value.endswith("9 tháng năm 2023")
     assert ws["A3"].value == "(Tính từ 01/01/2023 đến 25/09/2023)"
-    assert {"A1:I1", "A2:I2", "A3:I3"} <= {str(r) for r in ws.merged_cells.ranges}
-    headers = [c.value for c in ws[5]]
+    # the report it is attached to (blanks: no number or date given) and the criteria
+    assert ws["A4"].value == "(Kèm theo Báo cáo số …/BC-UBND ngày … tháng … năm … của UBND tỉnh)"
+    assert ws["A5"].value.startswith("Căn cứ theo Bộ tiêu chí tại Quyết định số 4526/QĐ-HĐBT")
+    assert {"A1:K1", "A2:K2", "A3:K3"} <= {str(r) for r in ws.merged_cells.ranges}
+    headers = [c.value for c in ws[7]]
     assert headers == [
         "STT", "Tên cơ quan, đơn vị", "Tổng số câu hỏi", "Đã trả lời", "Chờ trả lời",
-        "Chờ tiếp nhận", "Câu hỏi xoá", "Điểm số", "Ghi chú",
+        "Chờ tiếp nhận", "Câu hỏi xoá", "Điểm số", "Ghi chú", "Số lượt đánh giá",
+        "Điểm hài lòng TB",
     ]  # fmt: skip
-    assert all(c.font.bold and c.alignment.wrap_text for c in ws[5])
-    assert ws.freeze_panes == "C6"
+    assert all(c.font.bold and c.alignment.wrap_text for c in ws[7])
+    assert ws.freeze_panes == "C8"
 
-    body = [[c.value for c in row] for row in ws.iter_rows(min_row=6)]
+    body = [[c.value for c in row] for row in ws.iter_rows(min_row=8)]
     assert [r[0] for r in body] == [1, 2, 3, None]
     assert [r[1] for r in body] == [
         "Sở Giáo dục và Đào tạo", "Sở Tài nguyên và Môi trường", "Huyện Bảo Thắng", "Tổng số",
     ]  # fmt: skip
     assert body[0][2:9] == [78, 73, 5, 0, 0, 18, NOTE_1]
     assert body[1][7] == 17.5 and not body[1][8]
-    assert (ws["H6"].number_format, ws["H7"].number_format) == ("0", "0.0")
+    assert (ws["H8"].number_format, ws["H9"].number_format) == ("0", "0.0")
     assert body[3][2:9] == [129, 108, 6, 5, 10, None, None]
-    assert ws["C6"].number_format == "#,##0"
-    assert ws["C6"].border.left.style == "thin"
-    assert all(c.font.bold for c in ws[9])
+    # the citizens' side after the seed's columns: no mean of means in the total row
+    assert [r[9:11] for r in body] == [[36, 4.25], [17, 4.25], [0, None], [53, None]]
+    assert ws["C8"].number_format == "#,##0"
+    assert ws["C8"].border.left.style == "thin"
+    assert all(c.font.bold for c in ws[11])
 
 
 def test_xlsx_03_grouped_headers_and_total(con, root):
@@ -264,31 +273,33 @@ def test_xlsx_03_grouped_headers_and_total(con, root):
     assert ws["A1"].value == "Phụ biểu số 03"
     assert ws["A2"].value.startswith("BẢNG THỐNG KÊ CHI TIẾT TÌNH HÌNH XỬ LÝ DỊCH VỤ CÔNG")
     assert ws["A3"].value == "(Tính từ 01/01/2023 đến 25/09/2023)"
+    assert ws["A4"].value.startswith("(Kèm theo Báo cáo số")
+    assert ws["A5"].value.startswith("Căn cứ theo Bộ tiêu chí")
     merged = {str(r) for r in ws.merged_cells.ranges}
-    # row 5 groups, row 6 levels / channels, row 7 timeliness; single labels span rows 5-7
-    assert {"A5:A7", "B5:B7", "C5:C7", "D5:D7", "E5:F5", "E6:E7", "F6:F7", "G5:O5",
-            "G6:I6", "J6:L6", "M6:O6", "P5:P7", "Q5:Q7", "R5:R7", "S5:S7",
-            "T5:T7"} <= merged  # fmt: skip
-    assert [ws[c].value for c in ("A5", "B5", "C5")] == ["STT", "TÊN CƠ QUAN", "TỔNG SỐ HỒ SƠ"]
-    assert (ws["E5"].value, ws["G5"].value) == ("TIẾP NHẬN", "ĐÃ GIẢI QUYẾT")
-    assert (ws["E6"].value, ws["F6"].value) == ("MCĐT", "Trực tuyến")
-    assert [ws.cell(6, c).value for c in (7, 10, 13)] == ["Mức độ 2", "Mức độ 3", "Mức độ 4"]
-    assert [c.value for c in ws[7][6:15]] == ["Trước hạn", "Đúng hạn", "Trễ hạn"] * 3
-    assert ws["R5"].value == "TỶ LỆ GIẢI QUYẾT ĐÚNG VÀ TRƯỚC HẠN %"
-    assert ws["T5"].value == "GHI CHÚ"
-    assert ws.freeze_panes == "C8"
+    # row 7 groups, row 8 levels / channels, row 9 timeliness; single labels span rows 7-9
+    assert {"A7:A9", "B7:B9", "C7:C9", "D7:D9", "E7:F7", "E8:E9", "F8:F9", "G7:O7",
+            "G8:I8", "J8:L8", "M8:O8", "P7:P9", "Q7:Q9", "R7:R9", "S7:S9",
+            "T7:T9"} <= merged  # fmt: skip
+    assert [ws[c].value for c in ("A7", "B7", "C7")] == ["STT", "TÊN CƠ QUAN", "TỔNG SỐ HỒ SƠ"]
+    assert (ws["E7"].value, ws["G7"].value) == ("TIẾP NHẬN", "ĐÃ GIẢI QUYẾT")
+    assert (ws["E8"].value, ws["F8"].value) == ("MCĐT", "Trực tuyến")
+    assert [ws.cell(8, c).value for c in (7, 10, 13)] == ["Mức độ 2", "Mức độ 3", "Mức độ 4"]
+    assert [c.value for c in ws[9][6:15]] == ["Trước hạn", "Đúng hạn", "Trễ hạn"] * 3
+    assert ws["R7"].value == "TỶ LỆ GIẢI QUYẾT ĐÚNG VÀ TRƯỚC HẠN %"
+    assert ws["T7"].value == "GHI CHÚ"
+    assert ws.freeze_panes == "C10"
 
-    assert [ws.cell(r, 2).value for r in range(8, 12)] == [
+    assert [ws.cell(r, 2).value for r in range(10, 14)] == [
         "Sở Công Thương", "UBND Huyện Bảo Yên", "Văn phòng Đoàn ĐBQH và HĐND tỉnh", "TỔNG CỘNG",
     ]  # fmt: skip
-    assert ws["C8"].value == 170000 and ws["C8"].number_format == "#,##0"
-    assert ws["Q8"].value == pytest.approx(163228 / 170000)
-    assert ws["Q8"].number_format == "0.0%"
-    assert [ws[f"{c}10"].value for c in "QR"] == [None, None]  # no dossier: no rate
-    assert (ws["S10"].value, ws["T10"].value) == (25, "Không phát sinh hồ sơ trong kỳ")
-    assert ws["T8"].value == NOTE_03
+    assert ws["C10"].value == 170000 and ws["C10"].number_format == "#,##0"
+    assert ws["Q10"].value == pytest.approx(163228 / 170000)
+    assert ws["Q10"].number_format == "0.0%"
+    assert [ws[f"{c}12"].value for c in "QR"] == [None, None]  # no dossier: no rate
+    assert (ws["S12"].value, ws["T12"].value) == (25, "Không phát sinh hồ sơ trong kỳ")
+    assert ws["T10"].value == NOTE_03
 
-    total = [c.value for c in ws[11]]
+    total = [c.value for c in ws[13]]
     assert total[0] is None and total[2:6] == [180326, 2, 555, 179769]
     assert total[6:15] == [33, 0, 1, 46, 0, 0, 169000, 100, 3276]
     assert total[15] == 180326 - 172456 - 18  # in progress
@@ -348,7 +359,7 @@ def test_other_period_is_published_apart(con, root):
     ws = sheet(rel.path / "appendix_02_questions.xlsx")
     assert ws["A2"].value.endswith("quý III năm 2023")
     assert ws["A3"].value == "(Tính từ 01/07/2023 đến 25/09/2023)"
-    assert [ws.cell(r, 2).value for r in (6, 7)] == ["Chỉ trong quý III", "Tổng số"]
+    assert [ws.cell(r, 2).value for r in (8, 9)] == ["Chỉ trong quý III", "Tổng số"]
 
 
 def test_publishing_again_makes_a_new_version(con, root):
@@ -359,8 +370,12 @@ def test_publishing_again_makes_a_new_version(con, root):
 
     assert (second.version, second.path.name) == (2, "v2")
     assert {p.name: p.read_bytes() for p in first.path.iterdir()} == before
-    # the same rows give the same bytes in every format, so checksums compare versions
-    assert second.files == first.files
+    # the same rows give the same bytes in every format, so checksums compare versions; the
+    # HTML page names its version, and differs by that alone
+    page = f"bao-cao-{PERIOD}.html"
+    assert {**second.files, page: None} == {**first.files, page: None}
+    html = [(r.path / page).read_text(encoding="utf-8") for r in (first, second)]
+    assert html[0] != html[1] and html[0].replace("<dd>v1</dd>", "<dd>v2</dd>") == html[1]
 
 
 def test_failure_mid_publish_leaves_no_trace(con, root, monkeypatch):

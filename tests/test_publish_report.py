@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import openpyxl
+import pdfplumber
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -89,6 +91,18 @@ SUMMARY_ROWS = [
      0.97),
     (13, "questions_rating_mean", "all", "Mức độ hài lòng bình quân (thang 1–5)", "mean", 4.3,
      4.1, 4.1),
+    # the figures of v1.1: questions rated, communes covered, the provincial portal's channels
+    # (a rate that did not move: no arrow)
+    (14, "questions_rated", "all", "Câu hỏi được người hỏi đánh giá mức độ hài lòng", "count",
+     40, 30, 30),
+    (15, "commune_coverage", "commune", "Tỷ lệ xã, phường, thị trấn có Cổng TTĐT", "rate",
+     0.95, 0.95, 0.95),
+    (16, "channel_fanpage_followers", "province", "Người theo dõi Fanpage", "count", 12500,
+     10000, 10000),
+    (17, "channel_fanpage_response_rate", "province", "Tỷ lệ phản hồi tin nhắn Fanpage",
+     "rate", 0.9, 0.9, 0.9),
+    (18, "channel_portal_visits_visits", "province", "Lượt truy cập Cổng TTĐT tỉnh trong kỳ",
+     "count", 1018221, 998000, 998000),
 ]  # fmt: skip
 # portal_activity: (portal_id, portal_name, portal_group, reporting_group, retired_on, posts,
 # posts last year restated / as reported, previous period restated / as reported, questions,
@@ -140,6 +154,8 @@ WIDTH = 1200
 
 def insert_report(con) -> None:
     period = [PERIOD, START, END]
+    # the latest event ingested: the page's watermark
+    con.execute("insert into raw.portal_events values ('e-1', '2023-09-26 01:04:00+00')")
     for order, section, pid, name, bloc, score, note in INFORMATION:
         scale = SCALES[bloc]
         con.execute(
@@ -243,18 +259,21 @@ def test_workbook_sheets_and_appendix_01_sections(release):
     wb = workbook(release)
     assert wb.sheetnames == SHEETS
     ws = wb["Phụ biểu 01"]
-    assert [ws[f"A{r}"].value for r in range(1, 5)] == [
+    # the seed's title block: the report it is attached to, with blanks for the number and the
+    # date not given, then the criteria
+    assert [ws[f"A{r}"].value for r in range(1, 6)] == [
         "Phụ biểu số 01",
         "BẢNG ĐÁNH GIÁ MỨC ĐỘ CUNG CẤP THÔNG TIN TRÊN CÁC CỔNG TTĐT THÀNH PHẦN",
         "(Tính từ 01/01/2023 đến 25/09/2023)",
+        "(Kèm theo Báo cáo số …/BC-UBND ngày … tháng … năm … của UBND tỉnh)",
         "Căn cứ theo Bộ tiêu chí tại Quyết định số 4526/QĐ-HĐBT ngày 14/12/2020 của HĐBT "
         "Cổng TTĐT tỉnh",
     ]
-    assert [c.value for c in ws[6]] == [
+    assert [c.value for c in ws[7]] == [
         "STT", "Tên cơ quan, đơn vị", "Thang điểm (+5 điểm khuyến khích)",
         "Đánh giá khả năng cung cấp thông tin", "Ghi chú",
     ]  # fmt: skip
-    body = values(ws, min_row=7)
+    body = values(ws, min_row=8)
     assert [r[0] for r in body] == ["I", 1, 2, 3, 4, 5, 6, "II", 7, 8, 9]  # STT runs on
     assert body[0][1] == (
         "CƠ QUAN KHỐI CHÍNH QUYỀN (SỞ, BAN, NGÀNH TỈNH VÀ TƯƠNG ĐƯƠNG); CÁC HUYỆN, THỊ XÃ, "
@@ -265,23 +284,34 @@ def test_workbook_sheets_and_appendix_01_sections(release):
         "(Thang điểm tối đa là 90 + 5 điểm thưởng)"
     )
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"B7:E7", "B14:E14"} <= merged
-    assert ws["B7"].font.bold and ws["A14"].font.bold
+    assert {"B8:E8", "B15:E15"} <= merged
+    assert ws["B8"].font.bold and ws["A15"].font.bold
     assert body[4][1:] == ["Sở Lao động - Thương binh và Xã hội", 50, 54.5, NOTE_LDTBXH]
     assert body[6][1:4] == ["Hội đồng Thi đua - Khen thưởng tỉnh", 50, 45]
     assert body[9][1:4] == ["Ban Nội chính Tỉnh ủy", 90, 95]
     # a number with at most one decimal shown: 50 and 54,5
-    assert (ws["C11"].number_format, ws["D11"].number_format) == ("0", "0.0")
-    assert ws["D8"].number_format == "0"
-    assert ws.freeze_panes == "C7"
+    assert (ws["C12"].number_format, ws["D12"].number_format) == ("0", "0.0")
+    assert ws["D9"].number_format == "0"
+    assert ws.freeze_panes == "C8"
+    # printed on A4, one page wide, the header row on every page, numbered "Trang x/y"
+    assert ws.page_setup.paperSize == 9  # A4
+    assert ws.print_title_rows == "$7:$7"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.oddFooter.center.text == "Trang &P/&N"
+    # every row's height set from its text, none left to the viewer: a note on three lines
+    # gets a taller row than a one-line one
+    heights = [ws.row_dimensions[r].height for r in range(1, ws.max_row + 1)]
+    assert None not in heights
+    assert ws.row_dimensions[13].height > ws.row_dimensions[15].height
 
 
 def test_workbook_not_scored_02_03_and_summary(release):
     wb = workbook(release)
     ws = wb["Phụ biểu 01.2"]
     assert ws["A1"].value == "Phụ biểu số 01.2"
-    assert ws["A4"].value.startswith("Kỳ trước theo đơn vị hiện nay: số liệu tính lại")
-    assert [c.value for c in ws[6]] == [
+    assert ws["A4"].value == "(Kèm theo Báo cáo số …/BC-UBND ngày … tháng … năm … của UBND tỉnh)"
+    assert ws["A5"].value.startswith("Kỳ trước theo đơn vị hiện nay: số liệu tính lại")
+    assert [c.value for c in ws[7]] == [
         "STT",
         "Tên cơ quan, đơn vị",
         "Đánh giá khả năng cung cấp thông tin",
@@ -291,24 +321,27 @@ def test_workbook_not_scored_02_03_and_summary(release):
         "Ghi chú",
     ]
     # the previous period on today's units, and as the units of the time reported it
-    assert [c.value for c in ws[7][3:6]] == [
+    assert [c.value for c in ws[8][3:6]] == [
         "Trong kỳ",
         "Kỳ trước (theo đơn vị hiện nay)",
         "Kỳ trước (như đã báo cáo)",
     ]
-    assert {"D6:F6", "A6:A7", "G6:G7"} <= {str(r) for r in ws.merged_cells.ranges}
+    assert {"D7:F7", "A7:A8", "G7:G8"} <= {str(r) for r in ws.merged_cells.ranges}
     # a split without shares has no previous period to compare with: empty, not 0
-    assert values(ws, min_row=8) == [
+    assert values(ws, min_row=9) == [
         [o, n, "KCĐ", posts, before, reported, note]
         for o, _, n, posts, before, reported, note in NOT_SCORED
     ]
 
-    questions = values(wb["Phụ biểu 02"], min_row=6)
-    assert questions[0][1:] == ["Sở Giáo dục và Đào tạo", 78, 73, 5, 0, 0, 18, QUESTIONS[1][9]]
+    questions = values(wb["Phụ biểu 02"], min_row=8)
+    # the seed's columns (the ratings come after them)
+    assert questions[0][1:9] == ["Sở Giáo dục và Đào tạo", 78, 73, 5, 0, 0, 18, QUESTIONS[1][9]]
     assert questions[-1][1] == "Tổng số"
     dossiers = wb["Phụ biểu 03"]
-    assert dossiers["T5"].value == "GHI CHÚ"
-    assert dossiers["T8"].value.startswith("Tỷ lệ giải quyết đúng và trước hạn 98,0%")
+    assert dossiers["T7"].value == "GHI CHÚ"
+    assert dossiers["T10"].value.startswith("Tỷ lệ giải quyết đúng và trước hạn 98,0%")
+    # the 20 columns of 03 print landscape; 01.2's and the summary's too, being wide
+    assert dossiers.page_setup.orientation == "landscape"
 
     ws = wb["Tổng hợp"]
     assert ws["A1"].value == "Tổng hợp số liệu của báo cáo 9 tháng năm 2023"
@@ -665,3 +698,170 @@ def test_rubric_numbers_in_headers_come_from_the_rows():
     """A province that raises the bonus sees it in appendix 01's header, with no code change."""
     header = with_numbers(APPENDIX_01, [{"bonus_max": 10.0, "scale": 60.0}]).columns[2].header
     assert header == ("Thang điểm (+10 điểm khuyến khích)",)
+
+
+# --- the page printed, its release, the new figures ------------------------------------------
+
+
+def test_report_page_prints_on_a4_without_blank_pages(release, render, tmp_path):
+    page = render(release.path / f"{REPORT}.html").page
+    pdf_path = tmp_path / "page.pdf"
+    page.pdf(path=str(pdf_path), format="A4", print_background=True)
+    with pdfplumber.open(pdf_path) as pdf:
+        sizes = [(p.width, p.height) for p in pdf.pages]
+        texts = [p.extract_text() or "" for p in pdf.pages]
+    # A4 portrait, 595 × 842 points (Chromium rounds to whole pixels)
+    assert all(abs(w - 595.3) < 1.5 and abs(h - 841.9) < 1.5 for w, h in sizes)
+    assert 1 <= len(texts) <= 6
+    blank = [i for i, text in enumerate(texts, start=1) if len(text.strip()) < 40]
+    assert blank == []
+    # every section printed, the last one on the last page
+    assert "Hoạt động của Cổng TTĐT tỉnh" in texts[0]
+    assert "Các cơ quan, đơn vị bị trừ điểm và lý do" in "".join(texts)
+    # nothing wider than the paper: the print's layout does not scroll sideways
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 less the page margins, in px
+    assert page.evaluate("document.documentElement.scrollWidth") <= 718
+
+
+def test_report_page_names_its_release(release, render):
+    page = render(release.path / f"{REPORT}.html").page
+    facts = dict(
+        zip(
+            page.locator("header .release dt").all_inner_texts(),
+            page.locator("header .release dd").all_inner_texts(),
+            strict=True,
+        )
+    )
+    manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
+    published = datetime.fromisoformat(manifest["published_at"]).astimezone(UTC)
+    assert facts == {
+        "Phiên bản": "v1",
+        "Số liệu đến ngày": "25/09/2023",
+        "Sự kiện ghi nhận đến": "26/09/2023 01:04 UTC",
+        "Ngày phát hành": f"{published:%d/%m/%Y}",
+    }
+    assert manifest["event_watermark"] == "2023-09-26T01:04:00+00:00"
+    assert page.locator("header .attached").inner_text() == (
+        "Kèm theo Báo cáo số …/BC-UBND ngày … tháng … năm … của UBND tỉnh"
+    )
+
+
+def test_report_page_shows_channels_coverage_and_satisfaction(release, render):
+    page = render(release.path / f"{REPORT}.html").page
+    cards = page.locator(".card")
+    coverage = cards.filter(has_text="Tỷ lệ xã, phường, thị trấn có Cổng TTĐT").inner_text()
+    assert "95,0%" in coverage and "bằng cùng kỳ (95,0%)" in coverage
+    rating = cards.filter(has_text="Mức độ hài lòng bình quân").inner_text()
+    assert "4,3" in rating and "trên 40 câu hỏi được đánh giá" in rating
+    assert "▲ 0,2 so với cùng kỳ (4,1)" in rating
+    channels = [
+        [cell.inner_text() for cell in row.locator("th, td").all()]
+        for row in page.locator("#channels tbody tr").all()
+    ]
+    assert channels == [
+        ["Người theo dõi Fanpage", "12.500", "▲ 2.500 (25,0%) so với cùng kỳ (10.000)"],
+        ["Tỷ lệ phản hồi tin nhắn Fanpage", "90,0%", "bằng cùng kỳ (90,0%)"],
+        ["Lượt truy cập Cổng TTĐT tỉnh trong kỳ", "1.018.221",
+         "▲ 20.221 (2,0%) so với cùng kỳ (998.000)"],
+    ]  # fmt: skip
+    # no arrow for no change, anywhere
+    text = page.locator("main").inner_text()
+    assert not re.search(r"[▲▼] 0( |$)", text) and "▲ 0 điểm" not in text
+
+
+def _tables(release) -> dict[str, list[dict]]:
+    return {m: pq.read_table(release.path / f"{m}.parquet").to_pylist() for m in report_html.MARTS}
+
+
+def test_report_page_without_the_new_figures_shows_nothing_of_them(release):
+    tables = _tables(release)
+    tables["report_summary"] = [
+        r
+        for r in tables["report_summary"]
+        if not r["metric"].startswith("channel_")
+        and r["metric"] not in ("commune_coverage", "questions_rating_mean", "questions_rated")
+    ]
+    html = report_html.render(tables, PERIOD, START, END)
+    assert 'id="channels"' not in html and "Các kênh thông tin" not in html
+    assert "Mức độ hài lòng" not in html and "Tỷ lệ xã, phường" not in html
+
+
+def test_report_page_prints_full_agency_names(release):
+    tables = _tables(release)
+    long = "Ban Quản lý các khu công nghiệp và khu kinh tế cửa khẩu tỉnh Lào Cai"
+    tables["appendix_01_information"][0]["portal_name"] = long
+    tables["appendix_03_dossiers"][0]["portal_name"] = long
+    html = report_html.render(tables, PERIOD, START, END)
+    names = [
+        " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", text))
+        for text in re.findall(r'<text class="name".*?</text>', html)
+    ]
+    assert names.count(long) == 2  # both charts, on two lines, nothing cut
+    assert not any(n.endswith("…") for n in names)
+
+
+def test_report_page_orders_ties_in_vietnamese(release):
+    """Equal rates in the on-time chart keep the appendix's order (the models' Vietnamese
+    collation: Ủy before Văn), not the code points' (V before Ủ)."""
+    tables = _tables(release)
+    rows = [r for r in tables["appendix_03_dossiers"] if r["on_time_rate"] is not None][:2]
+    for order, (row, name) in enumerate(zip(rows, ["Ủy ban A", "Văn phòng B"], strict=True)):
+        row.update(portal_name=name, display_order=order + 1, on_time_rate=0.99, total=10)
+    html = report_html.render(tables, PERIOD, START, END)
+    assert html.index(">Ủy ban A<") < html.index(">Văn phòng B<")
+
+
+def _grown(rows: list[dict], n: int) -> list[dict]:
+    """n agencies from the hand-made few, each its own name, in print order."""
+    return [
+        {**rows[i % len(rows)], "portal_name": f"{rows[i % len(rows)]['portal_name']} {i}",
+         "display_order": i + 1}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_a_province_sized_report_prints_without_near_blank_pages(release, render, tmp_path):
+    """60 portals, 75 agencies with dossiers: a chart taller than a page is scaled to fit one
+    rather than leave its heading alone on a page (the blank pages of the first print)."""
+    tables = _tables(release)
+    tables["appendix_01_information"] = sorted(
+        _grown(tables["appendix_01_information"], 62), key=lambda r: r["bloc"]
+    )
+    tables["appendix_03_dossiers"] = _grown(tables["appendix_03_dossiers"], 75)
+    tables["appendix_02_questions"] = _grown(tables["appendix_02_questions"], 45)
+    path = tmp_path / "page.html"
+    path.write_text(report_html.render(tables, PERIOD, START, END), encoding="utf-8")
+    page = render(path).page
+    page.pdf(path=str(tmp_path / "page.pdf"), format="A4", print_background=True)
+    with pdfplumber.open(tmp_path / "page.pdf") as pdf:
+        texts = [(p.extract_text() or "").strip() for p in pdf.pages]
+    assert len(texts) <= 12
+    headings = page.locator("h2").all_inner_texts()
+    alone = [i for i, t in enumerate(texts, start=1) if len(t) < 120 or t in headings]
+    assert alone == []
+
+
+def test_units_are_listed_in_vietnamese_order(tmp_path):
+    """Within a group the units' names sort as Vietnamese does (DuckDB's ICU collation `vi`):
+    Ủy before Văn, Đ after D, where code points would put V before Ủ and Đ after Z."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(MARTS_DDL)
+    insert_report(con)
+    con.execute("delete from marts.portal_activity where portal_group = 'department'")
+    for pid, name in [("v", "Văn phòng Sở Y"), ("u", "Ủy ban Sở X"), ("dd", "Đài Phát thanh"),
+                      ("d", "Du lịch")]:  # fmt: skip
+        con.execute(
+            "insert into marts.portal_activity (period_id, period_start, period_end, portal_id,"
+            " portal_name, portal_group, reporting_group, is_in_force) values"
+            " (?, ?, ?, ?, ?, 'department', 'department', true)",
+            [PERIOD, START, END, pid, name],
+        )
+    rel = publish(con, tmp_path / "publish")
+    con.close()
+    names = [
+        r["portal_name"]
+        for r in pq.read_table(rel.path / "portal_activity.parquet").to_pylist()
+        if r["portal_group"] == "department"
+    ]
+    assert names == ["Du lịch", "Đài Phát thanh", "Ủy ban Sở X", "Văn phòng Sở Y"]

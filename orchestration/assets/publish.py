@@ -1,6 +1,7 @@
 """Publishing a period: the whole report as files under <publish>/<period_id>/v<N>/."""
 
 import subprocess
+from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
@@ -36,6 +37,10 @@ class PublishConfig(PeriodConfig):
     would be all zeros, e.g. a schedule's tick before the deliveries came) unless allowed."""
 
     allow_empty: bool = False
+    # The report the appendices are attached to ("Kèm theo Báo cáo số …/BC-UBND ngày …"): its
+    # number ("125" or "125/BC-UBND") and date (ISO, "2023-10-05"); placeholders when unset.
+    report_number: str | None = None
+    report_date: str | None = None
 
 
 @dg.asset(
@@ -43,7 +48,7 @@ class PublishConfig(PeriodConfig):
     group_name="publish",
     deps=[dg.AssetKey(["marts", mart]) for mart in PERIOD_MARTS],
     partitions_def=report_periods,
-    kinds={"xlsx", "csv", "parquet", "html"},
+    kinds={"xlsx", "csv", "parquet", "html", "docx"},
 )
 def published_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PublishConfig
@@ -56,6 +61,13 @@ def published_report(
     event fails here, before anything is written, unless the config allows it (`allow_empty`)."""
     settings = warehouse.settings()
     period_id = context.partition_key
+    try:
+        report_date = date.fromisoformat(config.report_date) if config.report_date else None
+    except ValueError:
+        raise dg.Failure(
+            description=f"report_date {config.report_date!r} is not a date (YYYY-MM-DD)",
+            metadata={"exit_code": BAD_INPUT},
+        ) from None
     contracts = contract_results(settings, period_id)
     failed = [c.message() for c in contracts if not c.passed]
     if failed:
@@ -83,6 +95,8 @@ def published_report(
             cutoff=config.cutoff,
             reference_files=reference_files,
             require_events=not config.allow_empty,
+            report_number=config.report_number,
+            report_date=report_date,
         )
     except EmptyPeriodError as e:  # `run` refuses with exit 2, as its pre-flight does
         raise dg.Failure(description=str(e), metadata={"exit_code": BAD_INPUT}) from None
