@@ -59,7 +59,7 @@ postgresql:
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
 
 test: lint $(MANIFEST) $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile  # a file's tests share one worker, so its fixtures are built once
 
 dev: $(VENV)/.installed $(MANIFEST)
 	mkdir -p $(DATA)/dagster_home
