@@ -426,6 +426,7 @@ class Appendix02Questions(_ScoredAppendix):
     # the citizens' side (issue 11): the questions their askers rated, and the mean rating
     questions_rated: Series[pd.Int64Dtype]  # within [0, total]: rated_is_within
     rating_mean: Series[float] = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 5})
+    rating_sum: Series[pd.Int64Dtype] = pa.Field(ge=0)
 
     class Config:
         name = "marts.appendix_02_questions"
@@ -436,6 +437,12 @@ class Appendix02Questions(_ScoredAppendix):
     @_rule("rating_mean is null exactly when questions_rated = 0", "questions_rated", "rating_mean")
     def rating_mean_when_rated(frame: pd.DataFrame) -> pd.Series:
         return frame["rating_mean"].isna() == (frame["questions_rated"] == 0)
+
+    @_rule("each rating is 1 to 5: questions_rated <= rating_sum <= 5 * questions_rated",
+           "questions_rated", "rating_sum")  # fmt: skip
+    def rating_sum_within_scale(frame: pd.DataFrame) -> pd.Series:
+        rated = frame["questions_rated"]
+        return frame["rating_sum"].between(rated, 5 * rated)
 
     states_sum_to_total = _sum_rule(
         "total", ("answered", "waiting_answer", "waiting_acceptance", "deleted")
@@ -741,7 +748,9 @@ class ReportSummary(_PeriodMart):
 
     # A unit outside UNITS fails its own rule, and none of these.
     @_rule(
-        "a count is a non-negative integer (last year's readings may be null)",
+        "a count is a non-negative integer (last year's readings may be null, and a channel's"
+        " figure when nothing was measured)",
+        "metric",
         "unit",
         *SUMMARY_VALUES,
     )
@@ -749,7 +758,9 @@ class ReportSummary(_PeriodMart):
         def whole(values: pd.Series) -> pd.Series:
             return (values >= 0) & (values % 1 == 0)
 
-        valid = whole(frame["value"])
+        # report_summary names the channels' rows channel_<channel>_<metric>: a measurement
+        unmeasured = frame["metric"].str.startswith("channel_") & frame["value"].isna()
+        valid = whole(frame["value"]) | unmeasured
         for last_year in SUMMARY_VALUES[1:]:
             valid &= frame[last_year].isna() | whole(frame[last_year])
         return (frame["unit"] != "count") | valid
@@ -1006,6 +1017,7 @@ class QuestionTopics(_PeriodMart):
     most asked first, against the same period last year (null before the stream begins)."""
 
     topic: Series[str]
+    topic_label_vi: Series[str]  # seeds/topics.csv's name, else the code as delivered
     questions: Series[pd.Int64Dtype] = pa.Field(gt=0)
     questions_same_period_last_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
     rank: Series[pd.Int64Dtype] = pa.Field(ge=1)

@@ -170,6 +170,12 @@ FILES: tuple[ReferenceFile, ...] = (
         ),
         key=("channel", "metric"),
     ),
+    ReferenceFile(  # EVENTS.md: a question's `topic` code, and the field the report names
+        "topics",
+        (Column("topic", "varchar"), Column("label_vi", "varchar")),
+        key=("topic",),
+        min_rows=0,
+    ),
 )
 BY_FILE_NAME = {f.file_name: f for f in FILES}
 

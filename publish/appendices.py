@@ -85,7 +85,8 @@ def measure_kind(unit: str | None) -> str:
 
 @dataclass(frozen=True)
 class Ratio:
-    """A rate as sum(numerator columns) / sum(denominator columns); null when the latter is 0."""
+    """A rate (or a mean) as sum(numerator columns) / sum(denominator columns); null when the
+    latter is 0."""
 
     numerator: tuple[str, ...]
     denominator: tuple[str, ...]
@@ -233,6 +234,7 @@ APPENDIX_02 = Appendix(
         "note",
         "questions_rated",
         "rating_mean",
+        "rating_sum",
     ),
     columns=(
         Column("display_order", ("STT",), STT),
@@ -244,12 +246,14 @@ APPENDIX_02 = Appendix(
         Column("deleted", ("Câu hỏi xoá",)),
         Column("score", ("Điểm số",), SCORE),
         _NOTE,
-        # the citizens' side, after the seed's columns (issue 11); no mean in the total row
+        # the citizens' side, after the seed's columns (issue 11)
         Column("questions_rated", ("Số lượt đánh giá",)),
         Column("rating_mean", ("Điểm hài lòng TB",), MEAN),
     ),
-    summed=(*_QUESTION_COUNTS, "questions_rated"),
+    summed=(*_QUESTION_COUNTS, "questions_rated", "rating_sum"),
     total_label="Tổng số",
+    # every rating weighs the same, not every agency
+    ratios={"rating_mean": Ratio(("rating_sum",), ("questions_rated",))},
     basis=CRITERIA_BASIS,
 )
 
@@ -407,6 +411,41 @@ PORTAL_ACTIVITY = Appendix(
     basis=RESTATED_BASIS.format(compared="Cùng kỳ, kỳ trước"),
     order_by=f"{_in_group_order('reporting_group')}, {_in_group_order('portal_group')},"
     " portal_name collate vi, portal_id",  # names in Vietnamese order (DuckDB's ICU)
+    numbered=True,
+)
+
+
+# The other channels (marts.channel_metrics: the portal's visits, Fanpage, Zalo, gazette, press
+# review, training), a row per metric in the order of seeds/channels.csv's labels.
+CHANNELS = Appendix(
+    table="channel_metrics",
+    number=None,
+    sheet="Kênh thông tin",
+    title="Số liệu các kênh thông tin khác {period}",
+    mart_columns=(
+        *PERIOD_COLUMNS[:3],
+        "portal_id",
+        "channel",
+        "metric",
+        "kind",
+        "unit",
+        "label_vi",
+        "value",
+        "value_same_period_last_year",
+        "change",
+        "change_pct",
+        "windows_summed",
+    ),
+    columns=(
+        Column("display_order", ("STT",), STT),
+        Column("label_vi", ("Chỉ tiêu",), TEXT),
+        Column("value", ("Kỳ này",), MEASURE),
+        Column("value_same_period_last_year", ("Cùng kỳ",), MEASURE),
+        Column("change", ("Tăng, giảm",), MEASURE),
+        Column("change_pct", ("Tỷ lệ tăng, giảm %",), RATE),
+    ),
+    basis="Lượt theo dõi, lũy kế: số đo gần nhất đến cuối kỳ; các chỉ tiêu khác: tổng trong kỳ",
+    order_by="channel, metric, portal_id",
     numbered=True,
 )
 

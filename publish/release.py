@@ -45,6 +45,7 @@ from publish.appendices import (
     APPENDIX_01_2,
     APPENDIX_02,
     APPENDIX_03,
+    CHANNELS,
     PERIOD_COLUMNS,
     PORTAL_ACTIVITY,
     SUMMARY,
@@ -58,6 +59,7 @@ PUBLISHED: list[Appendix] = [
     APPENDIX_02,
     APPENDIX_03,
     SUMMARY,
+    CHANNELS,
     PORTAL_ACTIVITY,
 ]
 FORMATS = ("xlsx", "csv", "parquet")

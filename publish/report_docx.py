@@ -251,7 +251,7 @@ def read_marts(con: duckdb.DuckDBPyConnection, period_id: str) -> Marts:
         }  # a mart not built reads as no rows: its table says so
         bloc = optional("scorecard_bloc", "bloc") or []
         activity = optional("portal_activity", "portal_name collate vi, portal_id") or []
-        topics = optional("question_topics", "rank, topic collate vi")
+        topics = optional("question_topics", "rank")
         sentence_order = (
             "appendix, display_order, bloc"
             if "display_order" in present.get("report_sentences", set())
@@ -657,7 +657,9 @@ def _section_ii(d: Draft, m: Marts, label: str, year: int, window: str) -> None:
         top = [r for r in m.question_topics if r["rank"] <= TOPICS_QUOTED and r["questions"]]
         if not top:
             return "Trong kỳ không có câu hỏi nào được phân loại theo lĩnh vực."
-        listed = "; ".join(f"{r['topic']} ({count_vi(r['questions'])} câu hỏi)" for r in top)
+        listed = "; ".join(
+            f"{r['topic_label_vi']} ({count_vi(r['questions'])} câu hỏi)" for r in top
+        )
         return (
             "Nội dung các câu hỏi gửi đến chuyên mục Hỏi - Đáp chủ yếu tập trung vào các lĩnh"
             f" vực: {listed}."

@@ -45,7 +45,7 @@ create table marts.appendix_02_questions (
     total bigint, answered bigint, waiting_answer bigint, waiting_acceptance bigint,
     deleted bigint, eligible bigint, answered_unauthorized bigint, late bigint, score double,
     score_max double, score_rule varchar, note varchar, questions_rated bigint,
-    rating_mean double
+    rating_mean double, rating_sum bigint
 );
 create table marts.appendix_03_dossiers (
     period_id varchar, period_start date, period_end date, display_order integer,
@@ -93,6 +93,12 @@ create table marts.portal_activity (
     predecessor_portal_ids varchar[], successor_portal_ids varchar[], is_restatable boolean,
     lineage_note varchar
 );
+create table marts.channel_metrics (
+    period_id varchar, period_start date, period_end date, portal_id varchar, channel varchar,
+    metric varchar, kind varchar, unit varchar, label_vi varchar, value double,
+    value_same_period_last_year double, change double, change_pct double,
+    windows_summed integer, read_on date
+);
 create schema raw;
 create table raw.portal_events (event_id varchar, ingested_at timestamptz);
 create table raw.question_events (event_id varchar, ingested_at timestamptz);
@@ -120,7 +126,8 @@ DOSSIERS = [
 # Every file of a release but its manifest: each appendix, the summary and the units' figures in
 # three formats, the scorecards in Parquet, the whole report as a workbook and a page.
 TABLES = ("appendix_01_information", "appendix_01_2_not_scored", "appendix_02_questions",
-          "appendix_03_dossiers", "report_summary", "portal_activity")  # fmt: skip
+          "appendix_03_dossiers", "report_summary", "channel_metrics",
+          "portal_activity")  # fmt: skip
 RELEASE_FILES = [
     *(f"{t}.{ext}" for t in TABLES for ext in ("xlsx", "csv", "parquet")),
     "scorecard_bloc.parquet",
@@ -141,10 +148,10 @@ def _insert(con, period_id, start, end, questions, dossiers):
             "insert into marts.appendix_02_questions values "
             "(?, ?, ?, ?, ?, ?, 'department', ?, ?, ?, ?, ?, ?, 0, ?, ?, 18, "
             "case when ? = 0 then 'none' when ? < 15 then 'all_late' else 'on_time' end, ?,"
-            " ?, ?)",
+            " ?, ?, ?)",
             [period_id, start, end, order, pid, name, total, answered, waiting, waiting_acc,
              deleted, total - deleted, waiting + waiting_acc, score, total - deleted, score,
-             note, answered // 2, 4.25 if answered // 2 else None],
+             note, answered // 2, 4.25 if answered // 2 else None, answered // 2 * 4.25],
         )  # fmt: skip
     for order, pid, name, carried, counter, online, cells, withdrawn, score, note in dossiers:
         total = carried + counter + online
@@ -260,8 +267,10 @@ def test_xlsx_02(con, root):
     assert body[1][7] == 17.5 and not body[1][8]
     assert (ws["H8"].number_format, ws["H9"].number_format) == ("0", "0.0")
     assert body[3][2:9] == [129, 108, 6, 5, 10, None, None]
-    # the citizens' side after the seed's columns: no mean of means in the total row
-    assert [r[9:11] for r in body] == [[36, 4.25], [17, 4.25], [0, None], [53, None]]
+    # the citizens' side after the seed's columns; the total row's mean weighs every rating
+    # once (153 + 72 over 53 ratings), not every agency
+    assert [r[9:11] for r in body[:3]] == [[36, 4.25], [17, 4.25], [0, None]]
+    assert body[3][9:11] == [53, pytest.approx(225 / 53)]
     assert ws["C8"].number_format == "#,##0"
     assert ws["C8"].border.left.style == "thin"
     assert all(c.font.bold for c in ws[11])

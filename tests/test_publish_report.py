@@ -136,7 +136,17 @@ ACTIVITY = [
 ]  # fmt: skip
 ACTIVITY_ORDER = ["ubnd-tinh", "so-gtvt", "so-gtvt-xd", "so-xd", "huyen-bao-yen", "xa-tan-tien",
                   "phuong-sa-pa"]  # fmt: skip
-SHEETS = ["Phụ biểu 01", "Phụ biểu 01.2", "Phụ biểu 02", "Phụ biểu 03", "Tổng hợp", "Theo đơn vị"]
+SHEETS = ["Phụ biểu 01", "Phụ biểu 01.2", "Phụ biểu 02", "Phụ biểu 03", "Tổng hợp",
+          "Kênh thông tin", "Theo đơn vị"]  # fmt: skip
+# marts.channel_metrics: (channel, metric, kind, unit, label_vi, value, last year, windows);
+# inserted out of print order on purpose
+CHANNELS = [
+    ("zalo", "posts", "flow", "count", "Tin, bài đăng trên Zalo OA", 840.0, None, 9),
+    ("fanpage", "response_rate", "level", "rate", "Tỷ lệ phản hồi tin nhắn Fanpage", 1.0, 0.5,
+     None),
+    ("fanpage", "followers", "level", "count", "Người theo dõi Fanpage", 12997.0, 10000.0, None),
+    ("gazette", "issues", "flow", "count", "Số Công báo điện tử phát hành", None, 4.0, 0),
+]  # fmt: skip
 REPORT = f"bao-cao-{PERIOD}"
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no first-run or background requests that would be "requests".
@@ -193,6 +203,14 @@ def insert_report(con) -> None:
             [*period, pid, name, bloc, score, SCALES[bloc] + 5, score, SCALES[bloc] + 5,
              score / (SCALES[bloc] + 5), order],
         )  # fmt: skip
+    for channel, metric, kind, unit, label, value, before, windows in CHANNELS:
+        change = value - before if value is not None and before is not None else None
+        con.execute(
+            "insert into marts.channel_metrics values "
+            "(?, ?, ?, 'ubnd-tinh', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+            [*period, channel, metric, kind, unit, label, value, before, change,
+             change / before if change is not None and before else None, windows],
+        )  # fmt: skip
     for order, metric, group, label, unit, value, before, reported in SUMMARY_ROWS:
         change, change_reported = value - before, value - reported
         con.execute(
@@ -248,7 +266,7 @@ def test_manifest_lists_every_file_with_its_checksum(release):
     assert by_name["portal_activity.csv"]["rows"] == len(ACTIVITY)
     assert by_name[f"{REPORT}.xlsx"]["tables"] == [
         "appendix_01_information", "appendix_01_2_not_scored", "appendix_02_questions",
-        "appendix_03_dossiers", "report_summary", "portal_activity",
+        "appendix_03_dossiers", "report_summary", "channel_metrics", "portal_activity",
     ]  # fmt: skip
     assert "portal_activity" in by_name[f"{REPORT}.html"]["tables"]
     assert by_name[f"{REPORT}.html"]["format"] == "html"
@@ -365,6 +383,28 @@ def test_workbook_not_scored_02_03_and_summary(release):
     mean = next(row for row in ws.iter_rows(min_row=6) if row[0].value.startswith("Mức độ hài"))
     assert [c.value for c in mean[2:6]] == [4.3, 4.1, 4.1, pytest.approx(0.2)]
     assert [c.number_format for c in mean[2:6]] == ["0.0"] * 4
+
+
+def test_workbook_channels_a_row_per_metric_rates_as_percent_nothing_measured_empty(release):
+    ws = workbook(release)["Kênh thông tin"]
+    assert ws["A1"].value == "Số liệu các kênh thông tin khác 9 tháng năm 2023"
+    assert [c.value for c in ws[5]] == [
+        "STT",
+        "Chỉ tiêu",
+        "Kỳ này",
+        "Cùng kỳ",
+        "Tăng, giảm",
+        "Tỷ lệ tăng, giảm %",
+    ]
+    body = values(ws, min_row=6)
+    assert body == [  # by channel and metric; no total row: the units differ
+        [1, "Người theo dõi Fanpage", 12997, 10000, 2997, pytest.approx(0.2997)],
+        [2, "Tỷ lệ phản hồi tin nhắn Fanpage", 1, 0.5, 0.5, 1],
+        [3, "Số Công báo điện tử phát hành", None, 4, None, None],
+        [4, "Tin, bài đăng trên Zalo OA", 840, None, None, None],
+    ]
+    assert [c.number_format for c in ws[7][2:5]] == ["0.0%"] * 3  # a rate's row
+    assert ws["C6"].number_format == "#,##0"
 
 
 def test_workbook_units_with_both_readings(release):

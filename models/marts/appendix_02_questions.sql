@@ -172,7 +172,9 @@ select
     ),
     -- added after the seed's columns
     scored.questions_rated,
-    scored.rating_sum / nullif(scored.questions_rated, 0) as rating_mean
+    scored.rating_sum / nullif(scored.questions_rated, 0) as rating_mean,
+    -- so that a total (the printed total row, a bloc in BI) weighs each rating once
+    scored.rating_sum
 from scored
 cross join run_period
 left join {{ ref('portal_activity') }} as activity

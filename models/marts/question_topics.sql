@@ -12,7 +12,8 @@
 -- window's end (a deleted question was still sent). Its topic is the latest `topic` any of its
 -- events carries by the window's end (the submission's, unless the section filed it again); a
 -- question with no topic is not listed, so the topics add up to at most `total` of
--- fct_questions_period. Rank 1 is the most asked; ties go in Vietnamese order of the topic.
+-- fct_questions_period. Rank 1 is the most asked; ties go in Vietnamese order of the field's
+-- name (seeds/topics.csv; a code without a name there is printed as delivered).
 with
 
 windows as (
@@ -63,15 +64,20 @@ select
     run_period.period_start,
     run_period.period_end,
     counts.topic,
+    coalesce(topics.label_vi, counts.topic) as topic_label_vi,
     counts.questions,
     case
         when date_trunc('month', question_starts.first_on) <= run_period.previous_year_start
             then counts.questions_same_period_last_year
     end as questions_same_period_last_year,
     row_number() over (
-        order by counts.questions desc, counts.topic collate vi asc
+        order by
+            counts.questions desc,
+            coalesce(topics.label_vi, counts.topic) collate vi asc,
+            counts.topic asc
     )::integer as rank
 from counts
+left join {{ ref('topics') }} as topics on counts.topic = topics.topic
 cross join {{ ref('int_run_period') }} as run_period
 cross join question_starts
 where counts.questions > 0

@@ -323,12 +323,9 @@ values_per_window as (
                 windows.period_window = 'same_period_last_year'
                 and date_trunc('month', stream_starts.first_on) > windows.window_start
                 then null
-            -- a channel metric not measured last year (channel_metrics says null) has no value
-            when
-                metrics.stream = 'channel'
-                and windows.period_window = 'same_period_last_year'
-                and metric_values.value is null
-                then null
+            -- a channel metric not measured in the window (channel_metrics says null) has no
+            -- value: a channel's count is a measurement, never a count of events that is 0
+            when metrics.stream = 'channel' and metric_values.value is null then null
             when metrics.unit = 'count' then round(coalesce(metric_values.value::double, 0))
             else metric_values.value::double
         end as value
