@@ -13,8 +13,10 @@ import csv
 import io
 import math
 import re
+import weakref
 import zipfile
 from collections.abc import Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -807,8 +809,7 @@ def _write_sheet(
         ws.cell(top, left, h.text)
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):
-                cell = ws.cell(r, c)
-                cell.font, cell.alignment, cell.border = _BOLD, _HEADER_ALIGN, _BORDER
+                _style(ws.cell(r, c), _BOLD, _HEADER_ALIGN)
         if (top, left) != (bottom, right):
             ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
     for level, height in enumerate(_header_heights(appendix, widths)):
@@ -824,22 +825,39 @@ def _write_sheet(
         for j, column in enumerate(appendix.columns, start=1):
             value = column.value(row)
             cell = ws.cell(r, j, None if _is_null(value) else value)
-            cell.border = _BORDER
-            cell.font = _BOLD if role == TOTAL else _REGULAR
+            font = _BOLD if role == TOTAL else _REGULAR
             kind = column.kind_for(row)
             if kind == TEXT:
-                cell.alignment = _TEXT_ALIGN
+                _style(cell, font, _TEXT_ALIGN)
                 if not _is_null(value):
                     need = wrapped_lines(str(value), widths[j - 1], bold=role == TOTAL)
                     lines_needed = max(lines_needed, need)
             else:
-                cell.number_format = _number_format(kind, value)
-                cell.alignment = _STT_ALIGN if kind == STT else _NUMBER_ALIGN
+                align = _STT_ALIGN if kind == STT else _NUMBER_ALIGN
+                _style(cell, font, align, _number_format(kind, value))
         ws.row_dimensions[r].height = row_height(lines_needed)
 
     # Keep the headers, and the STT and name columns, in view while scrolling the wide 03.
     ws.freeze_panes = ws.cell(data_top, 3).coordinate
     _print_setup(ws, landscape, f"{header_top}:{data_top - 1}")
+
+
+# A workbook's styles, each set once by openpyxl and then copied: openpyxl hashes every font,
+# border and alignment it is given, which was half the time of writing the appendices.
+_STYLES: weakref.WeakKeyDictionary[Workbook, dict] = weakref.WeakKeyDictionary()
+
+
+def _style(cell: Any, font: Font, alignment: Alignment, number_format: str = "General") -> None:
+    """A bordered cell's font, alignment and number format; `font` and `alignment` are this
+    module's constants (the cache knows them by identity)."""
+    styles = _STYLES.setdefault(cell.parent.parent, {})
+    key = (id(font), id(alignment), number_format)
+    if key in styles:
+        cell._style = copy(styles[key])
+        return
+    cell.font, cell.alignment, cell.border = font, alignment, _BORDER
+    cell.number_format = number_format
+    styles[key] = copy(cell._style)
 
 
 def _print_setup(ws: Worksheet, landscape: bool, title_rows: str) -> None:

@@ -943,7 +943,9 @@ def _appendix_table(doc: Any, appendix: Appendix, rows: Sequence[Row]) -> Table:
     lines = display_lines(appendix, rows)
     depth = appendix.header_depth
     ncols = len(appendix.columns)
-    table = doc.add_table(rows=depth + len(lines), cols=ncols)
+    # The header rows are merged while they are the whole table, and the body's rows added one
+    # by one: python-docx finds a cell by (row, column) by walking the whole table.
+    table = doc.add_table(rows=depth, cols=ncols)
     table.style = "Table Grid"
     size = 7 if ncols > 10 else 9
     for h in header_cells(appendix):
@@ -956,15 +958,21 @@ def _appendix_table(doc: Any, appendix: Appendix, rows: Sequence[Row]) -> Table:
         0.9 if c.kind == STT else (3.2 if c.key == "note" else 3.0) if c.kind == TEXT else 1.6
         for c in appendix.columns
     ]
+    widths = [Cm(26.7 * weight / sum(weights)) for weight in weights]
     table.autofit = False
-    for j, weight in enumerate(weights):
-        width = Cm(26.7 * weight / sum(weights))
+    for j, width in enumerate(widths):
         table.columns[j].width = width
-        for cell in table.columns[j].cells:
+
+    def sized(cells: Sequence[Any]) -> Sequence[Any]:
+        for cell, width in zip(cells, widths, strict=True):
             cell.width = width
+        return cells
+
+    for header_row in table.rows:
+        sized(header_row.cells)
     label_col = next(j for j, c in enumerate(appendix.columns) if c.kind == TEXT)
-    for i, (role, row) in enumerate(lines, start=depth):
-        cells = table.rows[i].cells
+    for role, row in lines:
+        cells = sized(table.add_row().cells)
         if role == SECTION:
             _cell_text(cells[0], str(row[appendix.columns[0].key]), bold=True, size=size)
             merged = cells[label_col].merge(cells[ncols - 1])
