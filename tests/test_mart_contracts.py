@@ -55,7 +55,7 @@ COLUMNS = {
     A01_2: ["registered_on", "posts", "posts_previous_period", "posts_previous_period_as_reported",
             "previous_period_start", "previous_period_end", "note"],
     A02: ["total", "answered", "waiting_answer", "waiting_acceptance", "deleted", "eligible",
-          "late", "score", "score_max", "note", "questions_rated", "rating_mean"],
+          "late", "score", "score_max", "note", "questions_rated", "rating_mean", "rating_sum"],
     A03: ["total", "carried_over", "received_counter", "received_online", *CELLS, "resolved",
           "withdrawn", "in_progress", "resolution_rate", "on_time_rate", "score", "score_max",
           "note"],
@@ -86,7 +86,7 @@ COLUMNS = {
     CH: ["portal_id", "channel", "metric", "kind", "unit", "label_vi", "value",
          "value_same_period_last_year", "change", "change_pct", "windows_summed", "read_on",
          "same_period_start", "same_period_end"],
-    QT: ["topic", "questions", "questions_same_period_last_year", "rank"],
+    QT: ["topic", "topic_label_vi", "questions", "questions_same_period_last_year", "rank"],
     SE: ["appendix", "bloc", "sentence_vi"],
 }  # fmt: skip
 
@@ -156,9 +156,9 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
          "Không đăng tin, bài trong kỳ (kỳ trước: 3)"),
     ],
     A02: [
-        (10, 6, 2, 1, 1, 9, 2, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn", 4, 4.25),
-        (0, 0, 0, 0, 0, 0, 0, 15.0, 18.0, "Không có câu hỏi, tương đương mức Tốt", 0, None),
-        (5, 5, 0, 0, 0, 5, 1, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn", 0, None),
+        (10, 6, 2, 1, 1, 9, 2, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn", 4, 4.25, 17),
+        (0, 0, 0, 0, 0, 0, 0, 15.0, 18.0, "Không có câu hỏi, tương đương mức Tốt", 0, None, 0),
+        (5, 5, 0, 0, 0, 5, 1, 15.0, 18.0, "Có câu hỏi trả lời trễ hạn", 0, None, 0),
     ],
     A03: [
         (10, 2, 3, 5, 1, 1, 0, 2, 1, 1, 0, 1, 1, 8, 1, 1, 0.8, 0.75, 25.0, 27.0,
@@ -232,8 +232,9 @@ ROWS = {  # one per agency for the appendices; huyen-bao-yen had nothing in the 
         ("ubnd-tinh", "gazette", "issues", "flow", "count", "Số Công báo", 4.0, None, None,
          None, 4, None, date(2022, 1, 1), date(2022, 9, 30)),
     ],
-    QT: [  # ties in Vietnamese order: "đất đai" before "giáo dục"
-        ("y tế", 30, 25, 1), ("đất đai", 12, None, 2), ("giáo dục", 12, 0, 3),
+    QT: [  # ties in Vietnamese order of the names: "Đất đai" before "Giáo dục"
+        ("y tế", "y tế", 30, 25, 1), ("land", "Đất đai", 12, None, 2),
+        ("education", "Giáo dục", 12, 0, 3),
     ],
     SE: [
         ("02", "all", "Có 01/03 cơ quan, đơn vị thực hiện tiếp nhận, trả lời câu hỏi đúng thời"
@@ -650,12 +651,15 @@ CORRUPTIONS = [
      "rating_mean is null exactly when questions_rated = 0", "portal_id=huyen-bao-yen"),
     ("a02-more-rated-than-asked", A02, 0, {"questions_rated": 11},
      "questions_rated within [0, total]", "portal_id=so-tttt"),
+    ("a02-ratings-off-the-scale", A02, 0, {"rating_sum": 21},
+     "each rating is 1 to 5: questions_rated <= rating_sum <= 5 * questions_rated",
+     "portal_id=so-tttt (questions_rated=4, rating_sum=21)"),
     ("a02-rating-off-the-scale", A02, 0, {"rating_mean": 5.5}, "rating_mean in [1, 5]",
      "portal_id=so-tttt"),
     ("qt-rank-against-counts", QT, 0, {"questions": 5},
-     "rank runs 1..n within the period, most asked first", "topic=đất đai"),
-    ("qt-topic-repeated", QT, 2, {"topic": "đất đai"}, "one row per period_id + topic",
-     "topic=đất đai"),
+     "rank runs 1..n within the period, most asked first", "topic=land"),
+    ("qt-topic-repeated", QT, 2, {"topic": "land"}, "one row per period_id + topic",
+     "topic=land"),
     ("se-blank-sentence", SE, 1, {"sentence_vi": " "}, "sentence_vi is not empty",
      "appendix=03"),
     ("se-unknown-appendix", SE, 1, {"appendix": "04"}, "appendix in {", "appendix=04"),

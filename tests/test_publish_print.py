@@ -51,6 +51,7 @@ SHEETS = {  # the release's file of each appendix -> its number as printed ("" f
     "appendix_02_questions": "02",
     "appendix_03_dossiers": "03",
     "report_summary": "",
+    "channel_metrics": "",
     "portal_activity": "",
 }
 LONG = "long_appendix_01"
@@ -326,10 +327,11 @@ def test_each_sheet_prints_on_a4_with_nothing_outside_its_cells(printed, name):
         assert len(pages) == expected_pages(ws, size / BODY_PT)
         # the title block on the first page, the header rows and "Trang x/y" on every page
         first = page_text(pages[0])
-        title = [ws.cell(r, 1).value for r in range(1, 7) if ws.cell(r, 1).value]
+        header_top = int(re.findall(r"\d+", ws.print_title_rows)[0])
+        title = [ws.cell(r, 1).value for r in range(1, header_top) if ws.cell(r, 1).value]
         for line in title:
             assert squeeze(line) in first, line
-        header = ws.cell(int(re.findall(r"\d+", ws.print_title_rows)[0]), 2).value
+        header = ws.cell(header_top, 2).value
         for i, page in enumerate(pages, start=1):
             text = page_text(page)
             assert squeeze(header) in text, f"{name}: no header rows on page {i}"
@@ -337,7 +339,8 @@ def test_each_sheet_prints_on_a4_with_nothing_outside_its_cells(printed, name):
         # nothing drawn across a border; every name and note whole in its own row
         assert [c for page in pages for c in crossings(page)] == []
         columns = text_columns(ws)
-        assert len(columns) >= (1 if name == "report_summary" else 2)  # names, notes
+        # names and notes; the summary's and the channels' labels alone
+        assert len(columns) >= (1 if name in ("report_summary", "channel_metrics") else 2)
         found, problems = overflowing(pdf, ws, columns)
         data_top = int(re.findall(r"\d+", ws.print_title_rows)[-1]) + 1
         assert found == ws.max_row - data_top + 1
@@ -422,11 +425,11 @@ def test_report_number_and_date_are_run_options(capsys):
     )
     assert (args.report_number, args.report_date) == ("125", REPORT_DATE)
     job = defs.resolve_job_def("period_job")
-    config = run_config(job, None, "INFO", False, "125", "2023-10-05")["ops"]
-    assert config["publish__report"]["config"] == {
+    config = run_config(job, None, "INFO", False, "125", "2023-10-05")["resources"]["report"]
+    assert config["config"] == {
         "cutoff": None, "allow_empty": False, "report_number": "125", "report_date": "2023-10-05",
     }  # fmt: skip
-    assert "report_number" not in run_config(job, None, "INFO")["ops"]["publish__report"]["config"]
+    assert "report_number" not in run_config(job, None, "INFO")["resources"]["report"]["config"]
     with pytest.raises(SystemExit) as exit_:
         parser().parse_args(["run", "--period", PERIOD, "--report-date", "5/10/2023"])
     assert exit_.value.code == 2
