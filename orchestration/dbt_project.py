@@ -11,11 +11,14 @@ so a `dbt` looked up on PATH (what `DbtProject.prepare_if_dev()` would run) is n
 
 import shutil
 import sys
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster._utils import run_with_concurrent_update_guard  # what dagster-dbt's preparer uses
 from dagster._utils.env import using_dagster_dev
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging.version import Version
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 # the dbt installed beside this Python, even when the virtualenv is not on PATH
@@ -24,9 +27,19 @@ DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "
 dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
 
 
+class LocalDbtCliResource(DbtCliResource):
+    """dagster-dbt asks `dbt --version` in a subprocess before every invocation (7-8 s, and dbt
+    looks for a newer release on the package index meanwhile); the dbt it runs is the dbt-core
+    installed beside this Python, whose version the package metadata says at once."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(metadata.version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
     """The resource every dbt step runs through (definitions.py)."""
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return LocalDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
 def _parse() -> None:
