@@ -12,7 +12,7 @@ PERIOD ?= 2023-9M
 CUTOFF ?= 2023-09-25
 MANIFEST := models/target/manifest.json
 
-.PHONY: demo test lint dev bench clean postgresql
+.PHONY: demo test lint dev bench clean postgresql docs
 
 # The virtualenv is rebuilt whenever the pins change.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -61,10 +61,22 @@ postgresql:
 test: lint $(MANIFEST) $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
 	$(BIN)/pytest -n 2 --dist loadfile  # a file's tests share one worker, so its fixtures are built once
 
+# The Dagster home the CLI records its runs in (DAGSTER_HOME, else beside the warehouse; created
+# with orchestration/dagster.yaml): the UI shows `make demo`'s and `portal-warehouse run`'s runs.
 dev: $(VENV)/.installed $(MANIFEST)
-	mkdir -p $(DATA)/dagster_home
-	cp -n orchestration/dagster.yaml $(DATA)/dagster_home/dagster.yaml || true
-	DAGSTER_HOME=$(abspath $(DATA)/dagster_home) $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME="$$($(BIN)/portal-warehouse dagster-home)" $(BIN)/dagster dev -w workspace.yaml
+
+# The dbt docs site of the marts, its catalog read from the serving copy beside the warehouse
+# (profiles.yml, target `serving`, read-only: a run may write meanwhile), served on
+# http://localhost:$(DOCS_PORT). Without usage statistics the page loads nothing from outside.
+DOCS_PORT ?= 8080
+DOCS := cd models && DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+	PORTAL_WAREHOUSE_DB=$(abspath $(PORTAL_WAREHOUSE_DB)) \
+	../$(BIN)/dbt docs
+docs: $(VENV)/.installed $(MANIFEST)
+	$(DOCS) generate --profiles-dir . --target serving --target-path target/docs --static
+	$(DOCS) serve --profiles-dir . --target serving --target-path target/docs \
+		--port $(DOCS_PORT) --no-browser
 
 bench: $(VENV)/.installed $(MANIFEST)
 	$(BIN)/python bench/ingest.py

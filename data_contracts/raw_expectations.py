@@ -14,9 +14,10 @@
 The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
 suites are built once per process. Validation results are kept as JSON under
 `docs_root/results` and the Data Docs site under `docs_root/site`, so validations accumulate
-across runs; everything else (suites, validation definitions) lives in memory and is rebuilt
-from the contract, which keeps the contract the one source of truth and lets several processes
-share a docs root without writing a shared config file.
+across runs; the site's pages load their scripts, styles and fonts from its own folder, so it
+renders offline (`localise_site`); everything else (suites, validation definitions) lives in
+memory and is rebuilt from the contract, which keeps the contract the one source of truth and
+lets several processes share a docs root without writing a shared config file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
+import shutil
 import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -71,6 +75,51 @@ DOCS_SITE = "raw_batches"
 # The index re-reads every result it lists, so listing all of them would slow each check as
 # results accumulate; older pages stay on disk, reachable from their suite's folder.
 DOCS_INDEX_LIMIT = 300
+
+# GX's pages load Bootstrap, jQuery, bootstrap-table, Font Awesome … from CDNs, so offline they
+# render unstyled and the index lists nothing. The same files and versions are kept in
+# data_docs_assets/ (its README says whence), copied to <site>/static/vendor/, and the pages are
+# pointed at them; what is not kept (the charts' vega, a dark theme) is not used by these pages,
+# and its tags are removed.
+DOCS_ASSETS = Path(__file__).parent / "data_docs_assets"
+VENDOR_DIR = "static/vendor"
+LOCAL_ASSETS = {
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap.min.js",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": (
+        "bootstrap-table.min.js"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
+        "bootstrap-table.min.css"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.js": "bootstrap-table-filter-control.min.js",
+    # the pages name 1.19.0's stylesheet beside 1.19.1's script; 1.19.1's serves both
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.css": "bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.css": "bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/"
+    "bootstrap-datepicker.min.js": "bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/"
+    "bootstrap-datepicker.min.css": "bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": (
+        "fontawesome/css/all.min.css"
+    ),
+}
+# GX's own logo, which the site also has under static/images/
+GX_LOGO = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png"
+_REMOTE_TAG = re.compile(
+    r'<(?P<tag>script|link|img)\b(?P<before>[^>]*?)\b(?P<attr>src|href)="(?P<url>https?://[^"]*)"'
+    r"(?P<after>[^>]*)>(?P<close></script>)?"
+)
+_SUBRESOURCE_ATTRS = re.compile(r'\s(?:integrity|crossorigin)="[^"]*"')
+# GX's own static files, which it sometimes counts one folder short (the favicon of a result
+# page whose suite name has a dot)
+_SITE_STATIC = re.compile(r'\b(src|href)="(?:\./|(?:\.\./)+)static/')
+_REMOTE_CSS_URL = re.compile(r"url\((['\"]?)https?://[^)]*\1\)")  # the dark theme's logo
 
 
 @dataclass(frozen=True)
@@ -275,13 +324,56 @@ class _Project:
                     batch_identifier=result.batch_id,
                 )
             )
+        started = time.time()
         try:
             self.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
+            localise_site(self.site_dir, since=started)
         except Exception:
             # The docs are a view of the verdict: failing to render them must not lose it.
             logger.exception("could not build the Data Docs under %s", self.site_dir)
             return None
         return self.site_dir / "index.html"
+
+
+def localise_site(site_dir: Path, since: float | None = None) -> None:
+    """Point the site's pages (those written since `since`; every page the first time) at the
+    assets under <site>/static/vendor/ instead of the CDNs."""
+    vendor = site_dir / VENDOR_DIR
+    if not vendor.is_dir():
+        # another process sharing the docs root may be copying them too
+        shutil.copytree(
+            DOCS_ASSETS, vendor, ignore=shutil.ignore_patterns("*.md"), dirs_exist_ok=True
+        )
+        since = None  # pages built before the assets were there
+    for page in site_dir.rglob("*.html"):
+        if since is not None and page.stat().st_mtime < since - 1:
+            continue
+        text = page.read_text(encoding="utf-8")
+        local = localise_page(text, os.path.relpath(site_dir, page.parent))
+        if local != text:
+            page.write_text(local, encoding="utf-8")
+
+
+def localise_page(html: str, to_site_root: str) -> str:
+    """A page's CDN scripts, stylesheets and images made relative to the site root
+    (`to_site_root`, e.g. `../../..`); tags of assets not kept are dropped."""
+
+    def local(match: re.Match) -> str:
+        url = match["url"]
+        if url in LOCAL_ASSETS:
+            path = f"{to_site_root}/{VENDOR_DIR}/{LOCAL_ASSETS[url]}"
+        elif url.startswith(GX_LOGO):
+            path = f"{to_site_root}/static/images/logo-long.png"
+        elif match["tag"] == "img":
+            return match[0]  # left as it is: GX's pages have no other
+        else:
+            return ""  # vega (charts these pages do not draw), the dark theme
+        # a file: page may not load a script fetched with CORS
+        before, after = (_SUBRESOURCE_ATTRS.sub("", match[part]) for part in ("before", "after"))
+        return f'<{match["tag"]}{before}{match["attr"]}="{path}"{after}>{match["close"] or ""}'
+
+    html = _SITE_STATIC.sub(rf'\1="{to_site_root}/static/', html)
+    return _REMOTE_CSS_URL.sub("none", _REMOTE_TAG.sub(local, html))
 
 
 @cache

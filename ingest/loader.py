@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,19 +97,25 @@ def run_contract(settings: Settings) -> dict[str, Stream]:
 
 
 def ingest_landing(
-    settings: Settings, streams: Iterable[str] | None = None, settle_seconds: float = 0
+    settings: Settings,
+    streams: Iterable[str] | None = None,
+    settle_seconds: float = 0,
+    on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
     """Ingest every new file of the landing folder (optionally only some streams; ValueError
     for an unknown one). With `settle_seconds`, a file modified more recently is left for a
-    later run (listed as skipped): the landing sensor's and the schedule's runs wait."""
+    later run (listed as skipped): the landing sensor's and the schedule's runs wait.
+    `on_file` hears each file's result as soon as that file is committed."""
     contract = run_contract(settings)  # before the warehouse is opened: a bad folder stops here
     found = discover(settings.landing, streams, settle_seconds)
     run_id = _new_id("run")
     con = open_warehouse(settings)
+    results = []
     try:
-        results = [
-            ingest_file(con, landed, run_id, settings.tz, contract) for landed in found.files
-        ]
+        for landed in found.files:
+            results.append(ingest_file(con, landed, run_id, settings.tz, contract))
+            if on_file is not None:
+                on_file(results[-1])
     finally:
         con.close()
     return IngestReport(run_id, tuple(results), tuple(found.skipped))

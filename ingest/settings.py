@@ -76,18 +76,31 @@ class Settings:
             tz=given.pop("tz") if "tz" in given else env.get("PORTAL_WAREHOUSE_TZ", DEFAULT_TZ),
             pii_key=key.encode() if key else None,
             reference=Path(reference) if reference else None,
-            settle_seconds=_settle_seconds(env.get("PORTAL_WAREHOUSE_SETTLE_SECONDS", "60")),
+            settle_seconds=_seconds(
+                "PORTAL_WAREHOUSE_SETTLE_SECONDS", env.get("PORTAL_WAREHOUSE_SETTLE_SECONDS", "60")
+            ),
         )
         return replace(settings, **given)
 
 
-def _settle_seconds(text: str) -> float:
+# PORTAL_WAREHOUSE_LOCK_TIMEOUT: how long a writer waits for another process's lock on the
+# warehouse (DuckDB allows one writer) before it fails naming that process
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def lock_timeout() -> float:
+    """Read when the warehouse is opened (ingest.warehouse.connect), which every writer does."""
+    return _seconds(
+        "PORTAL_WAREHOUSE_LOCK_TIMEOUT",
+        os.environ.get("PORTAL_WAREHOUSE_LOCK_TIMEOUT", str(DEFAULT_LOCK_TIMEOUT)),
+    )
+
+
+def _seconds(variable: str, text: str) -> float:
     try:
         seconds = float(text)
     except ValueError:
         seconds = math.nan
     if not seconds >= 0 or math.isinf(seconds):
-        raise ConfigError(
-            f"PORTAL_WAREHOUSE_SETTLE_SECONDS {text!r} is not a number of seconds (0 or more)"
-        )
+        raise ConfigError(f"{variable} {text!r} is not a number of seconds (0 or more)")
     return seconds

@@ -9,6 +9,7 @@ from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.landing import Skipped, discover
 from ingest.settings import Settings
 from ingest.warehouse import connect
+from orchestration.alerts import alerts_log, recent_alerts
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class Status:
     quarantine: list[tuple]  # (stream, reason code, open records, released records)
     rejected: list[tuple] = field(default_factory=list)  # (file, reason): recorded, never read
     skipped: list[Skipped] = field(default_factory=list)  # in the landing, not a delivery
+    alerts: list[str] = field(default_factory=list)  # the last alerts not e-mailed: time, subject
+    alerts_log: str | None = None  # where they are written in full
 
 
 def warehouse_status(settings: Settings) -> Status:
@@ -49,7 +52,8 @@ def warehouse_status(settings: Settings) -> Status:
         """).fetchall()
     finally:
         con.close()
-    return Status(raw, ledger, quarantine, rejected, skipped)
+    alerts = recent_alerts(settings)  # the alerts nobody was e-mailed (orchestration/alerts.py)
+    return Status(raw, ledger, quarantine, rejected, skipped, alerts, str(alerts_log(settings)))
 
 
 def format_status(status: Status) -> str:
@@ -73,4 +77,7 @@ def format_status(status: Status) -> str:
     if status.skipped:
         lines += ["", "Skipped in the landing folder (not deliveries; not recorded)"]
         lines += [f"  {s.path}: {s.reason}" for s in status.skipped]
+    if status.alerts:
+        lines += ["", f"Recent alerts, not e-mailed (in full: {status.alerts_log})"]
+        lines += [f"  {alert}" for alert in status.alerts]
     return "\n".join(lines)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import time
 from pathlib import Path
 
 import duckdb
 
 from ingest.contract import STREAMS, Field, Stream
-from ingest.errors import NOT_DUCKDB, StorageError
+from ingest.errors import IN_USE, NOT_DUCKDB, StorageError
+from ingest.settings import lock_timeout
 
 SQL_TYPES = {
     "text": "VARCHAR",
@@ -49,26 +52,61 @@ def check_warehouse_file(db: Path | str) -> None:
             raise StorageError(f"the warehouse {path} is not a DuckDB database file")
 
 
+# DuckDB's words when another process holds the file: `Could not set lock on file "/x/w.duckdb":
+# Conflicting lock is held in /usr/bin/python3 (PID 1234). See also …`
+_LOCK_HELD = re.compile(
+    r"Could not set lock on file .*?Conflicting lock is held in (?P<holder>.+?)\.?(?: See also|$)"
+)
+
+
+class WarehouseInUseError(duckdb.IOException):
+    """Another process held the warehouse for longer than PORTAL_WAREHOUSE_LOCK_TIMEOUT (exit 3).
+
+    Its one-line message names that process, and keeps DuckDB's "could not set lock" words
+    that the command line and a run's failure reason recognise."""
+
+    exit_code = IN_USE
+
+
 def connect(db: Path | str, tz: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the session time zone that naive timestamps are read in.
 
     A path that is a directory or a file that is not DuckDB's is a StorageError (exit 4),
-    found before anything is created."""
+    found before anything is created. While another process holds the file, wait for it up to
+    PORTAL_WAREHOUSE_LOCK_TIMEOUT seconds, then fail with WarehouseInUseError (exit 3)."""
     check_warehouse_file(db)
     if not read_only:
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as e:
-        if NOT_DUCKDB in str(e):  # written over between the check and the open
-            raise StorageError(f"the warehouse {db} is not a DuckDB database file") from None
-        raise
+    con = _open_when_free(db, read_only, lock_timeout())
     con.execute("SET TimeZone = ?", [tz])
     # Rows carry their own line numbers; letting DuckDB write them in any order is faster.
     con.execute("SET preserve_insertion_order = false")
     # Large deliveries spill their scratch tables to disk instead of growing without bound.
     con.execute("SET memory_limit = ?", [os.environ.get("PORTAL_WAREHOUSE_MEMORY_LIMIT", "1GB")])
     return con
+
+
+def _open_when_free(db: Path | str, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """The connection once no other process holds the file (DuckDB allows one writer, or many
+    readers): a run started while a dashboard or another ingest has the file waits its turn."""
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as e:
+            if NOT_DUCKDB in str(e):  # written over between the check and the open
+                raise StorageError(f"the warehouse {db} is not a DuckDB database file") from None
+            held = _LOCK_HELD.search(" ".join(str(e).split()))
+            if held is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseInUseError(
+                    f"the warehouse {db} is in use by {held['holder']} (could not set lock,"
+                    f" waited {timeout:g} s; PORTAL_WAREHOUSE_LOCK_TIMEOUT)"
+                ) from e
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+            pause = min(pause * 2, 0.5)
 
 
 def _widen_decimals(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:

@@ -6,8 +6,13 @@ import argparse
 import contextlib
 import io
 import os
+import shutil
+import socket
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import TextIO
 
 from ingest.errors import (
     BAD_INPUT,
@@ -30,15 +35,21 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _print_report(report) -> None:
-    for f in report.files:
-        if f.status == "already_ingested":
-            continue
-        line = (
-            f"{f.source_file:<48} {f.status:<12} read {f.rows_read:>9,}  accepted "
-            f"{f.accepted:>9,}  duplicates {f.duplicates:>7,}  quarantined {f.quarantined:>6,}"
-        )
-        print(line + (f"  ({f.error})" if f.error else ""))
+def _print_file(f) -> None:
+    """One ingested file's line, printed as soon as the file is done."""
+    if f.status == "already_ingested":
+        return
+    line = (
+        f"{f.source_file:<48} {f.status:<12} read {f.rows_read:>9,}  accepted "
+        f"{f.accepted:>9,}  duplicates {f.duplicates:>7,}  quarantined {f.quarantined:>6,}"
+    )
+    print(line + (f"  ({f.error})" if f.error else ""), flush=True)
+
+
+def _print_report(report, files_printed: bool = False) -> None:
+    if not files_printed:
+        for f in report.files:
+            _print_file(f)
     for s in report.skipped:  # in the landing folder, not a delivery (or not yet)
         print(f"{s.path:<48} skipped: {s.reason}")
     t = report.totals()
@@ -80,7 +91,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not settings.landing.is_dir():
         print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
         return 2
-    _print_report(ingest_landing(settings, streams=args.stream or None))
+    report = ingest_landing(settings, streams=args.stream or None, on_file=_print_file)
+    _print_report(report, files_printed=True)
     return 0
 
 
@@ -160,6 +172,7 @@ def preflight_run(
 
     if period not in report_periods.get_partition_keys():
         raise ConfigError(f"unknown report period {period!r}")
+    check_cutoff(period, cutoff)
     if not publish_only and not settings.landing.is_dir():
         raise ConfigError(f"landing folder {settings.landing} does not exist")
     # the reference data is checked before anything is written: a problem builds nothing
@@ -172,7 +185,7 @@ def preflight_run(
         raise StorageError(f"the warehouse {settings.db} is not writable")
     check_writable(settings.publish / period, "the publish folder")
     window = period_window(period, cutoff)
-    if allow_empty or window is None:  # a cutoff outside the period: the build says so
+    if allow_empty:
         return reference
     # A period in which the warehouse holds no event, and to which no new delivery can add one,
     # is refused here; with new deliveries the publish step decides, after the build.
@@ -206,6 +219,140 @@ def preflight_run(
         + ("" if publish_only else " and the landing folder no new delivery")
         + "; nothing was run or published (--allow-empty publishes its report of zeros)"
     )
+
+
+def check_cutoff(period: str, cutoff: str | None) -> None:
+    """ConfigError (exit 2) for a cutoff that is not a date or lies outside the period: said at
+    once, not by dbt after the ingest."""
+    from datetime import date
+
+    from publish.release import period_window
+
+    if cutoff is None:
+        return
+    try:
+        date.fromisoformat(cutoff)
+    except ValueError:
+        raise ConfigError(f"cutoff {cutoff!r} is not a date (YYYY-MM-DD)") from None
+    if period_window(period, cutoff) is None:
+        start, end = period_window(period)
+        raise ConfigError(f"cutoff {cutoff} is outside period {period} ({start} to {end})")
+
+
+def run_periods(specs: list[str]) -> list[str]:
+    """The periods of `run --period` values, in the order given, each once (ranges expanded,
+    orchestration.partitions.periods_named); ConfigError for an unknown one."""
+    from orchestration.partitions import periods_named
+
+    periods: list[str] = []
+    for spec in specs:
+        try:
+            periods += periods_named(spec)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+    return list(dict.fromkeys(periods))
+
+
+# The project's Dagster home, when DAGSTER_HOME is not set: beside the warehouse, where
+# `make dev` (`portal-warehouse dagster-home`) points the UI, so the UI shows every CLI run.
+DAGSTER_HOME_FOLDER = "dagster_home"
+INSTANCE_CONFIG = Path(__file__).resolve().parent / "dagster.yaml"
+
+
+def dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME, else `<warehouse folder>/dagster_home`; created with the project's
+    dagster.yaml (one slot per concurrency pool) when it has none."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.db.parent / DAGSTER_HOME_FOLDER)
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
+    return home
+
+
+def cmd_dagster_home(args: argparse.Namespace) -> int:
+    print(dagster_home(_settings(args)))
+    return 0
+
+
+# The CLI's runs name their process, so that one killed mid-run (its run left "started",
+# holding the writer pool's slot) is marked failed by the next `run` instead of blocking it.
+PROCESS_TAG = "portal_warehouse/process"
+
+
+def _release_abandoned_runs(instance) -> None:
+    import dagster as dg
+
+    unfinished = instance.get_runs(
+        dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.NOT_STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED,
+            ]
+        )
+    )
+    host = socket.gethostname()
+    for run in unfinished:
+        run_host, _, pid = run.tags.get(PROCESS_TAG, "").rpartition(":")  # others: not ours
+        if run_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"its process ({host}:{pid}) ended before the run did")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+class _StepLines:
+    """A run's steps as they go, each with its elapsed time. On a terminal the running step's
+    line counts its seconds and is replaced by its outcome; in a log or a pipe, a line when a
+    step starts and one when it ends (also on a terminal that shows the run's log, `live=False`)."""
+
+    def __init__(self, out: TextIO, live: bool = True):
+        self._out = out
+        self._tty = live and out.isatty()
+        self._lock = threading.Lock()
+        self._running: dict[str, float] = {}
+        self._stop = threading.Event()
+        if self._tty:
+            threading.Thread(target=self._tick, daemon=True).start()
+
+    def __call__(self, step: str, status: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if status == "started":
+                self._running[step] = now
+                if not self._tty:
+                    self._write(f"  {step} …\n")
+                return
+            began = self._running.pop(step, None)
+            elapsed = f" {now - began:6.1f} s" if began is not None else ""
+            self._write(f"{self._erase()}  {step:<20} {status:<9}{elapsed}\n")
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            with self._lock:
+                for step, began in self._running.items():
+                    self._write(f"{self._erase()}  {step:<20} …{time.monotonic() - began:8.0f} s")
+
+    def _erase(self) -> str:
+        return "\r\x1b[K" if self._tty else ""
+
+    def _write(self, text: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe stops the lines, not the run
+            self._out.write(text)
+            self._out.flush()
 
 
 class _RunLog(io.TextIOBase):
@@ -252,7 +399,9 @@ def _iso_date(text: str):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the period job in-process: the same Dagster job the UI and the schedule run."""
+    """Run the period job in-process for each period, one after the other: the same Dagster
+    job the UI and the schedule run, recorded in the project's Dagster home. Stops at the first
+    period that is not published."""
     import dagster as dg
 
     from ingest.reference import describe
@@ -260,16 +409,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(
         landing=args.landing, db=args.db, publish=args.publish, tz=args.tz, reference=args.reference
     )
-    # every refusal before Dagster and dbt start: seconds, and nothing written
-    reference = preflight_run(
-        settings, args.period, args.cutoff, args.publish_only, args.allow_empty
-    )
+    periods = run_periods(args.period)
+    for period in periods:  # the cheap refusals first, for all the periods of the call
+        check_cutoff(period, args.cutoff)
+    # every refusal before Dagster and dbt start, for every period: seconds, and nothing written
+    for period in periods:
+        reference = preflight_run(
+            settings, period, args.cutoff, args.publish_only, args.allow_empty
+        )
+    from orchestration.alerts import ALERTED_TAG
     from orchestration.dbt_project import ensure_manifest
 
     ensure_manifest()
     from orchestration.definitions import defs
     from orchestration.resources import WarehouseResource
-    from orchestration.runs import run_period
 
     # the flags reach every step, dbt's subprocess included, through the warehouse resource
     warehouse = WarehouseResource(
@@ -279,38 +432,97 @@ def cmd_run(args: argparse.Namespace) -> int:
         tz=settings.tz,
         reference=str(settings.reference) if settings.reference else None,
     )
-    # with DAGSTER_HOME set the run is recorded in that instance, so the UI shows it
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     print(describe(reference))
-    log = settings.db.parent / "logs" / f"run-{args.period}.log"
+    tags = {
+        ALERTED_TAG: "portal-warehouse run",  # this command alerts; the UI's sensor does not
+        PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}",
+    }
+    published: list[str] = []
+    home = dagster_home(settings)
+    print(f"Dagster home: {home} (the UI shows its runs: DAGSTER_HOME={home} dagster dev)")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        _release_abandoned_runs(instance)
+        for n, period in enumerate(periods):
+            if len(periods) > 1:
+                print(f"{period} ({n + 1} of {len(periods)}):", flush=True)
+            outcome = _run_one(args, settings, defs, period, instance, warehouse, tags)
+            if outcome.exit_code:
+                print(f"error: {outcome.error}", file=sys.stderr)
+                from orchestration.alerts import alert_on_outcome
+
+                print(f"alert: {alert_on_outcome(outcome, settings)}", file=sys.stderr)
+                break
+            published.append(period)
+    if len(periods) > 1:
+        not_run = periods[len(published) + 1 :]
+        said = [f"published: {', '.join(published) or 'none'}"]
+        if len(published) < len(periods):
+            said.append(f"not published: {periods[len(published)]}")
+        if not_run:
+            said.append(f"not run: {', '.join(not_run)}")
+        print("; ".join(said))
+    return 0 if len(published) == len(periods) else outcome.exit_code
+
+
+@contextlib.contextmanager
+def _recording_in(instance, period: str):
+    """The Dagster home shares the warehouse's disk: when it cannot record the run (a full
+    disk), say so on one line (exit 4) rather than with SQLite's traceback."""
+    import sqlite3
+
+    try:
+        yield
+    except Exception as e:
+        cause = e
+        while cause is not None and not isinstance(cause, sqlite3.OperationalError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        home = instance.root_directory
+        raise StorageError(
+            f"{period}: not published: the Dagster home {home} cannot record the run: {cause}"
+            " (is its disk full? make room, run again)"
+        ) from e
+
+
+def _run_one(args, settings: Settings, defs, period: str, instance, warehouse, tags):
+    """One period's run, its steps shown as they go, then its summary."""
+    from orchestration.runs import run_period
+
+    log = settings.db.parent / "logs" / f"run-{period}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     out = None
+    # the terminal's stdout, taken before the run's output goes to the log
+    steps = _StepLines(sys.stdout, live=not args.verbose)
     with contextlib.ExitStack() as quiet:
+        quiet.callback(steps.close)
         if not args.verbose:
             # dbt's own output, and Dagster's log of a failed step with its stack trace, go to
-            # the log file; the terminal gets the summary and, on failure, one `error:` line
+            # the log file; the terminal gets the steps, the summary and, on failure, one
+            # `error:` line
             out = quiet.enter_context(_RunLog(log))
             quiet.enter_context(contextlib.redirect_stdout(out))
             quiet.enter_context(contextlib.redirect_stderr(out))
-        outcome = run_period(
-            defs,
-            args.period,
-            cutoff=args.cutoff,
-            instance=instance,
-            resources={"warehouse": warehouse},
-            job_name="publish_job" if args.publish_only else "period_job",
-            log_level="INFO" if args.verbose else "WARNING",
-            allow_empty=args.allow_empty,
-            report_number=args.report_number,
-            report_date=args.report_date.isoformat() if args.report_date else None,
-        )
+        with _recording_in(instance, period):
+            outcome = run_period(
+                defs,
+                period,
+                cutoff=args.cutoff,
+                instance=instance,
+                resources={"warehouse": warehouse},
+                job_name="publish_job" if args.publish_only else "period_job",
+                log_level="INFO" if args.verbose else "WARNING",
+                allow_empty=args.allow_empty,
+                report_number=args.report_number,
+                report_date=args.report_date.isoformat() if args.report_date else None,
+                tags=tags,
+                on_step=steps,
+            )
     print(outcome.summary())
     if out is not None:
         lost = f" (incomplete: {out.lost.strerror})" if out.lost else ""
         print(f"dbt's output: {log}{lost}")
-    if outcome.exit_code:
-        print(f"error: {outcome.error}", file=sys.stderr)
-    return outcome.exit_code
+    return outcome
 
 
 def parser() -> argparse.ArgumentParser:
@@ -370,11 +582,27 @@ def parser() -> argparse.ArgumentParser:
     command(
         "status", cmd_status, "raw, the ledger, the quarantine, the landing's skipped entries", True
     )
-    r = command(
-        "run", cmd_run, "ingest, build, check and publish one report period", True, reference=True
+    command(
+        "dagster-home",
+        cmd_dagster_home,
+        "print the Dagster home the CLI's runs are recorded in (DAGSTER_HOME, else beside the"
+        " warehouse), creating it; `make dev` shows it",
     )
-    r.add_argument("--period", required=True, help="report period, e.g. 2023-9M or 2024-Q1")
-    r.add_argument("--cutoff", help="last local date of the period, e.g. 2023-09-25")
+    r = command(
+        "run", cmd_run, "ingest, build, check and publish report periods", True, reference=True
+    )
+    r.add_argument(
+        "--period",
+        required=True,
+        action="append",
+        help="report period, e.g. 2023-9M or 2024-Q1, or a range 2025-Q1..2025-Q4 (repeatable:"
+        " run one after the other, stopping at the first not published)",
+    )
+    r.add_argument(
+        "--cutoff",
+        help="last local date of the period, e.g. 2023-09-25 (with several periods, it must lie"
+        " in each)",
+    )
     r.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
     r.add_argument(
         "--publish-only", action="store_true", help="check and publish the marts as built"
@@ -409,6 +637,10 @@ def known_failure(e: BaseException) -> tuple[int, list[str]] | None:
         return BAD_INPUT, list(e.problems)
     if isinstance(e, ConfigError):
         return BAD_INPUT, [str(e)]
+    from ingest.warehouse import WarehouseInUseError
+
+    if isinstance(e, WarehouseInUseError):  # waited PORTAL_WAREHOUSE_LOCK_TIMEOUT; names the holder
+        return IN_USE, [str(e)]
     if isinstance(e, duckdb.IOException) and "could not set lock" in str(e).lower():
         # DuckDB allows one writer per file: say so rather than print a traceback
         return IN_USE, [f"the warehouse is in use by another process ({' '.join(str(e).split())})"]

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.assets.serving import serving_marts
 from orchestration.checks import PERIOD_MARTS
 from orchestration.partitions import report_periods
 
@@ -17,15 +18,17 @@ period_job = dg.define_asset_job(
     partitions_def=report_periods,
     executor_def=dg.in_process_executor,  # one process, so one writer on the DuckDB file
     description=(
-        "One report period: ingest → dbt build (models and tests) → Pandera contracts → publish."
+        "One report period: ingest → dbt build (models and tests) → Pandera contracts →"
+        " serving copy → publish."
         " Config `cutoff` ends the period early (e.g. 2023-09-25 for the 9-month report)."
     ),
 )
 
-# The marts' contracts and the publish, without rebuilding: republish a period as it was built.
+# The marts' contracts, the serving copy the publish reads, and the publish, without
+# rebuilding: republish a period as it was built.
 publish_job = dg.define_asset_job(
     "publish_job",
-    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "report"]))
+    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "report"]), serving_marts)
     | dg.AssetSelection.checks(
         *(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract") for mart in PERIOD_MARTS)
     ),

@@ -1,13 +1,15 @@
 """Running one report period in-process: the job the UI and the schedule run, for the CLI."""
 
 import re
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import dagster as dg
 
 from ingest.errors import FAILED, IN_USE, OK, STORAGE, storage_reason_in
 from orchestration.assets.publish import published_report
-from orchestration.assets.transform import period_models
+from orchestration.assets.transform import REPORT_RESOURCE
 
 CONTRACT_BLOCKED = FAILED  # exit code when a contract stopped the publish (README: exit codes)
 DBT_ERRORS = "Errors parsed from dbt logs:"  # dagster-dbt's failure says dbt's errors after this
@@ -22,20 +24,18 @@ def run_config(
     report_number: str | None = None,
     report_date: str | None = None,
 ) -> dict:
-    """The cutoff goes to every op of the job that reads it: the period's build, the publish;
-    `allow_empty` to the publish, which otherwise refuses a period without any event, and the
+    """The report run's settings, once, as the `report` resource's config (the launchpad's
+    `resources: report: config:`), which the period's build and the publish both read: the
+    cutoff, `allow_empty` (otherwise the publish refuses a period without any event), and the
     report's number and date (ISO), which the published files print (placeholders without)."""
-    ops = {period_models.op.name, published_report.op.name} & set(job.graph.node_dict)
-    config = {op: {"cutoff": cutoff} for op in sorted(ops)}
-    if published_report.op.name in config:
-        config[published_report.op.name]["allow_empty"] = allow_empty
+    config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if REPORT_RESOURCE in job.resource_defs:
+        report = {"cutoff": cutoff, "allow_empty": allow_empty}
         for key, value in (("report_number", report_number), ("report_date", report_date)):
             if value is not None:
-                config[published_report.op.name][key] = value
-    return {
-        "ops": {op: {"config": values} for op, values in config.items()},
-        "loggers": {"console": {"config": {"log_level": log_level}}},
-    }
+                report[key] = value
+        config["resources"] = {REPORT_RESOURCE: {"config": report}}
+    return config
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -75,6 +75,9 @@ def failure_reason(data) -> tuple[str, int]:
     everything = "\n".join([described or "", *raised])
     if storage := storage_reason_in(everything):
         return storage, STORAGE
+    in_use = [r for e, r in zip(chain, raised, strict=True) if e.cls_name == "WarehouseInUseError"]
+    if in_use:  # waited PORTAL_WAREHOUSE_LOCK_TIMEOUT: its message names the process holding it
+        return in_use[0], IN_USE
     if "Could not set lock on file" in everything:
         return "the warehouse is in use by another process (DuckDB allows one writer)", IN_USE
     text = _ANSI.sub("", described or (raised[-1] if raised else "failed"))
@@ -139,15 +142,24 @@ def run_period(
     allow_empty: bool = False,
     report_number: str | None = None,
     report_date: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    on_step: Callable[[str, str], None] | None = None,
 ) -> RunOutcome:
-    """Run `job_name` for one period; `publish_job` republishes the marts without a rebuild."""
+    """Run `job_name` for one period; `publish_job` republishes the marts without a rebuild.
+    `on_step(step_key, status)` hears each step start, succeed, fail or be skipped while the
+    run goes (with an `instance` only: the events are the instance's)."""
     job = defs.resolve_job_def(job_name)
+    run_id = str(uuid.uuid4())  # known before the run starts, for the listener
+    if instance is not None and on_step is not None:
+        instance.add_event_listener(run_id, _step_listener(on_step))
     result = job.execute_in_process(
         partition_key=period_id,
         run_config=run_config(job, cutoff, log_level, allow_empty, report_number, report_date),
         instance=instance,
         resources=resources,
         raise_on_error=False,
+        run_id=run_id,
+        tags=tags,
     )
     outcome = RunOutcome(period_id, result.run_id, result.success)
     for evaluation in result.get_asset_check_evaluations():
@@ -166,3 +178,20 @@ def run_period(
                 outcome.failure_code = code
             outcome.errors.append(f"{event.step_key}: {reason}")
     return outcome
+
+
+STEP_STATUSES = {
+    dg.DagsterEventType.STEP_START: "started",
+    dg.DagsterEventType.STEP_SUCCESS: "succeeded",
+    dg.DagsterEventType.STEP_FAILURE: "failed",
+    dg.DagsterEventType.STEP_SKIPPED: "skipped",
+}
+
+
+def _step_listener(on_step: Callable[[str, str], None]) -> Callable:
+    def listen(entry) -> None:
+        event = entry.dagster_event
+        if event is not None and event.event_type in STEP_STATUSES and event.step_key:
+            on_step(event.step_key, STEP_STATUSES[event.event_type])
+
+    return listen

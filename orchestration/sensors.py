@@ -1,4 +1,5 @@
-"""Watch the landing folder; new or changed files launch an ingest of their streams."""
+"""Watch the landing folder, whose new or changed files launch an ingest of their streams; and
+announce a failed run (or a publish a contract blocked) of the UI, the schedule or a sensor."""
 
 import hashlib
 import json
@@ -6,9 +7,11 @@ import json
 import dagster as dg
 
 from ingest.landing import discover
+from orchestration.alerts import ALERTED_TAG, contract_alert, failure_alert, send_alert
 from orchestration.assets.ingest import raw_key
-from orchestration.jobs import ingest_job
+from orchestration.jobs import ingest_job, period_job, publish_job
 from orchestration.resources import WarehouseResource
+from orchestration.runs import failure_reason
 
 
 @dg.sensor(
@@ -38,4 +41,45 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         run_key=run_key,
         asset_selection=[raw_key(s) for s in streams],
         tags={"landing/files": str(len(changed))},
+    )
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[ingest_job, period_job, publish_job],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def run_failure_alert(context: dg.RunFailureSensorContext, warehouse: WarehouseResource):
+    """E-mails (or logs, orchestration/alerts.py) the failing steps and their reasons; a failed
+    blocking `contract` check is said as such, with its rules. Runs tagged ALERTED_TAG were
+    started by the CLI, which alerts itself."""
+    run = context.dagster_run
+    if run.tags.get(ALERTED_TAG):
+        return dg.SkipReason(f"run {run.run_id} is alerted by whoever started it ({ALERTED_TAG})")
+    errors, failed_contracts = [], []
+    kinds = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    for record in context.instance.all_logs(run.run_id, of_type=kinds):
+        event = record.dagster_event
+        if event.is_step_failure:
+            reason, _ = failure_reason(event.step_failure_data)
+            errors.append(f"{event.step_key}: {reason}")
+        else:
+            evaluation = event.asset_check_evaluation_data
+            if (
+                evaluation.check_name == "contract"
+                and evaluation.blocking
+                and not evaluation.passed
+            ):
+                failed_contracts.append(
+                    evaluation.description or evaluation.asset_key.to_user_string()
+                )
+    period_id = run.tags.get("dagster/partition")
+    where = f"Dagster run {run.run_id} of {run.job_name} (the UI, the schedule or a sensor)."
+    if failed_contracts:
+        subject, body = contract_alert(period_id or "(no period)", failed_contracts, where)
+    else:
+        subject, body = failure_alert(
+            period_id, errors or [context.failure_event.message or "failed"], where
+        )
+    context.log.info(
+        f"alert for run {run.run_id}: {send_alert(subject, body, warehouse.settings())}"
     )

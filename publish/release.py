@@ -437,7 +437,7 @@ def _read(con: duckdb.DuckDBPyConnection, period_id: str) -> tuple[dict[str, pa.
                 f"where period_id = ? order by {mart.order_by}",
                 [period_id],
             ).to_arrow_table()
-        return tables, _event_watermark(con)
+        return tables, event_watermark(con)
 
 
 @contextmanager
@@ -455,7 +455,7 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute("rollback")
 
 
-def _event_watermark(con: duckdb.DuckDBPyConnection) -> str | None:
+def event_watermark(con: duckdb.DuckDBPyConnection) -> str | None:
     """The latest ingested_at over the raw event tables that exist, in UTC."""
     present = {
         f"{schema}.{name}"

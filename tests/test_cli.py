@@ -1,5 +1,6 @@
 """The command line and its settings: flags over environment over fallbacks."""
 
+import os
 from pathlib import Path
 
 from ingest.settings import Settings
@@ -59,9 +60,12 @@ def test_a_warehouse_held_by_another_writer_is_a_clear_error(warehouse):
             capture_output=True,
             text=True,
             check=False,
+            env={**os.environ, "PORTAL_WAREHOUSE_LOCK_TIMEOUT": "0"},
         )
     assert result.returncode == 3
-    assert "in use by another process" in result.stderr
+    # the one line names what holds the lock: this test's process
+    assert "is in use by " in result.stderr and f"(PID {os.getpid()})" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
 
 
@@ -97,12 +101,51 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
     ) == [(1, 1)]
 
 
-def test_run_refuses_an_unknown_period_and_a_cutoff_outside_it(warehouse, capsys, monkeypatch):
+def test_run_refuses_an_unknown_period_and_a_cutoff_outside_it_at_once(
+    warehouse, capsys, monkeypatch
+):
+    """Refused before Dagster or dbt start: exit 2, one line, nothing written (no warehouse, no
+    run log, no Dagster home)."""
     keep_environment(monkeypatch)
     warehouse.register_portals()
-    assert main(run_args(warehouse, "--period", "2023-13M")) == 2
-    assert "unknown report period '2023-13M'" in capsys.readouterr().err
-    code = main(run_args(warehouse, "--period", "2023-Q1", "--cutoff", "2023-04-02"))
-    assert code == 1
-    assert "cutoff 2023-04-02 is outside period 2023-Q1" in capsys.readouterr().out
-    assert not (warehouse.landing.parent / "publish" / "2023-Q1").exists()
+    refusals = {
+        ("--period", "2023-13M"): "unknown report period '2023-13M'",
+        ("--period", "2023-Q1", "--cutoff", "2023-05-01"): (
+            "cutoff 2023-05-01 is outside period 2023-Q1 (2023-01-01 to 2023-03-31)"
+        ),
+        ("--period", "2023-Q1", "--cutoff", "2023-02-30"): (
+            "cutoff '2023-02-30' is not a date (YYYY-MM-DD)"
+        ),
+        ("--period", "2023-Q4..2023-Q1"): "period range '2023-Q4..2023-Q1' runs backwards",
+    }
+    for extra, said in refusals.items():
+        assert main(run_args(warehouse, *extra)) == 2
+        out, err = capsys.readouterr()
+        assert err.splitlines() == [f"error: {said}"]
+        assert out == ""  # not even the reference data's line: nothing started
+    assert sorted(p.name for p in warehouse.landing.parent.iterdir()) == ["landing"]
+
+
+def test_ingest_prints_each_file_as_soon_as_it_is_done(warehouse, capsys, monkeypatch):
+    import ingest.loader
+
+    warehouse.register_portals()
+    for name in ("a.jsonl", "b.jsonl", "c.jsonl"):
+        warehouse.land("dossier", name, [dossier(f"e-{name}")])
+    printed_before = []  # what stdout held when each file's ingest began
+    ingest_file = ingest.loader.ingest_file
+
+    def watched(con, landed, *args, **kwargs):
+        printed_before.append((landed.relative, capsys.readouterr().out))
+        return ingest_file(con, landed, *args, **kwargs)
+
+    monkeypatch.setattr(ingest.loader, "ingest_file", watched)
+    db, landing = str(warehouse.settings.db), str(warehouse.landing)
+    assert main(["ingest", "--landing", landing, "--db", db]) == 0
+    order = ["portal/registry.jsonl", "dossier/a.jsonl", "dossier/b.jsonl", "dossier/c.jsonl"]
+    assert [name for name, _ in printed_before] == order
+    for (_, out), done in zip(printed_before[1:], order, strict=False):
+        assert out.startswith(done) and "ingested" in out  # the previous file's own line
+    rest = capsys.readouterr().out.splitlines()
+    assert rest[0].startswith("dossier/c.jsonl")
+    assert "4 file(s), 6 read = 6 accepted" in rest[-1]  # then the totals

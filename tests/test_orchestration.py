@@ -9,7 +9,8 @@ import pytest
 from orchestration.assets.ingest import raw_events, raw_key
 from orchestration.assets.transform import period_models, warehouse_models
 from orchestration.checks import PERIOD_MARTS
-from orchestration.definitions import defs
+from orchestration.definitions import OWNER, defs
+from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
 from tests.conftest import dossier
@@ -49,12 +50,13 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
     assert "marts/fct_dossiers_period" in parents("marts/appendix_03_dossiers")
     assert "intermediate/int_rubric_in_force" in parents("marts/appendix_01_information")
     assert "marts/appendix_01_information" in parents("marts/scorecard_portal")
-    assert parents("publish/report") == {f"marts/{mart}" for mart in PERIOD_MARTS}
+    assert {f"marts/{mart}" for mart in PERIOD_MARTS} <= parents("publish/report")
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert {(f"raw/{s}_events", "delivery_health") for s in STREAMS} <= checks
     for mart in PERIOD_MARTS:
         spec = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract"))
         assert spec.blocking
+        assert spec.partitions_def == report_periods  # a period's result is that period's
     # dbt's own tests are checks too
     assert ("staging/stg_dossier_events", "not_null_stg_dossier_events_event_id") in checks
     period_keys = [
@@ -89,6 +91,26 @@ def test_the_quarterly_schedule_publishes_the_quarter_and_what_it_completes(tick
     )
     requests = schedule.evaluate_tick(context).run_requests
     assert [r.partition_key for r in requests] == periods
+    for request in requests:  # the report run's settings, once, as the launchpad shows them
+        report = request.run_config["resources"]["report"]["config"]
+        assert report == {"cutoff": None, "allow_empty": False}
+
+
+def test_every_asset_has_its_owner_and_code_references():
+    graph = defs.get_repository_def().asset_graph
+    root = Path(__file__).resolve().parents[1]
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue  # dbt's sources: raw's own assets stand for them
+        assert node.owners == [OWNER], key
+        files = {
+            Path(ref.file_path).relative_to(root).as_posix()
+            for ref in node.metadata["dagster/code_references"].code_references
+        }
+        if key.path[0] in ("staging", "intermediate", "marts"):
+            assert f"models/{key.path[0]}/{key.path[1]}.sql" in files, key  # the model's SQL
+        assert any(f.startswith("orchestration/") for f in files), key
 
 
 def resource_for(warehouse) -> WarehouseResource:

@@ -33,6 +33,16 @@ HEALTH_CHECKS = [
 ]
 
 
+def _logger(context: dg.AssetExecutionContext):
+    """Each new file in the run's log as soon as it is committed, not all at the end."""
+
+    def log(f) -> None:
+        if f.status != "already_ingested":
+            context.log.info(f"{f.source_file}: {f.status}, {f.accepted} accepted")
+
+    return log
+
+
 @dg.multi_asset(specs=RAW_SPECS, check_specs=HEALTH_CHECKS, can_subset=True, pool=WRITER_POOL)
 def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Ingest new files of the selected streams; the registry is always read first."""
@@ -43,7 +53,9 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     automatic = {"dagster/sensor_name", "dagster/schedule_name"} & set(context.run.tags)
     settle = settings.settle_seconds if automatic else 0
     try:
-        report = ingest_landing(settings, streams=streams, settle_seconds=settle)
+        report = ingest_landing(
+            settings, streams=streams, settle_seconds=settle, on_file=_logger(context)
+        )
     except ReferenceDataError as e:  # checked before the warehouse is opened: nothing ingested
         raise dg.Failure(description=f"reference data: {e}") from None
     for entry in report.skipped:

@@ -9,12 +9,13 @@ import dagster as dg
 
 from ingest.errors import BAD_INPUT
 from ingest.reference import ReferenceDataError, load_reference, used_for_period
-from ingest.warehouse import connect
-from orchestration.assets.transform import PeriodConfig
+from orchestration.assets.serving import serving_marts
+from orchestration.assets.transform import ReportRun
 from orchestration.checks import PERIOD_MARTS, contract_results
 from orchestration.partitions import report_periods
 from orchestration.resources import WarehouseResource
 from publish.release import EmptyPeriodError, publish_period
+from publish.serving import open_serving
 
 
 def code_version() -> str:
@@ -32,47 +33,37 @@ def code_version() -> str:
     return f"{version('portal-warehouse')}+{commit}"
 
 
-class PublishConfig(PeriodConfig):
-    """A period in which the warehouse holds no event of any stream is refused (its report
-    would be all zeros, e.g. a schedule's tick before the deliveries came) unless allowed."""
-
-    allow_empty: bool = False
-    # The report the appendices are attached to ("Kèm theo Báo cáo số …/BC-UBND ngày …"): its
-    # number ("125" or "125/BC-UBND") and date (ISO, "2023-10-05"); placeholders when unset.
-    report_number: str | None = None
-    report_date: str | None = None
-
-
 @dg.asset(
     key=["publish", "report"],
     group_name="publish",
-    deps=[dg.AssetKey(["marts", mart]) for mart in PERIOD_MARTS],
+    # the marts are read from the serving copy, written once their contracts passed
+    deps=[*(dg.AssetKey(["marts", mart]) for mart in PERIOD_MARTS), serving_marts.key],
     partitions_def=report_periods,
     kinds={"xlsx", "csv", "parquet", "html", "docx"},
 )
 def published_report(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PublishConfig
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, report: ReportRun
 ) -> dg.MaterializeResult:
     """The whole report as a new version: one workbook, each appendix and the summary as CSV
     and Parquet, a one-page HTML report, and a manifest with every file's checksum.
 
     Runs only after the marts' blocking contracts passed; they are checked again here so the
     manifest records exactly what was verified for the files it lists. A period without any
-    event fails here, before anything is written, unless the config allows it (`allow_empty`)."""
+    event fails here, before anything is written, unless `report` allows it (`allow_empty`)."""
     settings = warehouse.settings()
     period_id = context.partition_key
     try:
-        report_date = date.fromisoformat(config.report_date) if config.report_date else None
+        report_date = date.fromisoformat(report.report_date) if report.report_date else None
     except ValueError:
         raise dg.Failure(
-            description=f"report_date {config.report_date!r} is not a date (YYYY-MM-DD)",
+            description=f"report_date {report.report_date!r} is not a date (YYYY-MM-DD)",
             metadata={"exit_code": BAD_INPUT},
         ) from None
     contracts = contract_results(settings, period_id)
     failed = [c.message() for c in contracts if not c.passed]
     if failed:
         raise dg.Failure("contracts failed, nothing published:\n" + "\n".join(failed))
-    con = connect(settings.db, settings.tz, read_only=True)
+    con = open_serving(settings.db, settings.tz)  # marts.* the serving copy, raw.* the warehouse
     try:
         # the files the period's marts were built from; for marts built before they were noted,
         # the run's own
@@ -92,10 +83,10 @@ def published_report(
                 {"mart": c.mart, "passed": c.passed, "rows": c.rows, "failures": list(c.failures)}
                 for c in contracts
             ],
-            cutoff=config.cutoff,
+            cutoff=report.cutoff,
             reference_files=reference_files,
-            require_events=not config.allow_empty,
-            report_number=config.report_number,
+            require_events=not report.allow_empty,
+            report_number=report.report_number,
             report_date=report_date,
         )
     except EmptyPeriodError as e:  # `run` refuses with exit 2, as its pre-flight does

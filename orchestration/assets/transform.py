@@ -1,4 +1,8 @@
-"""The dbt models as assets: the warehouse-wide models, and the period models as partitions."""
+"""The dbt models as assets: the warehouse-wide models, and the period models as partitions.
+
+Each model's materialization carries its row count (a period model's: the period's rows) and
+its column schema as built, with the yml's descriptions; a period model's also the report
+run's cutoff, the period's dates and the event watermark it was built from."""
 
 import json
 import os
@@ -7,7 +11,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from ingest.reference import (
     SEED_PATH_VARIABLE,
@@ -23,18 +33,35 @@ from ingest.warehouse import connect
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
+from publish.release import event_watermark, period_window
 
 PERIOD_MODELS = "tag:period"  # models computed for one report period per run
 
 
-class PeriodConfig(dg.Config):
-    """A run's report period is its partition; the cutoff optionally ends it early."""
+REPORT_RESOURCE = "report"  # the resource key under which a run's ReportRun is set
+
+
+class ReportRun(dg.ConfigurableResource):
+    """What a report run is asked for, set once per run (the launchpad's `resources: report:`,
+    the schedule, `portal-warehouse run`): its period is the run's partition; the build and the
+    publish read the same values."""
 
     cutoff: str | None = None  # last local date, e.g. 2023-09-25 for the seed's 9-month report
+    # a period in which the warehouse holds no event of any stream is refused (its report would
+    # be all zeros, e.g. a schedule's tick before the deliveries came) unless allowed
+    allow_empty: bool = False
+    # The report the appendices are attached to ("Kèm theo Báo cáo số …/BC-UBND ngày …"): its
+    # number ("125" or "125/BC-UBND") and date (ISO, "2023-10-05"); placeholders when unset.
+    report_number: str | None = None
+    report_date: str | None = None
 
 
 class Translator(DagsterDbtTranslator):
-    """Asset keys and groups follow the warehouse's schemas: raw/…, staging/…, marts/…."""
+    """Asset keys and groups follow the warehouse's schemas: raw/…, staging/…, marts/…; each
+    model links its SQL file (code references)."""
+
+    def __init__(self):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
@@ -93,6 +120,14 @@ def _build(
     warehouse: WarehouseResource,
     reference: Reference,
 ):
+    """dbt build; each model's event gets its row count and column schema, a period model's
+    also what the period was built with (`_period_metadata`).
+
+    dagster-dbt's own `fetch_row_counts()`/`fetch_column_metadata()` query through an adapter
+    opened in this process while dbt's subprocess still holds DuckDB's single write lock: the
+    queries failed and the adapter kept the file open, failing the next dbt step with a lock
+    conflict (and the run took 60% longer). So the events wait until dbt has exited and one
+    read-only connection reads every model's counts and columns."""
     # unit tests check the SQL, not the data: they run in the test suite, not in every run
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
     # With a deployment's seeds, dbt's target (and its parse state) stays with the warehouse's
@@ -101,16 +136,86 @@ def _build(
     target = None
     if reference.folder is not None:
         target = dbt_dir(warehouse.settings().db) / "target" / context.op_execution_context.op.name
+    # dbt fails at once when another process holds the file: wait here first, as every writer does
+    connect(warehouse.settings().db, warehouse.settings().tz).close()
     with _warehouse_env(warehouse, reference):
         invocation = dbt.cli(args, context=context, target_path=target)
-    yield from invocation.stream()
+    events = []
+    try:
+        events.extend(invocation.stream())
+    except Exception:
+        yield from events  # what dbt built before it failed is still recorded
+        raise
+    yield from _with_table_metadata(events, invocation, warehouse, dbt_vars)
+
+
+def _with_table_metadata(
+    events: list, invocation: DbtCliInvocation, warehouse: WarehouseResource, dbt_vars: dict
+) -> Iterator:
+    settings = warehouse.settings()
+    nodes = invocation.manifest["nodes"]
+    period_id = dbt_vars.get("period_id")
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        period_metadata = _period_metadata(con, period_id, dbt_vars.get("cutoff"))
+        for event in events:
+            node = nodes.get(event.metadata["unique_id"].value) if _built(event) else None
+            if node is None:
+                yield event
+                continue
+            extra = _table_metadata(con, node, period_id)
+            if "period" in node["tags"]:
+                extra |= period_metadata
+            yield event.with_metadata({**event.metadata, **extra})
+    finally:
+        con.close()
+
+
+def _built(event) -> bool:
+    return isinstance(event, (dg.Output, dg.AssetMaterialization)) and "unique_id" in (
+        event.metadata or {}
+    )
+
+
+def _table_metadata(con, node: Mapping[str, Any], period_id: str | None) -> dict[str, Any]:
+    """The relation's columns as built, described by the yml, and its row count: a period
+    model's rows of `period_id`; none for a view (counting one runs its query)."""
+    schema, table = node["schema"], node.get("alias") or node["name"]
+    columns = con.execute(  # duckdb_columns(): a hundred times faster than information_schema
+        "select column_name, data_type from duckdb_columns() where database_name ="
+        " current_database() and schema_name = ? and table_name = ? order by column_index",
+        [schema, table],
+    ).fetchall()
+    if not columns:  # ephemeral: no relation
+        return {}
+    described = {
+        name.lower(): (c.get("description") or "").strip() for name, c in node["columns"].items()
+    }
+    metadata: dict[str, Any] = {
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(name, data_type, description=described.get(name.lower()) or None)
+                for name, data_type in columns
+            ]
+        )
+    }
+    if node["config"].get("materialized") == "view":
+        return metadata
+    where, params = "", []
+    if period_id is not None and "period" in node["tags"] and "period_id" in dict(columns):
+        where, params = " where period_id = ?", [period_id]
+    (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"{where}', params).fetchone()
+    return metadata | {"dagster/row_count": rows}
+
+
+TRANSLATOR = Translator()
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     exclude=PERIOD_MODELS,
-    dagster_dbt_translator=Translator(),
+    dagster_dbt_translator=TRANSLATOR,
     pool=WRITER_POOL,
 )
 def warehouse_models(
@@ -125,7 +230,7 @@ def warehouse_models(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select=PERIOD_MODELS,
-    dagster_dbt_translator=Translator(),
+    dagster_dbt_translator=TRANSLATOR,
     partitions_def=report_periods,
     pool=WRITER_POOL,
 )
@@ -133,16 +238,31 @@ def period_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
-    config: PeriodConfig,
+    report: ReportRun,
 ):
     """Period facts and appendices for the partition's period; other periods' rows stay."""
+    period_id = context.partition_key
     reference = run_reference(warehouse)
-    dbt_vars = {"period_id": context.partition_key, "cutoff": config.cutoff}
+    dbt_vars = {"period_id": period_id, "cutoff": report.cutoff}
     yield from _build(context, dbt, dbt_vars, warehouse, reference)
     # what the period's marts were built from, for the manifest of its published versions
     settings = warehouse.settings()
     con = connect(settings.db, settings.tz)
     try:
-        record_used(con, context.partition_key, reference, context.run_id)
+        record_used(con, period_id, reference, context.run_id)
     finally:
         con.close()
+
+
+def _period_metadata(con, period_id: str | None, cutoff: str | None) -> dict[str, Any]:
+    """What a period's marts were built with: the cutoff, the dates it covers, and the event
+    watermark (the latest ingest into raw, as the published report states it)."""
+    if period_id is None:
+        return {}
+    window = period_window(period_id, cutoff)
+    return {
+        "cutoff": cutoff or "none (the period's last day)",
+        "period_start": str(window[0]) if window else "",
+        "period_end": str(window[1]) if window else "",
+        "event_watermark": event_watermark(con) or "no event",
+    }
