@@ -476,8 +476,8 @@ def _as_csv(in_force: FileInForce) -> bytes:
 
 
 def dbt_dir(db: Path | str) -> Path:
-    """Where a warehouse that uses a deployment's reference data keeps its dbt side: `seeds/`,
-    the seeds its runs prepare, and `target/`, dbt's target with its parse state. One folder per
+    """Where a warehouse keeps its dbt side: `target/`, dbt's targets with their parse state,
+    and, with a deployment's reference data, `seeds/`, the seeds its runs prepare. One folder per
     warehouse (named by a hash of the DuckDB file's path), at the same path from run to run, so
     that dbt's partial parsing stays valid; inside the dbt project's `target/` because dbt
     writes each seed's SQL at `<target>/run/<project>/<seed path>`, which a seed path outside the

@@ -3,6 +3,7 @@ independent replay of the raw events, published, read back, and blocked by a bro
 
 import csv
 import hashlib
+import json
 import shutil
 import zipfile
 from collections import Counter, defaultdict
@@ -14,6 +15,7 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
+from ingest.reference import dbt_dir
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
@@ -319,3 +321,19 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
     assert sorted(p.name for p in (publish / PERIOD).iterdir()) == ["v1"]
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in v1.iterdir()}
     assert after == before
+
+
+def test_a_second_run_of_the_period_reuses_dbts_parse(built):
+    """dbt's parse state stays with the warehouse (ingest.reference.dbt_dir): a run with the same
+    period and cutoff parses nothing again, in either dbt step. (Last in this module: it adds a
+    published version.)"""
+    warehouse, _, root = built
+    again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(root))
+    assert again.exit_code == 0, again.summary()
+    targets = dbt_dir(warehouse.settings.db) / "target"
+    for step in ("warehouse_models", f"period_models-{PERIOD}"):
+        lines = [json.loads(line) for line in (targets / step / "dbt.log").read_text().splitlines()]
+        last = lines[-1]["info"]["invocation_id"]
+        said = {e["info"]["name"] for e in lines if e["info"]["invocation_id"] == last}
+        assert "PartialParsingSkipParsing" in said, step
+        assert "UnableToPartialParse" not in said, step

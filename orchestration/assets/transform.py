@@ -130,12 +130,13 @@ def _build(
     read-only connection reads every model's counts and columns."""
     # unit tests check the SQL, not the data: they run in the test suite, not in every run
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-    # With a deployment's seeds, dbt's target (and its parse state) stays with the warehouse's
-    # prepared seeds, one per op since their vars differ, so that the next run parses only what
-    # changed; the bundled seeds start from the project's parse state, as `dbt parse` left it.
-    target = None
-    if reference.folder is not None:
-        target = dbt_dir(warehouse.settings().db) / "target" / context.op_execution_context.op.name
+    # dbt's target, and so its parse state, stays with the warehouse from run to run: one per op
+    # and period, since dbt parses everything again when the vars or the profile (the warehouse's
+    # path) change, and only what changed otherwise. The first starts from the project's parse
+    # state (`dbt parse`), which dagster-dbt copies in.
+    op = context.op_execution_context.op.name
+    name = f"{op}-{dbt_vars['period_id']}" if "period_id" in dbt_vars else op
+    target = dbt_dir(warehouse.settings().db) / "target" / name
     # dbt fails at once when another process holds the file: wait here first, as every writer does
     connect(warehouse.settings().db, warehouse.settings().tz).close()
     with _warehouse_env(warehouse, reference):
