@@ -58,6 +58,12 @@ class Settings:
     def __post_init__(self) -> None:
         check_time_zone(self.tz)  # before anything is opened: every date depends on it
 
+    @property
+    def alerts_log(self) -> Path:
+        """Where alerts go when they cannot be e-mailed (orchestration/alerts.py), beside the
+        run logs; `status` shows the last ones."""
+        return self.db.parent / "logs" / "alerts.log"
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Read the environment; keyword arguments that are not None (command-line flags) win."""

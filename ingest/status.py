@@ -9,7 +9,6 @@ from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.landing import Skipped, discover
 from ingest.settings import Settings
 from ingest.warehouse import connect
-from orchestration.alerts import alerts_log, recent_alerts
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,18 @@ def warehouse_status(settings: Settings) -> Status:
     finally:
         con.close()
     alerts = recent_alerts(settings)  # the alerts nobody was e-mailed (orchestration/alerts.py)
-    return Status(raw, ledger, quarantine, rejected, skipped, alerts, str(alerts_log(settings)))
+    return Status(raw, ledger, quarantine, rejected, skipped, alerts, str(settings.alerts_log))
+
+
+def recent_alerts(settings: Settings, count: int = 5) -> list[str]:
+    """The last `count` entries' header lines (timestamp and subject) of the alerts log, oldest
+    first: an entry's first line is its only one not indented."""
+    path = settings.alerts_log
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", errors="replace") as log:
+        headers = [line.rstrip("\n") for line in log if line.strip() and not line[0].isspace()]
+    return headers[-count:]
 
 
 def format_status(status: Status) -> str:

@@ -17,7 +17,6 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from pathlib import Path
 
 from ingest.redact import mask_text
 from ingest.settings import Settings
@@ -76,11 +75,6 @@ class SmtpSettings:
         )
 
 
-def alerts_log(settings: Settings) -> Path:
-    """Where alerts go when they cannot be e-mailed: beside the run logs."""
-    return settings.db.parent / "logs" / "alerts.log"
-
-
 def send_alert(
     subject: str, body: str, settings: Settings, smtp: SmtpSettings | None = None
 ) -> str:
@@ -111,7 +105,7 @@ def send_alert(
 
 def _log_alert(subject: str, body: str, settings: Settings, not_sent: str) -> str:
     """One entry: a header line (timestamp, subject), why it was not e-mailed, the body indented."""
-    path = alerts_log(settings)
+    path = settings.alerts_log
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     lines = [f"{stamp}{_HEADER_SEPARATOR}{_one_line(subject)}", f"  not e-mailed: {not_sent}"]
     lines += [f"    {line}" for line in body.splitlines()]
@@ -122,16 +116,6 @@ def _log_alert(subject: str, body: str, settings: Settings, not_sent: str) -> st
     except OSError as exc:  # an alert never turns a failure into a traceback
         return f"not sent ({not_sent}) and not written to {path}: {exc.strerror or exc}"
     return f"written to {path}"
-
-
-def recent_alerts(settings: Settings, count: int = 5) -> list[str]:
-    """The last `count` entries' header lines (timestamp and subject), oldest first."""
-    path = alerts_log(settings)
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", errors="replace") as log:
-        headers = [line.rstrip("\n") for line in log if line.strip() and not line[0].isspace()]
-    return headers[-count:]
 
 
 def _one_line(text: str) -> str:

@@ -19,7 +19,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.alerts import ALERTED_TAG, alert_on_outcome, alerts_log, send_alert
+from orchestration.alerts import ALERTED_TAG, alert_on_outcome, send_alert
 from orchestration.cli import main
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
@@ -191,7 +191,7 @@ def test_a_failed_run_is_emailed_by_the_sensor_and_by_the_cli(runs, smtp):
         body = message.get_content()
         assert failed.run_id in body and step in body and reason in body
     assert "publish_job" in by_sensor.get_content()  # the sensor names the job too
-    assert not alerts_log(warehouse.settings).exists()
+    assert not warehouse.settings.alerts_log.exists()
 
 
 def test_a_blocked_contract_is_emailed_by_the_sensor_and_by_the_cli(runs, smtp):
@@ -223,7 +223,7 @@ def test_the_sensor_leaves_runs_the_cli_alerts_itself(runs, smtp):
 
 def test_without_smtp_the_alert_is_logged_and_status_shows_it(runs, no_smtp, capsys):
     warehouse, _, blocked, failed = runs
-    log = alerts_log(warehouse.settings)
+    log = warehouse.settings.alerts_log
     log.unlink(missing_ok=True)
     assert main(["status", "--db", str(warehouse.settings.db)]) == 0
     assert "alert" not in capsys.readouterr().out.lower()  # none yet: nothing said
@@ -252,7 +252,7 @@ def test_a_server_down_falls_back_to_the_log_with_the_reason_and_no_password(
     where = send_alert(
         "portal-warehouse: Sở Nội vụ", "Báo cáo chưa được công bố.", warehouse.settings
     )
-    log = alerts_log(warehouse.settings)
+    log = warehouse.settings.alerts_log
     assert where == f"written to {log}"
     text = log.read_text(encoding="utf-8")
     assert f"not e-mailed: e-mail via 127.0.0.1:{port} failed: ConnectionRefusedError" in text
