@@ -20,9 +20,9 @@ included, for the baseline too). Peak RSS: `tree` is the largest sum of RSS over
 all its descendants (dbt runs as subprocesses), polled with psutil every 0.1 s; `proc` is the
 largest single process (ru_maxrss of RUSAGE_SELF and RUSAGE_CHILDREN). The run's step breakdown
 comes from Dagster's own step statistics: the measured process runs `portal-warehouse run` in
-process (orchestration.cli.main) and only hands the job an ephemeral instance it can read back,
-the same kind of instance the command makes itself. dbt's per-invocation target folders go to the
-benchmark's scratch folder (DBT_TARGET_PATH), not models/target.
+process (orchestration.cli.main) and reads them back from the instance the command records the
+run in (its Dagster home beside the warehouse); dbt's node times from the run_results.json of the
+warehouse's dbt targets (ingest.reference.dbt_dir).
 
     python bench/build.py                          # 1M and 10M events, best of 2 (~15 minutes)
     python bench/build.py --sizes 200000 --repeat 1  # a quick look (~2 minutes)
@@ -268,14 +268,17 @@ def child_run(landing: Path, db: Path, publish: Path, period: str, cutoff: str) 
     code = main(argv)
     if code:
         raise SystemExit(f"portal-warehouse {' '.join(argv)} exited {code}")
-    return {"steps": steps, "dbt": dbt_results(run_ids[0])}
+    return {"steps": steps, "dbt": dbt_results(db)}
 
 
-def dbt_results(run_id: str) -> dict:
-    """dbt's own account of each invocation of the run (its run_results.json): the time from its
+def dbt_results(db: Path) -> dict:
+    """dbt's own account of each invocation of the run (its run_results.json, in the warehouse's
+    dbt targets, one per op and period: a fresh copy has this run's only): the time from its
     first node to its last, and the nodes that took longest."""
+    from ingest.reference import dbt_dir
+
     found = {}
-    for path in Path(os.environ["DBT_TARGET_PATH"]).glob(f"*-{run_id[:7]}-*/run_results.json"):
+    for path in (dbt_dir(db) / "target").glob("*/run_results.json"):
         results = json.loads(path.read_text())
         nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
         by_kind: dict[str, float] = {}
@@ -463,9 +466,9 @@ CHILDREN = {
 
 def child_env(scratch: Path) -> dict:
     env = dict(os.environ)
-    env.pop("DAGSTER_HOME", None)  # the run's own ephemeral instance, as by default
-    # dbt's per-invocation folders go to the scratch folder, not models/target; dagster-dbt
-    # copies the partial-parse file it finds there into each, as it would from models/target
+    env.pop("DAGSTER_HOME", None)  # the run's Dagster home beside its warehouse, as by default
+    # dagster-dbt copies the partial-parse file it finds here into the warehouse's dbt target
+    # on its first run, as it would from models/target
     target = scratch / "dbt-target"
     target.mkdir()
     parsed = ROOT / "models" / "target" / "partial_parse.msgpack"
