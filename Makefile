@@ -59,7 +59,7 @@ postgresql:
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
 
 test: lint $(MANIFEST) $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
-	$(BIN)/pytest -n 2 --dist loadfile  # a file's tests share one worker, so its fixtures are built once
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15  # a file's tests share one worker, so its fixtures are built once
 
 # The Dagster home the CLI records its runs in (DAGSTER_HOME, else beside the warehouse; created
 # with orchestration/dagster.yaml): the UI shows `make demo`'s and `portal-warehouse run`'s runs.
