@@ -69,12 +69,7 @@ rated as (
 ),
 
 tiers as (
-    -- the tiers are replaced as a whole: the latest version in force at the period's end
-    select tiers.*
-    from {{ ref('rubric_dossier_tiers') }} as tiers
-    cross join run_period
-    where tiers.effective_from <= run_period.period_end
-    qualify tiers.effective_from = max(tiers.effective_from) over ()
+    select * from {{ ref('int_dossier_tiers_in_force') }}
 ),
 
 tiered as (
