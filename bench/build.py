@@ -57,8 +57,7 @@ TARGET_INCREMENTAL = 0.30  # incremental < 30% of the full rebuild
 RSS_LIMIT_MB = 4096
 STEPS = (
     "raw_events",
-    "warehouse_models",
-    "period_models",
+    "dbt_models",
     "mart_contracts",
     "publish__report",
 )
@@ -272,20 +271,19 @@ def child_run(landing: Path, db: Path, publish: Path, period: str, cutoff: str) 
 
 
 def dbt_results(db: Path) -> dict:
-    """dbt's own account of each invocation of the run (its run_results.json, in the warehouse's
-    dbt targets, one per op and period: a fresh copy has this run's only): the time from its
-    first node to its last, and the nodes that took longest."""
+    """dbt's own account of the run's invocation (its run_results.json, in the warehouse's dbt
+    target): the time from its first node to its last, and the nodes that took longest."""
     from ingest.reference import dbt_dir
 
     found = {}
-    for path in (dbt_dir(db) / "target").glob("*/run_results.json"):
+    for path in (dbt_dir(db) / "target").glob("run_results.json"):
         results = json.loads(path.read_text())
         nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
         by_kind: dict[str, float] = {}
         for r in nodes:
             kind = r["unique_id"].split(".")[0]
             by_kind[kind] = by_kind.get(kind, 0.0) + r["execution_time"]
-        found[path.parent.name.split("-")[0]] = {
+        found["dbt_models"] = {
             "elapsed": results["elapsed_time"],
             "by_kind": by_kind,
             "slowest": [[r["unique_id"].split(".", 2)[-1], r["execution_time"]] for r in nodes[:6]],

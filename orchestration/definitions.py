@@ -8,12 +8,7 @@ from orchestration.assets.ingest import raw_events
 from orchestration.assets.publish import published_report
 from orchestration.assets.serving import serving_marts
 from orchestration.assets.sources import configured_source_assets
-from orchestration.assets.transform import (
-    REPORT_RESOURCE,
-    ReportRun,
-    period_models,
-    warehouse_models,
-)
+from orchestration.assets.transform import REPORT_RESOURCE, ReportRun, dbt_models
 from orchestration.checks import mart_contracts
 from orchestration.dbt_project import dbt_resource
 from orchestration.jobs import ingest_job, period_job, publish_job
@@ -39,8 +34,7 @@ defs = dg.Definitions(
         [
             raw_events,
             *configured_source_assets(),  # PORTAL_WAREHOUSE_SOURCES: one asset per source database
-            warehouse_models,
-            period_models,
+            dbt_models,
             serving_marts,
             published_report,
         ]

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.loader import ingest_landing, replay_quarantine
+from ingest.reference import dbt_dir
 from ingest.settings import Settings
 from sample import GenerateSummary, generate
 
@@ -137,6 +138,15 @@ def dossier(event_id: str, event_type: str = "received", **fields) -> dict:
     if event_type == "received":
         record |= {"channel": "online", "service_level": 4, "due_at": "2023-03-06T17:00:00+07:00"}
     return record | fields
+
+
+def last_dbt_invocation(db: Path) -> set[str]:
+    """The names of the events dbt logged in its last invocation on this warehouse (its dbt
+    target, which stays with the warehouse: ingest.reference.dbt_dir)."""
+    log = dbt_dir(db) / "target" / "dbt.log"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    last = lines[-1]["info"]["invocation_id"]
+    return {e["info"]["name"] for e in lines if e["info"]["invocation_id"] == last}
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ from dagster._core.event_api import PartitionKeyFilter
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from orchestration import cli
-from orchestration.assets.transform import period_models
+from orchestration.assets.transform import dbt_models
 from orchestration.checks import PERIOD_MARTS
 from orchestration.cli import main
 from orchestration.runs import RunOutcome
 from tests.conftest import Warehouse, dossier
 
 PERIODS = ["2023-Q1", "2023-Q2"]
-STEPS = ["raw_events", "warehouse_models", "period_models", "mart_contracts", "publish__report"]
+STEPS = ["raw_events", "dbt_models", "mart_contracts", "serving__marts", "publish__report"]
 
 
 def run_args(warehouse: Warehouse, *extra: str) -> list[str]:
@@ -72,11 +72,11 @@ def test_each_step_is_a_line_with_its_time_before_the_period_is_summed_up(ran):
     before_summary = first.split("2023-Q1: published to")[0]
     finished = [
         line.split()[:2] for line in before_summary.splitlines() if line.endswith(" s")
-    ]  # `  period_models        succeeded   41.2 s`
+    ]  # `  dbt_models           succeeded   41.2 s`
     assert [step for step, _ in finished if step in STEPS] == STEPS
     assert all(status == "succeeded" for _, status in finished)
     # in a log or a pipe, a plain line when each step starts, no carriage returns
-    assert "  period_models …" in before_summary and "\r" not in out
+    assert "  dbt_models …" in before_summary and "\r" not in out
 
 
 def test_the_runs_are_recorded_in_the_project_dagster_home(ran):
@@ -109,7 +109,7 @@ def test_each_period_keeps_its_own_contract_results(ran):
 def test_materializations_carry_row_counts_columns_cutoff_and_watermark(ran):
     warehouse, _, _, instance = ran
     # the manifest the code location loaded (the file may have been parsed again since)
-    manifest = get_manifest_and_translator_from_dbt_assets([period_models])[0]
+    manifest = get_manifest_and_translator_from_dbt_assets([dbt_models])[0]
 
     def metadata(key: list[str], partition: str | None = None) -> dict:
         [record] = instance.fetch_materializations(
@@ -168,13 +168,13 @@ def test_several_periods_stop_at_the_first_failure_and_say_what_was_published(
 
     def run_period(defs, period_id, on_step=None, **_):
         ran.append(period_id)
-        on_step("period_models", "started")
-        on_step("period_models", "succeeded")
+        on_step("dbt_models", "started")
+        on_step("dbt_models", "succeeded")
         outcome = RunOutcome(period_id, f"run-{period_id}", success=period_id != "2023-H1")
         if outcome.success:
             outcome.published = f"/published/{period_id}/v1"
         else:
-            outcome.errors = ["period_models: it broke"]
+            outcome.errors = ["dbt_models: it broke"]
         return outcome
 
     def alert_on_outcome(outcome, settings):
@@ -191,9 +191,9 @@ def test_several_periods_stop_at_the_first_failure_and_say_what_was_published(
     assert out.splitlines()[-1] == (
         "published: 2023-Q1, 2023-Q2; not published: 2023-H1; not run: 2023-Q3"
     )
-    assert out.count("  period_models        succeeded") == 3
+    assert out.count("  dbt_models           succeeded") == 3
     assert err.splitlines() == [
-        "error: 2023-H1: not published: period_models: it broke",
+        "error: 2023-H1: not published: dbt_models: it broke",
         "alert: written to alerts.log",
     ]
 
@@ -217,13 +217,13 @@ def test_the_step_line_counts_seconds_on_a_terminal():
 
     screen = Terminal()
     steps = cli._StepLines(screen)
-    steps("period_models", "started")
+    steps("dbt_models", "started")
     time.sleep(1.2)  # the running step's line is rewritten every half second
-    steps("period_models", "succeeded")
+    steps("dbt_models", "succeeded")
     steps.close()
     shown = screen.getvalue()
-    assert "\r\x1b[K  period_models        …" in shown  # the running step, rewritten in place
-    assert re.search(r"\r\x1b\[K  period_models        succeeded +\d+\.\d s\n$", shown)
+    assert "\r\x1b[K  dbt_models           …" in shown  # the running step, rewritten in place
+    assert re.search(r"\r\x1b\[K  dbt_models           succeeded +\d+\.\d s\n$", shown)
 
 
 def test_a_run_whose_process_was_killed_is_marked_failed_by_the_next(tmp_path):

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.ingest import raw_events, raw_key
-from orchestration.assets.transform import period_models, warehouse_models
+from orchestration.assets.transform import dbt_models
 from orchestration.checks import PERIOD_MARTS
 from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
@@ -70,7 +70,7 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
         assert repo.get_job(job) is not None
     assert repo.get_sensor_def("landing_sensor") is not None
     assert raw_events.op.pool == WRITER_POOL
-    assert warehouse_models.op.pool == period_models.op.pool == WRITER_POOL
+    assert dbt_models.op.pool == WRITER_POOL
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,10 @@
 {{ config(tags=['period']) }}
 -- Every report period of the years the events cover, and the run's period with its cutoff.
 -- A period runs from 1 January (or its quarter's first day) to its last day, or to the cutoff.
-{% set cutoff = var('cutoff') %}
+-- The period and its cutoff: dbt's --vars when given, else what the run sets in the environment
+-- (orchestration/assets/transform.py), which dbt's partial parsing survives.
+{% set period_id = var('period_id', env_var('PORTAL_WAREHOUSE_PERIOD', '2023-9M')) %}
+{% set cutoff = var('cutoff', env_var('PORTAL_WAREHOUSE_CUTOFF', '')) %}
 with
 
 kinds (kind, first_month, last_month) as (
@@ -17,7 +20,7 @@ event_years as (
     union
     select year(occurred_on) from {{ ref('stg_post_events') }}
     union
-    select left('{{ var("period_id") }}', 4)::integer
+    select left('{{ period_id }}', 4)::integer
 ),
 
 standard as (
@@ -37,7 +40,7 @@ with_cutoff as (
         *,
         {% if cutoff %}
             case
-                when period_id = '{{ var("period_id") }}' then '{{ cutoff }}'::date
+                when period_id = '{{ period_id }}' then '{{ cutoff }}'::date
                 else standard_end
             end
         {% else %}
@@ -60,17 +63,17 @@ select
     -- the window of as many months just before ("kỳ trước"), which appendix 01.2 compares with
     (period_start - to_months(months))::date as previous_period_start,
     (period_start - interval 1 day)::date as previous_period_end,
-    period_id = '{{ var("period_id") }}' as is_run_period
+    period_id = '{{ period_id }}' as is_run_period
 from with_cutoff
 -- a bad period id or cutoff stops the build here, with its reason, rather than build nothing
 where
     case
         when not exists (
                 select 1 from with_cutoff as run
-                where run.period_id = '{{ var("period_id") }}'
+                where run.period_id = '{{ period_id }}'
             )
             then error(
-                    'unknown report period {{ var("period_id") }}:'
+                    'unknown report period {{ period_id }}:'
                     || ' expected YYYY-Qn, YYYY-H1, YYYY-9M or YYYY-FY'
                 )
         when period_end not between period_start and standard_end

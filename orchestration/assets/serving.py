@@ -2,19 +2,14 @@
 
 import dagster as dg
 
-from orchestration.assets.transform import period_models, warehouse_models
+from orchestration.assets.transform import dbt_models
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from publish.serving import write_serving_copy
 
 # Every mart the dbt project builds, period and warehouse-wide, as the manifest names them; the
 # period marts' blocking contracts stand between them and the copy.
-MART_KEYS = sorted(
-    key
-    for assets in (warehouse_models, period_models)
-    for key in assets.keys
-    if key.path[0] == "marts"
-)
+MART_KEYS = sorted(key for key in dbt_models.keys if key.path[0] == "marts")
 
 
 @dg.asset(

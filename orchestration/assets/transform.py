@@ -1,10 +1,10 @@
-"""The dbt models as assets: the warehouse-wide models, and the period models as partitions.
+"""The dbt models as assets, built by one dbt invocation per run: the warehouse-wide models
+once for the warehouse, the period models (tag `period`) as partitions, one per report period.
 
 Each model's materialization carries its row count (a period model's: the period's rows) and
 its column schema as built, with the yml's descriptions; a period model's also the report
 run's cutoff, the period's dates and the event watermark it was built from."""
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,7 +35,7 @@ from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from publish.release import event_watermark, period_window
 
-PERIOD_MODELS = "tag:period"  # models computed for one report period per run
+PERIOD_TAG = "period"  # the dbt tag of the models computed for one report period per run
 
 
 REPORT_RESOURCE = "report"  # the resource key under which a run's ReportRun is set
@@ -73,6 +73,11 @@ class Translator(DagsterDbtTranslator):
             return "raw"
         return dbt_resource_props["schema"]
 
+    def get_partitions_def(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.PartitionsDefinition | None:
+        return report_periods if PERIOD_TAG in dbt_resource_props.get("tags", ()) else None
+
 
 def run_reference(warehouse: WarehouseResource) -> Reference:
     """The run's reference data, checked; a problem fails the step before anything is built."""
@@ -82,16 +87,30 @@ def run_reference(warehouse: WarehouseResource) -> Reference:
         raise dg.Failure(description=f"reference data: {e}") from None
 
 
+PERIOD_VARIABLE, CUTOFF_VARIABLE = "PORTAL_WAREHOUSE_PERIOD", "PORTAL_WAREHOUSE_CUTOFF"
+
+
 @contextmanager
-def _warehouse_env(warehouse: WarehouseResource, reference: Reference) -> Iterator[None]:
-    """dbt runs as a subprocess and finds the DuckDB file in PORTAL_WAREHOUSE_DB (profiles.yml)
-    and, when the deployment has reference files of its own, its seeds in the folder this
-    prepares (PORTAL_WAREHOUSE_SEED_PATH, dbt_project.yml's seed-paths; unset, the bundled
-    ones): point them at the resource's for the moment the subprocess starts."""
+def _warehouse_env(
+    warehouse: WarehouseResource,
+    reference: Reference,
+    period_id: str | None,
+    cutoff: str | None,
+) -> Iterator[None]:
+    """dbt runs as a subprocess and finds the DuckDB file in PORTAL_WAREHOUSE_DB (profiles.yml),
+    the report period and its cutoff in PORTAL_WAREHOUSE_PERIOD and _CUTOFF
+    (int_report_periods.sql) and, when the deployment has reference files of its own, its seeds
+    in the folder this prepares (PORTAL_WAREHOUSE_SEED_PATH, dbt_project.yml's seed-paths; unset,
+    the bundled ones): point them at the run's for the moment the subprocess starts.
+
+    The period is an environment variable, not a dbt `--vars`: dbt parses the whole project
+    again when its vars change, and only the files reading a variable when that changes."""
     settings = warehouse.settings()
     wanted: dict[str, str | None] = {
         "PORTAL_WAREHOUSE_DB": str(settings.db.resolve()),
         "PORTAL_WAREHOUSE_TZ": settings.tz,
+        PERIOD_VARIABLE: period_id,
+        CUTOFF_VARIABLE: cutoff,
         SEED_PATH_VARIABLE: None,
     }
     if reference.folder is not None:
@@ -116,9 +135,10 @@ def _set_environment(values: Mapping[str, str | None]) -> None:
 def _build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
-    dbt_vars: dict,
     warehouse: WarehouseResource,
     reference: Reference,
+    period_id: str | None,
+    cutoff: str | None,
 ):
     """dbt build; each model's event gets its row count and column schema, a period model's
     also what the period was built with (`_period_metadata`).
@@ -129,17 +149,14 @@ def _build(
     conflict (and the run took 60% longer). So the events wait until dbt has exited and one
     read-only connection reads every model's counts and columns."""
     # unit tests check the SQL, not the data: they run in the test suite, not in every run
-    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-    # dbt's target, and so its parse state, stays with the warehouse from run to run: one per op
-    # and period, since dbt parses everything again when the vars or the profile (the warehouse's
-    # path) change, and only what changed otherwise. The first starts from the project's parse
-    # state (`dbt parse`), which dagster-dbt copies in.
-    op = context.op_execution_context.op.name
-    name = f"{op}-{dbt_vars['period_id']}" if "period_id" in dbt_vars else op
-    target = dbt_dir(warehouse.settings().db) / "target" / name
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    # dbt's target, and so its parse state, stays with the warehouse from run to run; the first
+    # starts from the project's parse state (`dbt parse`), which dagster-dbt copies in.
+    settings = warehouse.settings()
+    target = dbt_dir(settings.db) / "target"
     # dbt fails at once when another process holds the file: wait here first, as every writer does
-    connect(warehouse.settings().db, warehouse.settings().tz).close()
-    with _warehouse_env(warehouse, reference):
+    connect(settings.db, settings.tz).close()
+    with _warehouse_env(warehouse, reference, period_id, cutoff):
         invocation = dbt.cli(args, context=context, target_path=target)
     events = []
     try:
@@ -147,25 +164,28 @@ def _build(
     except Exception:
         yield from events  # what dbt built before it failed is still recorded
         raise
-    yield from _with_table_metadata(events, invocation, warehouse, dbt_vars)
+    yield from _with_table_metadata(events, invocation, warehouse, period_id, cutoff)
 
 
 def _with_table_metadata(
-    events: list, invocation: DbtCliInvocation, warehouse: WarehouseResource, dbt_vars: dict
+    events: list,
+    invocation: DbtCliInvocation,
+    warehouse: WarehouseResource,
+    period_id: str | None,
+    cutoff: str | None,
 ) -> Iterator:
     settings = warehouse.settings()
     nodes = invocation.manifest["nodes"]
-    period_id = dbt_vars.get("period_id")
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        period_metadata = _period_metadata(con, period_id, dbt_vars.get("cutoff"))
+        period_metadata = _period_metadata(con, period_id, cutoff)
         for event in events:
             node = nodes.get(event.metadata["unique_id"].value) if _built(event) else None
             if node is None:
                 yield event
                 continue
             extra = _table_metadata(con, node, period_id)
-            if "period" in node["tags"]:
+            if PERIOD_TAG in node["tags"]:
                 extra |= period_metadata
             yield event.with_metadata({**event.metadata, **extra})
     finally:
@@ -203,7 +223,7 @@ def _table_metadata(con, node: Mapping[str, Any], period_id: str | None) -> dict
     if node["config"].get("materialized") == "view":
         return metadata
     where, params = "", []
-    if period_id is not None and "period" in node["tags"] and "period_id" in dict(columns):
+    if period_id is not None and PERIOD_TAG in node["tags"] and "period_id" in dict(columns):
         where, params = " where period_id = ?", [period_id]
     (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"{where}', params).fetchone()
     return metadata | {"dagster/row_count": rows}
@@ -215,37 +235,24 @@ TRANSLATOR = Translator()
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=PERIOD_MODELS,
     dagster_dbt_translator=TRANSLATOR,
     pool=WRITER_POOL,
 )
-def warehouse_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
-    """Staging views, the portal dimension and the lifecycle replays (incremental), and the
-    reference seeds."""
-    yield from _build(context, dbt, {}, warehouse, run_reference(warehouse))
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=PERIOD_MODELS,
-    dagster_dbt_translator=TRANSLATOR,
-    partitions_def=report_periods,
-    pool=WRITER_POOL,
-)
-def period_models(
+def dbt_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     report: ReportRun,
 ):
-    """Period facts and appendices for the partition's period; other periods' rows stay."""
-    period_id = context.partition_key
+    """One `dbt build` of the selected models: the staging views, the portal dimension, the
+    lifecycle replays (incremental) and the reference seeds; in a period's run also that
+    period's facts and appendices, whose other periods' rows stay."""
     reference = run_reference(warehouse)
-    dbt_vars = {"period_id": period_id, "cutoff": report.cutoff}
-    yield from _build(context, dbt, dbt_vars, warehouse, reference)
+    period_id = context.partition_key if context.has_partition_key else None
+    cutoff = report.cutoff if period_id else None
+    yield from _build(context, dbt, warehouse, reference, period_id, cutoff)
+    if period_id is None:
+        return
     # what the period's marts were built from, for the manifest of its published versions
     settings = warehouse.settings()
     con = connect(settings.db, settings.tz)
