@@ -14,11 +14,14 @@ MANIFEST := models/target/manifest.json
 
 .PHONY: demo test lint dev bench clean postgresql docs
 
-# The virtualenv is rebuilt whenever the pins change.
+# The virtualenv is rebuilt whenever the pins change. Its bytecode is compiled once, here: uv
+# leaves it out, and where PYTHONDONTWRITEBYTECODE is set (CI) every process would otherwise
+# compile pandas, Dagster and dbt again from source (pandas alone: 8 s of every import).
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python \
+		-r requirements.lock -e '.[dev]'
 	touch $@
 
 # dagster-dbt reads the manifest when the code location loads; it is never parsed at import.
@@ -58,7 +61,9 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
 
+# The project's own bytecode too, for the many processes the tests start (CLI, dbt, workers).
 test: lint $(MANIFEST) $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
+	$(BIN)/python -m compileall -q ingest orchestration data_contracts publish sample
 	$(BIN)/pytest -n 2 --dist loadfile --durations=15  # a file's tests share one worker, so its fixtures are built once
 
 # The Dagster home the CLI records its runs in (DAGSTER_HOME, else beside the warehouse; created
