@@ -5,11 +5,20 @@
 
 - `raw.<stream>_events`, on the rows: envelope columns non-null, `event_type` among the stream's
   event types, enumerated fields among their allowed values, `occurred_at` between 2000-01-01 and
-  now + 1 day, `event_id` unique within the batch, and the row count within the volume expected
-  from recent batches of the stream (see `expected_volume`).
-- `raw.<stream>_delivery`, on a one-row summary of the delivery: the share of rows read that
-  were quarantined at most `max_quarantined_share`. It has its own one-row table because the
-  events table cannot carry it: a delivery whose every row was quarantined has no rows there.
+  now + 1 day, `event_id` unique within the batch.
+- `raw.<stream>_delivery`, on a one-row summary of the delivery, whose figures are exact: the
+  accepted row count within the volume expected from recent batches of the stream (see
+  `expected_volume`), and the share of rows read that were quarantined at most
+  `max_quarantined_share`. They have their own one-row table because the events may be a sample,
+  and because a delivery whose every row was quarantined has no rows in the events table.
+
+`read_batch` reads a batch from the warehouse for it: only the columns the events suite looks at
+(`suite_columns`), and, for a batch of more than `SAMPLE_ROWS` rows, a deterministic sample of
+`SAMPLE_ROWS` of them, so that the check's cost stays bounded however large the delivery. Such a
+batch's row expectations judge the sample only: the verdict (`BatchHealth.coverage`), each
+failure line and the run's name in the Data Docs say "sampled N of M rows". The sample is the
+rows whose `event_id`s hash lowest, so the rows sharing an `event_id` are taken or left together
+and the uniqueness expectation sees a duplicated id whenever the sample holds it.
 
 The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
 suites are built once per process. Validation results are kept as JSON under
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
 import re
 import shutil
@@ -35,6 +45,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 # Said before GX loads, and again in the context's config: these checks must run offline.
@@ -70,6 +81,11 @@ MIN_HISTORY = 3
 VOLUME_FRACTION = 0.2
 VOLUME_MULTIPLE = 5.0
 COLD_START_MAX_ROWS = 1_000_000
+
+# A batch of more rows than this has its row expectations run on a sample of this many rows
+# (`read_batch`); the seed makes the sample of a batch the same on every run.
+SAMPLE_ROWS = 100_000
+SAMPLE_SEED = 20_260_301
 
 DOCS_SITE = "raw_batches"
 # The index re-reads every result it lists, so listing all of them would slow each check as
@@ -128,6 +144,64 @@ class BatchHealth:
     failed: tuple[str, ...]  # one line per failed expectation: suite, expectation, column, observed
     statistics: dict  # evaluated / successful / unsuccessful expectation counts
     docs_index: Path | None  # the Data Docs index.html; None when the docs could not be written
+    rows: int = 0  # the batch's accepted rows
+    validated_rows: int = 0  # the rows the events suite saw: all of them, or a sample
+
+    @property
+    def sampled(self) -> bool:
+        return self.validated_rows < self.rows
+
+    @property
+    def coverage(self) -> str:
+        """What the row expectations judged, e.g. "sampled 100000 of 1100000 rows"."""
+        return _coverage(self.validated_rows, self.rows)
+
+
+def _coverage(validated_rows: int, rows: int) -> str:
+    if validated_rows < rows:
+        return f"sampled {validated_rows} of {rows} rows"
+    return f"all {rows} rows"
+
+
+def suite_columns(stream: Stream) -> list[str]:
+    """The columns of raw.<stream>_events that the events suite looks at, in table order."""
+    columns = [field.name for field in ENVELOPE if ALL in field.required_for]
+    columns += ["event_type", "occurred_at", "event_id"]
+    columns += [
+        field.name
+        for field in stream.fields
+        if field.values is not None or field.minimum is not None
+    ]
+    return list(dict.fromkeys(columns))
+
+
+def read_batch(
+    con: duckdb.DuckDBPyConnection, stream: str, batch_id: str, *, sample_rows: int | None = None
+) -> tuple[pd.DataFrame, int]:
+    """(the batch's rows for `check_batch`, the batch's row count) from the warehouse.
+
+    Only the columns the events suite looks at are read, and of a batch of more than
+    `sample_rows` rows (default `SAMPLE_ROWS`) only a sample of `sample_rows`: those whose
+    event_id hashes lowest (with `SAMPLE_SEED`), a pseudo-random choice that is the same on every
+    run, keeps the rows of one event_id together, and costs one scan and a top-N, never the whole
+    batch in pandas.
+    """
+    sample_rows = SAMPLE_ROWS if sample_rows is None else sample_rows
+    if sample_rows < 1:
+        raise ValueError(f"sample_rows={sample_rows} must be at least 1")
+    contract = STREAMS[stream]
+    (rows,) = con.execute(
+        f"SELECT count(*) FROM {contract.table} WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    columns = ", ".join(f'"{column}"' for column in suite_columns(contract))
+    query = f"SELECT {columns} FROM {contract.table} WHERE batch_id = ?"
+    if rows > sample_rows:
+        # event_id is NOT NULL in the warehouse; a null one (never together) falls back on its line
+        query += (
+            " ORDER BY hash(coalesce(event_id, source_file || '#' || source_line::VARCHAR),"
+            f" {SAMPLE_SEED}::BIGINT) LIMIT {int(sample_rows)}"
+        )
+    return con.execute(query, [batch_id]).df(), rows
 
 
 def expected_volume(recent_volumes: Sequence[int]) -> tuple[int, int]:
@@ -148,16 +222,23 @@ def check_batch(
     recent_volumes: Sequence[int],
     docs_root: Path,
     max_quarantined_share: float = 0.05,
+    batch_rows: int | None = None,
 ) -> BatchHealth:
     """Validate one batch's accepted rows and record the result in the Data Docs under docs_root.
 
     rows_read counts every row of the landed file, quarantined those set aside by the loader;
     recent_volumes are the accepted row counts of the stream's recent batches, this one excluded.
+    batch_rows is the batch's accepted row count when `events` is a sample of it (`read_batch`);
+    by default `events` is the whole batch.
     """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}; expected one of {sorted(STREAMS)}")
     if not 0 <= quarantined <= rows_read:
         raise ValueError(f"quarantined={quarantined} must be between 0 and rows_read={rows_read}")
+    validated_rows = len(events)
+    rows = validated_rows if batch_rows is None else batch_rows
+    if rows < validated_rows:
+        raise ValueError(f"batch_rows={rows} is fewer than the {validated_rows} rows given")
 
     project = _project(docs_root.resolve())
     events_check, delivery_check = project.validations(STREAMS[stream])
@@ -168,11 +249,22 @@ def check_batch(
         "latest_occurred_at": pd.Timestamp.now(tz="UTC") + LATEST_OCCURRED_AT_MARGIN,
         "max_quarantined_share": max_quarantined_share,
     }
-    delivery = pd.DataFrame({"quarantined_share": [quarantined / rows_read if rows_read else 0.0]})
-    # One run id for both validations, named after the batch, so the docs show them together.
+    delivery = pd.DataFrame(
+        {
+            "accepted_rows": [rows],
+            "quarantined_share": [quarantined / rows_read if rows_read else 0.0],
+        }
+    )
+    sampled = validated_rows < rows
+    coverage = _coverage(validated_rows, rows)
+    # One run id for both validations, named after the batch, so the docs show them together,
+    # and saying so when the rows were sampled: the name is on the index and on each page.
     # The run name becomes a path segment, where GX refuses separators.
     run_name = batch_id.replace("/", "_").replace("\\", "_")
+    if sampled:
+        run_name += f" ({coverage})"
     run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
+    samples = {events_check.suite.name: coverage if sampled else None}
     results = [
         check.run(
             batch_parameters={"dataframe": frame},
@@ -184,7 +276,12 @@ def check_batch(
     return BatchHealth(
         success=all(result.success for result in results),
         failed=tuple(
-            _describe(result.suite_name, outcome)
+            _describe(
+                result.suite_name,
+                outcome,
+                # the row expectations saw the sample; the delivery's figures are exact
+                sample=samples.get(result.suite_name),
+            )
             for result in results
             for outcome in result.results
             if not outcome.success
@@ -198,6 +295,8 @@ def check_batch(
             )
         },
         docs_index=project.build_docs(results, run_id),
+        rows=rows,
+        validated_rows=validated_rows,
     )
 
 
@@ -234,17 +333,19 @@ def events_suite(stream: Stream) -> gx.ExpectationSuite:
         )
     )
     suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="event_id"))
-    suite.add_expectation(
-        gxe.ExpectTableRowCountToBeBetween(
-            min_value={"$PARAMETER": "min_rows"}, max_value={"$PARAMETER": "max_rows"}
-        )
-    )
     return suite
 
 
 def delivery_suite(stream: Stream) -> gx.ExpectationSuite:
-    """The expectations on a one-row summary of the delivery."""
+    """The expectations on a one-row summary of the delivery, counted on the whole batch."""
     suite = gx.ExpectationSuite(name=f"raw.{stream.name}_delivery")
+    suite.add_expectation(
+        gxe.ExpectColumnMaxToBeBetween(
+            column="accepted_rows",
+            min_value={"$PARAMETER": "min_rows"},
+            max_value={"$PARAMETER": "max_rows"},
+        )
+    )
     suite.add_expectation(
         gxe.ExpectColumnMaxToBeBetween(
             column="quarantined_share",
@@ -381,8 +482,11 @@ def _project(docs_root: Path) -> _Project:
     return _Project(docs_root)
 
 
-def _describe(suite_name: str, outcome: ExpectationValidationResult) -> str:
-    """A line saying which expectation failed, on which column, with what it observed."""
+def _describe(
+    suite_name: str, outcome: ExpectationValidationResult, sample: str | None = None
+) -> str:
+    """A line saying which expectation failed, on which column, with what it observed; and
+    `sample`, e.g. "sampled 100000 of 1100000 rows", when it saw a sample of the batch."""
     config = outcome.expectation_config
     column = config.kwargs.get("column")
     what = f"{suite_name}: {config.type}" + (f"({column})" if column else "")
@@ -399,8 +503,13 @@ def _describe(suite_name: str, outcome: ExpectationValidationResult) -> str:
             f" e.g. {examples}"
         )
     low, high = config.kwargs.get("min_value"), config.kwargs.get("max_value")
+    if isinstance(result.get("observed_value"), numbers.Integral):
+        # GX keeps an aggregate's bounds as floats: a count's are shown as counts
+        low, high = (int(b) if isinstance(b, float) and b.is_integer() else b for b in (low, high))
     if (low, high) != (None, None):
         observed += f" (expected {low} .. {high})"
+    if sample is not None:
+        observed += f" [{sample}]"
     return f"{what} {observed}"
 
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 from itertools import cycle, islice
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from data_contracts import raw_expectations
 from data_contracts.raw_expectations import (
     COLD_START_MAX_ROWS,
+    SAMPLE_ROWS,
     BatchHealth,
     check_batch,
     expected_volume,
+    read_batch,
+    suite_columns,
 )
 from ingest.contract import STREAMS, Field
+from orchestration.checks import delivery_health
+from tests.conftest import Warehouse, dossier
 
 ROWS = 20
 LOCAL_TIME = "datetime64[us, Asia/Ho_Chi_Minh]"  # what DuckDB hands pandas for a TIMESTAMPTZ
@@ -132,6 +138,7 @@ def _unchanged(events: pd.DataFrame) -> None:
 
 
 EVENTS = "raw.dossier_events: "
+DELIVERY = "raw.dossier_delivery: "
 FAILURES = [
     pytest.param(
         _set("event_id", 3, None),
@@ -196,13 +203,13 @@ FAILURES = [
     pytest.param(
         _unchanged,
         {"recent_volumes": [2, 3, 2, 3]},
-        EVENTS + "expect_table_row_count_to_be_between observed 20",
+        DELIVERY + "expect_column_max_to_be_between(accepted_rows) observed 20",
         id="volume-far-above-recent",
     ),
     pytest.param(
         _unchanged,
         {"recent_volumes": [900, 1000, 1100]},
-        EVENTS + "expect_table_row_count_to_be_between observed 20",
+        DELIVERY + "expect_column_max_to_be_between(accepted_rows) observed 20",
         id="volume-far-below-recent",
     ),
 ]
@@ -241,10 +248,10 @@ def test_an_empty_delivery_fails_even_without_history(tmp_path: Path) -> None:
     )
 
     assert sorted(health.failed) == [
+        "raw.post_delivery: expect_column_max_to_be_between(accepted_rows) observed 0"
+        f" (expected 1 .. {COLD_START_MAX_ROWS})",
         "raw.post_delivery: expect_column_max_to_be_between(quarantined_share)"
         " observed 1.0 (expected 0.0 .. 0.05)",
-        f"raw.post_events: expect_table_row_count_to_be_between observed 0"
-        f" (expected 1 .. {COLD_START_MAX_ROWS})",
     ]
 
 
@@ -310,3 +317,177 @@ def test_impossible_arguments_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         check(raw_batch("post"), stream, tmp_path, rows_read=rows_read, quarantined=quarantined)
+
+
+# A large delivery: its row expectations run on a sample (SAMPLE_ROWS in production, a few rows
+# here), its row count and quarantined share on the whole of it.
+LARGE = 60
+SAMPLE = 24
+
+
+def warehouse(events: pd.DataFrame, stream: str = "dossier") -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding `events` as raw.<stream>_events."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.register("batch", events)
+    con.execute(f"CREATE TABLE {STREAMS[stream].table} AS SELECT * FROM batch")
+    con.unregister("batch")
+    return con
+
+
+def check_large(events: pd.DataFrame, docs_root: Path, **overrides) -> BatchHealth:
+    """read_batch with a sample of SAMPLE rows, then check_batch as delivery_health calls it."""
+    con = warehouse(events)
+    sample, rows = read_batch(con, "dossier", "batch-1", sample_rows=SAMPLE)
+    assert (len(sample), rows) == (min(SAMPLE, len(events)), len(events))
+    arguments = {"recent_volumes": [LARGE - 2, LARGE, LARGE + 2]} | overrides
+    return check(sample, "dossier", docs_root, batch_rows=rows, **arguments)
+
+
+def test_production_samples_a_large_delivery_only() -> None:
+    assert SAMPLE_ROWS == 100_000
+
+
+def test_read_batch_reads_the_suites_columns_of_one_batch_whole_up_to_the_threshold() -> None:
+    con = warehouse(pd.concat([raw_batch("dossier", LARGE), raw_batch("dossier", 5, "batch-2")]))
+
+    events, rows = read_batch(con, "dossier", "batch-1", sample_rows=LARGE)
+
+    assert rows == LARGE
+    assert list(events.columns) == suite_columns(STREAMS["dossier"])
+    assert "batch_id" not in events.columns and "payload_hash" not in events.columns
+    assert sorted(events["event_id"]) == sorted(raw_batch("dossier", LARGE)["event_id"])
+
+
+def test_the_sample_is_the_same_on_every_run_and_keeps_an_event_ids_rows_together() -> None:
+    events = raw_batch("dossier", LARGE)
+    events.loc[LARGE // 2 :, "event_id"] = events.loc[: LARGE // 2 - 1, "event_id"].to_numpy()
+    con = warehouse(events)
+
+    first, rows = read_batch(con, "dossier", "batch-1", sample_rows=SAMPLE)
+    again, _ = read_batch(con, "dossier", "batch-1", sample_rows=SAMPLE)
+
+    assert (len(first), rows) == (SAMPLE, LARGE)
+    assert sorted(first["event_id"]) == sorted(again["event_id"])
+    # every id is in the batch twice: the sample holds both rows of each id it holds
+    assert set(first["event_id"].value_counts()) == {2}
+
+
+def test_a_large_delivery_is_validated_on_a_sample_and_says_so(tmp_path: Path) -> None:
+    health = check_large(raw_batch("dossier", LARGE), tmp_path)
+
+    assert health.success, health.failed
+    assert (health.rows, health.validated_rows, health.sampled) == (LARGE, SAMPLE, True)
+    assert health.coverage == f"sampled {SAMPLE} of {LARGE} rows"
+    # the Data Docs name the run after the batch and the sample, on the index and the pages
+    assert f"batch-1 (sampled {SAMPLE} of {LARGE} rows)" in health.docs_index.read_text("utf-8")
+    pages = list(tmp_path.rglob("validations/raw/dossier_events/batch-1 (sampled*/*/*.html"))
+    assert pages and f"sampled {SAMPLE} of {LARGE} rows" in pages[0].read_text("utf-8")
+
+
+def test_a_delivery_at_the_threshold_is_validated_whole(tmp_path: Path) -> None:
+    con = warehouse(raw_batch("dossier", SAMPLE))
+    events, rows = read_batch(con, "dossier", "batch-1", sample_rows=SAMPLE)
+
+    health = check(events, "dossier", tmp_path, batch_rows=rows)
+
+    assert health.success, health.failed
+    assert (health.sampled, health.coverage) == (False, f"all {SAMPLE} rows")
+    assert list(tmp_path.rglob("validations/raw/dossier_events/batch-1/*/*.html"))
+
+
+@pytest.mark.parametrize(
+    ("recent_volumes", "bounds"),
+    # the sample's 24 rows would pass the first and fail the second
+    [([5, 5, 5], "1 .. 25"), ([900, 1000, 1100], "200 .. 5000")],
+    ids=["above", "below"],
+)
+def test_a_sampled_delivery_is_judged_on_its_whole_volume(
+    recent_volumes: list[int], bounds: str, tmp_path: Path
+) -> None:
+    health = check_large(raw_batch("dossier", LARGE), tmp_path, recent_volumes=recent_volumes)
+
+    # the whole batch's count, not the sample's, and not marked as sampled: it is exact
+    assert health.failed == (
+        f"{DELIVERY}expect_column_max_to_be_between(accepted_rows) observed {LARGE}"
+        f" (expected {bounds})",
+    )
+
+
+def test_a_sampled_delivery_of_the_expected_volume_passes(tmp_path: Path) -> None:
+    # 40 .. 1000 rows expected: the whole batch's 60 pass, the sample's 24 would not
+    health = check_large(raw_batch("dossier", LARGE), tmp_path, recent_volumes=[200, 200, 200])
+
+    assert health.success, health.failed
+
+
+def test_a_sampled_delivery_is_judged_on_its_whole_quarantined_share(tmp_path: Path) -> None:
+    health = check_large(
+        raw_batch("dossier", LARGE), tmp_path, rows_read=LARGE + 20, quarantined=20
+    )
+
+    assert health.failed == (
+        f"{DELIVERY}expect_column_max_to_be_between(quarantined_share) observed 0.25"
+        " (expected 0.0 .. 0.05)",
+    )
+
+
+def _every_third(column: str, value):
+    def mutate(events: pd.DataFrame) -> None:
+        events.loc[::3, column] = value
+
+    return mutate
+
+
+def _every_id_twice(events: pd.DataFrame) -> None:
+    events.loc[LARGE // 2 :, "event_id"] = events.loc[: LARGE // 2 - 1, "event_id"].to_numpy()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (_every_third("channel", "fax"), "expect_column_values_to_be_in_set(channel)"),
+        (_every_third("portal_id", None), "expect_column_values_to_not_be_null(portal_id)"),
+        (
+            _every_third("occurred_at", pd.Timestamp("2099-01-01", tz="UTC")),
+            "expect_column_values_to_be_between(occurred_at)",
+        ),
+        (_every_id_twice, "expect_column_values_to_be_unique(event_id)"),
+    ],
+    ids=["channel-outside-enum", "null-portal-id", "occurred-in-2099", "duplicate-event-ids"],
+)
+def test_a_violation_in_many_rows_of_a_large_delivery_is_caught(
+    mutate, expected: str, tmp_path: Path
+) -> None:
+    events = raw_batch("dossier", LARGE)
+    mutate(events)
+
+    health = check_large(events, tmp_path)
+
+    assert len(health.failed) == 1, health.failed
+    assert health.failed[0].startswith(EVENTS + expected), health.failed
+    assert f" of {SAMPLE} rows unexpected" in health.failed[0]
+    assert health.failed[0].endswith(f"[sampled {SAMPLE} of {LARGE} rows]")
+
+
+def test_batch_rows_cannot_be_fewer_than_the_rows_given(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="batch_rows=3 is fewer than the 20 rows given"):
+        check(raw_batch("dossier"), "dossier", tmp_path, batch_rows=3)
+
+
+@pytest.mark.parametrize(("sample_rows", "sampled"), [(10, True), (40, False)])
+def test_delivery_health_says_which_deliveries_it_sampled(
+    sample_rows: int, sampled: bool, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse.register_portals()
+    warehouse.land("dossier", "d.jsonl", [dossier(f"d-{i}") for i in range(40)])
+    (ingested,) = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+    monkeypatch.setattr(raw_expectations, "SAMPLE_ROWS", sample_rows)
+
+    result = delivery_health(warehouse.settings, "dossier", [ingested.batch_id])
+
+    assert result.passed
+    coverage = "sampled 10 of 40 rows" if sampled else "all 40 rows"
+    assert result.metadata["rows_validated"].value == f"- {ingested.batch_id}: {coverage}"
+    assert result.metadata["sampled_deliveries"].value == sampled
+    assert ("on a sample of their rows" in (result.description or "")) == sampled
