@@ -31,6 +31,7 @@ lets several processes share a docs root without writing a shared config file.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import numbers
@@ -46,6 +47,8 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import jinja2
+import jinja2.bccache
 import pandas as pd
 
 # Said before GX loads, and again in the context's config: these checks must run offline.
@@ -65,6 +68,10 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
+)
+from great_expectations.render.view import (  # noqa: E402
+    DefaultJinjaIndexPageView,
+    DefaultJinjaPageView,
 )
 
 from ingest.contract import ALL, ENVELOPE, STREAMS, Field, Stream  # noqa: E402
@@ -143,9 +150,11 @@ class BatchHealth:
     success: bool
     failed: tuple[str, ...]  # one line per failed expectation: suite, expectation, column, observed
     statistics: dict  # evaluated / successful / unsuccessful expectation counts
-    docs_index: Path | None  # the Data Docs index.html; None when the docs could not be written
+    docs_index: Path | None  # the Data Docs index.html; None when not (yet) written
     rows: int = 0  # the batch's accepted rows
     validated_rows: int = 0  # the rows the events suite saw: all of them, or a sample
+    # the validations and their run, for `build_docs` when check_batch left the docs to it
+    validations: tuple = dataclasses.field(default=(), repr=False, compare=False)
 
     @property
     def sampled(self) -> bool:
@@ -223,13 +232,15 @@ def check_batch(
     docs_root: Path,
     max_quarantined_share: float = 0.05,
     batch_rows: int | None = None,
+    docs: bool = True,
 ) -> BatchHealth:
     """Validate one batch's accepted rows and record the result in the Data Docs under docs_root.
 
     rows_read counts every row of the landed file, quarantined those set aside by the loader;
     recent_volumes are the accepted row counts of the stream's recent batches, this one excluded.
     batch_rows is the batch's accepted row count when `events` is a sample of it (`read_batch`);
-    by default `events` is the whole batch.
+    by default `events` is the whole batch. With `docs=False` the Data Docs are left to
+    `build_docs`, which renders several batches' at once.
     """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}; expected one of {sorted(STREAMS)}")
@@ -294,10 +305,18 @@ def check_batch(
                 "unsuccessful_expectations",
             )
         },
-        docs_index=project.build_docs(results, run_id),
+        docs_index=project.build_docs([(r, run_id) for r in results]) if docs else None,
         rows=rows,
         validated_rows=validated_rows,
+        validations=tuple((r, run_id) for r in results),
     )
+
+
+def build_docs(docs_root: Path, healths: Sequence[BatchHealth]) -> Path | None:
+    """The Data Docs of several batches checked with `docs=False`, rendered at once (the index is
+    rendered once, not once per batch); the index's path, None when it could not be written."""
+    validations = [v for health in healths for v in health.validations]
+    return _project(docs_root.resolve()).build_docs(validations) if validations else None
 
 
 def _allowed_values(field: Field) -> list:
@@ -356,6 +375,40 @@ def delivery_suite(stream: Stream) -> gx.ExpectationSuite:
     return suite
 
 
+class _TemplateBytecode(jinja2.BytecodeCache):
+    """GX makes a new Jinja environment for every page it renders, and so compiled its page
+    templates again for each (a second per delivery); their bytecode is kept for the process."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _TemplateBytecode()
+
+
+class CachedPageView(DefaultJinjaPageView):
+    """GX's page view, its templates compiled once per process (the site's config names it)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.env.bytecode_cache = _TEMPLATES
+
+
+class CachedIndexPageView(DefaultJinjaIndexPageView):
+    """GX's index view, its templates compiled once per process."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.env.bytecode_cache = _TEMPLATES
+
+
 class _Project:
     """A GX context writing results and Data Docs under one docs root, kept for the process."""
 
@@ -379,6 +432,11 @@ class _Project:
                     "site_index_builder": {
                         "class_name": "DefaultSiteIndexBuilder",
                         "validation_results_limit": DOCS_INDEX_LIMIT,
+                        "view": {"module_name": __name__, "class_name": "CachedIndexPageView"},
+                    },
+                    "site_section_builders": {
+                        section: {"view": {"module_name": __name__, "class_name": "CachedPageView"}}
+                        for section in ("expectations", "validations", "profiling")
                     },
                 }
             },
@@ -411,13 +469,14 @@ class _Project:
         )
 
     def build_docs(
-        self, results: Sequence[ExpectationSuiteValidationResult], run_id: gx.RunIdentifier
+        self, validations: Sequence[tuple[ExpectationSuiteValidationResult, gx.RunIdentifier]]
     ) -> Path | None:
-        """Render these results and their suites, then the index; the index's path."""
+        """Render these (result, run) and their suites, then the index; the index's path."""
         resources: list = []
-        for result in results:
+        for result, run_id in validations:
             suite_id = ExpectationSuiteIdentifier(name=result.suite_name)
-            resources.append(suite_id)
+            if suite_id not in resources:
+                resources.append(suite_id)
             resources.append(
                 ValidationResultIdentifier(
                     expectation_suite_identifier=suite_id,

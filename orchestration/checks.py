@@ -41,12 +41,12 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
             metadata={"deliveries": 0, "note": "no new delivery in this run"},
         )
     # GX takes seconds to import
-    from data_contracts.raw_expectations import check_batch, read_batch
+    from data_contracts.raw_expectations import build_docs, check_batch, read_batch
 
     failed: list[str] = []
     coverage: list[str] = []  # per delivery, "all N rows" or "sampled N of M rows"
     sampled = 0
-    docs = None
+    healths = []
     con = connect(settings.db, settings.tz, read_only=True)
     try:
         for batch_id in batch_ids:
@@ -74,13 +74,15 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
                 recent_volumes=recent,
                 docs_root=docs_root(settings),
                 batch_rows=rows,
+                docs=False,  # rendered once for all of them, below
             )
             failed += [f"{batch_id}: {f}" for f in health.failed]
             coverage.append(f"{batch_id}: {health.coverage}")
             sampled += health.sampled
-            docs = health.docs_index or docs
+            healths.append(health)
     finally:
         con.close()
+    docs = build_docs(docs_root(settings), healths)
     metadata = {
         "deliveries": len(batch_ids),
         "sampled_deliveries": sampled,

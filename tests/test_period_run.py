@@ -3,6 +3,7 @@ independent replay of the raw events, published, read back, and blocked by a bro
 
 import csv
 import hashlib
+import json
 import shutil
 import zipfile
 from collections import Counter, defaultdict
@@ -14,11 +15,12 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
+from ingest.reference import dbt_dir
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
 from sample import generate
-from tests.conftest import Warehouse, last_dbt_invocation
+from tests.conftest import Warehouse, dossier, last_dbt_invocation
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 START, END = date(2023, 1, 1), date(2023, 9, 25)
@@ -321,10 +323,33 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
     assert after == before
 
 
-def test_a_second_run_of_the_period_reuses_dbts_parse(built):
-    """dbt's parse state stays with the warehouse (ingest.reference.dbt_dir): a run with the same
-    period and cutoff parses nothing again. (Last in this module: it adds a published version.)"""
+def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built):
+    """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
+    project, period, cutoff) are the last build's. One with a new delivery builds, and dbt's
+    parse state, which stays with the warehouse, is used as it is. (Last in this module: it adds
+    events and published versions.)"""
     warehouse, _, root = built
+    log = dbt_dir(warehouse.settings.db) / "target" / "dbt.log"
+
+    def invocations() -> set[str]:
+        return {json.loads(line)["info"]["invocation_id"] for line in log.read_text().splitlines()}
+
+    appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
+    before, built_before = invocations(), sorted(warehouse.query(appendix, [PERIOD]))
     again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(root))
     assert again.exit_code == 0, again.summary()
+    assert invocations() == before
+    assert sorted(warehouse.query(appendix, [PERIOD])) == built_before
+    assert again.published.endswith("v2")  # published again, from the same marts
+
+    portal = warehouse.scalar(
+        "SELECT portal_id FROM marts.appendix_03_dossiers WHERE period_id = ? ORDER BY 1 LIMIT 1",
+        [PERIOD],
+    )
+    warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
+    more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(root))
+    assert more.exit_code == 0, more.summary()
+    assert len(invocations()) == len(before) + 1
     assert "PartialParsingSkipParsing" in last_dbt_invocation(warehouse.settings.db)
+    counted = dict(warehouse.query(appendix, [PERIOD]))
+    assert counted[portal] == dict(built_before)[portal] + 1
