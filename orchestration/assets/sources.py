@@ -1,15 +1,19 @@
 """One asset per configured source database (PORTAL_WAREHOUSE_SOURCES, a TOML file of
 `[[source]]` tables; ingest.sources): each reads its table's new rows into its stream's raw table.
-No variable, no sources, no assets."""
+No variable, no sources, no assets; and ingest.sources, which loads SQLAlchemy, is imported only
+when there are sources."""
 
 import os
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from ingest.reference import ReferenceDataError
-from ingest.sources import SourceConfig, SourceError, ingest_source, load_sources
 from orchestration.assets.ingest import raw_key
 from orchestration.resources import WRITER_POOL, WarehouseResource
+
+if TYPE_CHECKING:
+    from ingest.sources import SourceConfig
 
 SOURCES_VARIABLE = "PORTAL_WAREHOUSE_SOURCES"
 
@@ -18,7 +22,7 @@ def source_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", "source", name])
 
 
-def source_asset(config: SourceConfig) -> dg.AssetsDefinition:
+def source_asset(config: "SourceConfig") -> dg.AssetsDefinition:
     """The asset of one source; its URL is read (and `${VAR}` expanded) only when it runs, and
     never shown: the metadata names the source without credentials."""
 
@@ -36,6 +40,8 @@ def source_asset(config: SourceConfig) -> dg.AssetsDefinition:
         ),
     )
     def _source(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        from ingest.sources import SourceError, ingest_source
+
         try:
             report = ingest_source(
                 warehouse.settings(),
@@ -73,4 +79,6 @@ def configured_source_assets(path: str | None = None) -> list[dg.AssetsDefinitio
     path = path or os.environ.get(SOURCES_VARIABLE)
     if not path:
         return []
+    from ingest.sources import load_sources
+
     return [source_asset(config) for config in load_sources(path)]

@@ -253,7 +253,8 @@ def dbt_models(
 ):
     """One `dbt build` of the selected models: the staging views, the portal dimension, the
     lifecycle replays (incremental) and the reference seeds; in a period's run also that
-    period's facts and appendices, whose other periods' rows stay."""
+    period's facts and appendices, whose other periods' rows stay. Not started when everything
+    it would read is what the period's last whole build read (`build_inputs`)."""
     reference = run_reference(warehouse)
     period_id = context.partition_key if context.has_partition_key else None
     cutoff = report.cutoff if period_id else None
