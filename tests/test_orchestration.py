@@ -13,7 +13,7 @@ from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
-from tests.conftest import dossier
+from tests.conftest import REGISTRY, dossier
 
 STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
 
@@ -189,3 +189,39 @@ def test_the_instance_gives_the_writer_pool_one_slot(tmp_path):
     shutil.copy(Path(__file__).parents[1] / "orchestration" / "dagster.yaml", tmp_path)
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
+    """The build is skipped only when its inputs are the last build's (transform.build_inputs):
+    new events, a quarantined record released, other reference data, another period or cutoff
+    each make them differ; reading them again changes nothing."""
+    from ingest.reference import BUNDLED, load_reference
+    from orchestration.assets.transform import build_inputs
+
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("e1"), dossier("e2", portal_id="so-moi")])
+    warehouse.ingest()
+    settings, bundled = warehouse.settings, load_reference(None)
+
+    def inputs(reference=bundled, period="2023-Q1", cutoff=None) -> str:
+        return build_inputs(settings, reference, period, cutoff)
+
+    first = inputs()
+    assert inputs() == first
+    assert inputs(period="2023-Q2") != first
+    assert inputs(cutoff="2023-03-25") != first
+
+    own = tmp_path / "reference"
+    own.mkdir()
+    holidays = (BUNDLED / "public_holidays.csv").read_text(encoding="utf-8")
+    (own / "public_holidays.csv").write_text(holidays + "2023-03-31,false,Một ngày nghỉ\n", "utf-8")
+    assert inputs(reference=load_reference(own)) != first
+
+    warehouse.land(
+        "portal", "new.jsonl", [{**REGISTRY[0], "event_id": "reg-moi", "portal_id": "so-moi"}]
+    )
+    warehouse.ingest()
+    registered = inputs()
+    assert registered != first
+    assert warehouse.replay().totals()["accepted"] == 1  # e2, now that so-moi is registered
+    assert inputs() != registered
