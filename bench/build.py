@@ -585,19 +585,23 @@ def child_run(landing: Path, db: Path, publish: Path, period: str, cutoff: str) 
     dg.JobDefinition.execute_in_process = traced
     argv = ["run", "--period", period, "--landing", str(landing), "--db", str(db)]
     argv += ["--publish", str(publish)] + (["--cutoff", cutoff] if cutoff != "-" else [])
+    started = time.time()
     code = main(argv)
     if code:
         raise SystemExit(f"portal-warehouse {' '.join(argv)} exited {code}")
-    return {"steps": steps, "dbt": dbt_results(db)}
+    return {"steps": steps, "dbt": dbt_results(db, since=started)}
 
 
-def dbt_results(db: Path) -> dict:
+def dbt_results(db: Path, since: float) -> dict:
     """dbt's own account of the run's invocation (its run_results.json, in the warehouse's dbt
-    target): the time from its first node to its last, and the nodes that took longest."""
+    target, when written since `since`: dbt does not run when nothing is new): the time from its
+    first node to its last, and the nodes that took longest."""
     from ingest.reference import dbt_dir
 
     found = {}
     for path in (dbt_dir(db) / "target").glob("run_results.json"):
+        if path.stat().st_mtime < since:
+            continue
         results = json.loads(path.read_text())
         nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
         by_kind: dict[str, float] = {}
