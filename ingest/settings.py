@@ -41,6 +41,10 @@ def check_time_zone(tz: str) -> str:
     return tz
 
 
+# A TOML file of source database tables (ingest.sources), each an asset of the code location
+SOURCES_VARIABLE = "PORTAL_WAREHOUSE_SOURCES"
+
+
 @dataclass(frozen=True)
 class Settings:
     landing: Path  # PORTAL_WAREHOUSE_LANDING, default ./data/landing

@@ -417,6 +417,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         reference = preflight_run(
             settings, period, args.cutoff, args.publish_only, args.allow_empty
         )
+    # a period whose latest version would only be repeated is not run again (--force runs it)
+    current = {}
+    if not (args.force or args.publish_only):
+        current = _up_to_date(args, settings, periods, reference)
+    if len(current) == len(periods):
+        for period in periods:
+            print(_said_up_to_date(period, current[period]))
+        return 0
     from orchestration.alerts import ALERTED_TAG
     from orchestration.dbt_project import ensure_manifest
 
@@ -445,6 +453,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         for n, period in enumerate(periods):
             if len(periods) > 1:
                 print(f"{period} ({n + 1} of {len(periods)}):", flush=True)
+            if period in current:
+                print(_said_up_to_date(period, current[period]))
+                published.append(period)
+                continue
             outcome = _run_one(args, settings, defs, period, instance, warehouse, tags)
             if outcome.exit_code:
                 print(f"error: {outcome.error}", file=sys.stderr)
@@ -462,6 +474,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             said.append(f"not run: {', '.join(not_run)}")
         print("; ".join(said))
     return 0 if len(published) == len(periods) else outcome.exit_code
+
+
+def _up_to_date(args: argparse.Namespace, settings: Settings, periods: list[str], reference):
+    """period -> its latest version, for the periods a run would only publish again."""
+    from orchestration.builds import up_to_date
+
+    report_date = args.report_date.isoformat() if args.report_date else None
+    found = {}
+    for period in periods:
+        version = up_to_date(
+            settings, period, args.cutoff, args.report_number, report_date, reference
+        )
+        if version is not None:
+            found[period] = version
+    return found
+
+
+def _said_up_to_date(period: str, version: Path) -> str:
+    return (
+        f"{period}: up to date, published in {version.resolve()} from the same events,"
+        " reference data and code: nothing to run (--force publishes a new version)"
+    )
 
 
 @contextlib.contextmanager
@@ -620,6 +654,11 @@ def parser() -> argparse.ArgumentParser:
         "--report-date",
         type=_iso_date,
         help='its date, e.g. 2023-10-05 (default "ngày … tháng … năm …")',
+    )
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="run and publish a new version even when the period is up to date",
     )
     r.add_argument("--verbose", action="store_true", help="print the run's log (dbt included)")
     return p

@@ -26,11 +26,13 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -115,6 +117,21 @@ class EmptyPeriodError(PublishError):
 _PERIOD_MONTHS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "H1": (1, 6),
                   "9M": (1, 9), "FY": (1, 12)}  # fmt: skip
 _REPORT_PERIOD = re.compile(r"(?P<year>\d{4})-(?P<kind>" + "|".join(_PERIOD_MONTHS) + ")")
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit the run's code came from."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return f"{metadata.version('portal-warehouse')}+{commit}"
 
 
 def period_window(period_id: str, cutoff: date | str | None = None) -> tuple[date, date] | None:

@@ -100,6 +100,28 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
         "SELECT total, resolved FROM marts.appendix_03_dossiers WHERE portal_id = 'so-tttt'"
     ) == [(1, 1)]
 
+    # again with nothing new: the period is up to date, nothing runs, no second version
+    assert main(run_args(warehouse, "--period", "2023-Q1")) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"2023-Q1: up to date, published in {version.resolve()} from the same events, reference"
+        " data and code: nothing to run (--force publishes a new version)"
+    ]
+    assert sorted(p.name for p in version.parent.iterdir()) == ["v1"]
+    # another report number, --force, or a published file changed since: published again
+    assert main(run_args(warehouse, "--period", "2023-Q1", "--report-number", "125")) == 0
+    assert main(run_args(warehouse, "--period", "2023-Q1", "--force")) == 0
+    (version.parent / "v3" / "appendix_03_dossiers.csv").write_text("edited\n")
+    assert main(run_args(warehouse, "--period", "2023-Q1")) == 0
+    assert sorted(p.name for p in version.parent.iterdir()) == ["v1", "v2", "v3", "v4"]
+    assert "up to date" not in capsys.readouterr().out
+    # a new delivery
+    warehouse.land("dossier", "b.jsonl", [dossier("e3")])
+    assert main(run_args(warehouse, "--period", "2023-Q1")) == 0
+    assert "2023-Q1: published to" in capsys.readouterr().out
+    assert warehouse.query(
+        "SELECT total, resolved FROM marts.appendix_03_dossiers WHERE portal_id = 'so-tttt'"
+    ) == [(2, 1)]
+
 
 def test_run_refuses_an_unknown_period_and_a_cutoff_outside_it_at_once(
     warehouse, capsys, monkeypatch

@@ -192,11 +192,14 @@ def test_the_instance_gives_the_writer_pool_one_slot(tmp_path):
 
 
 def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
-    """The build is skipped only when its inputs are the last build's (transform.build_inputs):
+    """The build is skipped only when its inputs are the last build's (builds.build_inputs):
     new events, a quarantined record released, other reference data, another period or cutoff
     each make them differ; reading them again changes nothing."""
     from ingest.reference import BUNDLED, load_reference
-    from orchestration.assets.transform import build_inputs
+    from orchestration.builds import PROJECT_MANIFEST, build_inputs
+    from orchestration.dbt_project import dbt_project
+
+    assert dbt_project.manifest_path == PROJECT_MANIFEST  # named twice: once without dagster-dbt
 
     warehouse.register_portals()
     warehouse.land("dossier", "a.jsonl", [dossier("e1"), dossier("e2", portal_id="so-moi")])
@@ -204,7 +207,7 @@ def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
     settings, bundled = warehouse.settings, load_reference(None)
 
     def inputs(reference=bundled, period="2023-Q1", cutoff=None) -> str:
-        return build_inputs(settings, reference, period, cutoff)
+        return build_inputs(settings, reference, period, cutoff, PROJECT_MANIFEST)
 
     first = inputs()
     assert inputs() == first

@@ -1,9 +1,6 @@
 """Publishing a period: the whole report as files under <publish>/<period_id>/v<N>/."""
 
-import subprocess
 from datetime import date
-from importlib.metadata import version
-from pathlib import Path
 
 import dagster as dg
 
@@ -14,23 +11,8 @@ from orchestration.assets.transform import ReportRun
 from orchestration.checks import PERIOD_MARTS, contract_results
 from orchestration.partitions import report_periods
 from orchestration.resources import WarehouseResource
-from publish.release import EmptyPeriodError, publish_period
+from publish.release import EmptyPeriodError, code_version, publish_period
 from publish.serving import open_serving
-
-
-def code_version() -> str:
-    """The package version and, in a git checkout, the commit the run's code came from."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parents[2],
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    return f"{version('portal-warehouse')}+{commit}"
 
 
 @dg.asset(

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from ingest.reference import ReferenceDataError
+from ingest.settings import SOURCES_VARIABLE
 from orchestration.assets.ingest import raw_key
 from orchestration.resources import WRITER_POOL, WarehouseResource
 
 if TYPE_CHECKING:
     from ingest.sources import SourceConfig
-
-SOURCES_VARIABLE = "PORTAL_WAREHOUSE_SOURCES"
 
 
 def source_key(name: str) -> dg.AssetKey:

@@ -5,14 +5,10 @@ Each model's materialization carries its row count (a period model's: the period
 its column schema as built, with the yml's descriptions; a period model's also the report
 run's cutoff, the period's dates and the event watermark it was built from."""
 
-import hashlib
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from graphlib import TopologicalSorter
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -24,7 +20,6 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ingest.contract import STREAMS
 from ingest.reference import (
     SEED_PATH_VARIABLE,
     Reference,
@@ -35,8 +30,8 @@ from ingest.reference import (
     record_used,
     seed_path,
 )
-from ingest.settings import Settings
 from ingest.warehouse import connect
+from orchestration.builds import build_inputs, last_build, manifest_nodes, record_build
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
@@ -259,10 +254,12 @@ def dbt_models(
     period_id = context.partition_key if context.has_partition_key else None
     cutoff = report.cutoff if period_id else None
     settings = warehouse.settings()
-    inputs = build_inputs(settings, reference, period_id, cutoff)
+    inputs = build_inputs(settings, reference, period_id, cutoff, dbt_project.manifest_path)
     # a whole build whose inputs are those of the last one would change nothing: dbt is not run
     whole = context.selected_asset_keys == context.assets_def.keys
-    unchanged_since = last_build(settings, period_id, inputs) if whole else None
+    unchanged_since = (
+        last_build(settings, period_id, inputs, dbt_project.manifest_path) if whole else None
+    )
     if unchanged_since is not None:
         context.log.info(f"nothing new since run {unchanged_since}: its models are kept")
         yield from _unchanged(context, warehouse, period_id, cutoff, unchanged_since)
@@ -279,109 +276,6 @@ def dbt_models(
         con.close()
 
 
-# A build's inputs, one row per whole build: a later build with the same inputs is not run.
-BUILDS_TABLE = "raw.model_builds"
-BUILD_READS = (*(s.table for s in STREAMS.values()), "raw.quarantine", "raw.ingest_ledger")
-
-
-def build_inputs(
-    settings: Settings, reference: Reference, period_id: str | None, cutoff: str | None
-) -> str:
-    """Everything a build reads, as one text: the rows of the raw tables dbt reads (events,
-    quarantine with its releases, ledger: they only grow, but for releases), the reference data,
-    the dbt project as parsed (its manifest), the period, the cutoff and the time zone."""
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        present = {
-            f"raw.{name}"
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = current_database()"
-                " and schema_name = 'raw'"
-            ).fetchall()
-        }
-        counts = {
-            table: con.execute(f"select count(*) from {table}").fetchone()[0]
-            for table in BUILD_READS
-            if table in present
-        }
-        if "raw.quarantine" in present:
-            counts["released"] = con.execute(
-                "select count(released_at) from raw.quarantine"
-            ).fetchone()[0]
-    finally:
-        con.close()
-    manifest = hashlib.sha256(Path(dbt_project.manifest_path).read_bytes()).hexdigest()
-    return json.dumps(
-        {
-            "raw": counts,
-            "reference": [(e["name"], e["sha256"]) for e in reference.manifest()],
-            "project": manifest,
-            "period_id": period_id,
-            "cutoff": cutoff,
-            "tz": settings.tz,
-        },
-        sort_keys=True,
-    )
-
-
-def last_build(settings: Settings, period_id: str | None, inputs: str) -> str | None:
-    """The run of the last whole build of this period (or of the warehouse models alone), when
-    it had these very inputs and every relation it built is still there."""
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        schema, table = BUILDS_TABLE.split(".")
-        if not con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]:
-            return None
-        last = con.execute(
-            f"select run_id, inputs from {BUILDS_TABLE} where period_id is not distinct from ?"
-            " order by built_at desc limit 1",
-            [period_id],
-        ).fetchone()
-        if last is None or last[1] != inputs:
-            return None
-        present = set(
-            con.execute(
-                "select schema_name, table_name from duckdb_tables()"
-                " where database_name = current_database() union all"
-                " select schema_name, view_name from duckdb_views()"
-                " where database_name = current_database()"
-            ).fetchall()
-        )
-    finally:
-        con.close()
-    nodes = _manifest_nodes()
-    relations = [
-        (node["schema"], node.get("alias") or node["name"])
-        for node in nodes.values()
-        if node["resource_type"] in ("model", "seed")
-        and node["config"].get("materialized") != "ephemeral"
-    ]
-    return last[0] if all(r in present for r in relations) else None
-
-
-def record_build(con, period_id: str | None, inputs: str, run_id: str) -> None:
-    con.execute(
-        f"""CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (
-            period_id VARCHAR,  -- null: the warehouse models alone
-            run_id VARCHAR NOT NULL,
-            built_at TIMESTAMPTZ NOT NULL,
-            inputs VARCHAR NOT NULL  -- build_inputs()
-        )"""
-    )
-    con.execute(
-        f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?)",
-        [period_id, run_id, datetime.now(UTC), inputs],
-    )
-
-
-def _manifest_nodes() -> dict[str, Any]:
-    return json.loads(Path(dbt_project.manifest_path).read_text())["nodes"]
-
-
 def _unchanged(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -392,7 +286,7 @@ def _unchanged(
     """Each model and seed as the last build left it, with its row count and columns read now;
     dbt's tests, which passed on the same data, are not run again."""
     settings = warehouse.settings()
-    nodes = _manifest_nodes()
+    nodes = manifest_nodes(dbt_project.manifest_path)
     # Dagster takes a multi-asset's results in the order of their dependencies
     order = TopologicalSorter(
         {uid: node["depends_on"].get("nodes", ()) for uid, node in nodes.items()}

@@ -1,0 +1,206 @@
+"""What a build of the dbt models reads, and whether the last build read the same: a build with
+the same inputs would change nothing. Without Dagster or dbt, so that `portal-warehouse run`
+can tell at once that a period is up to date."""
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest.contract import STREAMS
+from ingest.landing import discover, sha256_of
+from ingest.reference import PROJECT, Reference
+from ingest.settings import SOURCES_VARIABLE, Settings
+from ingest.warehouse import connect
+from publish.release import code_version
+
+# A build's inputs, one row per whole build: a later build with the same inputs is not run.
+BUILDS_TABLE = "raw.model_builds"
+BUILD_READS = (*(s.table for s in STREAMS.values()), "raw.quarantine", "raw.ingest_ledger")
+
+
+def build_inputs(
+    settings: Settings,
+    reference: Reference,
+    period_id: str | None,
+    cutoff: str | None,
+    manifest: Path,
+) -> str:
+    """Everything a build reads, as one text: the rows of the raw tables dbt reads (events,
+    quarantine with its releases, ledger: they only grow, but for releases), the reference data,
+    the dbt project as parsed (its manifest), the period, the cutoff and the time zone."""
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        present = {
+            f"raw.{name}"
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = current_database()"
+                " and schema_name = 'raw'"
+            ).fetchall()
+        }
+        counts = {
+            table: con.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in BUILD_READS
+            if table in present
+        }
+        if "raw.quarantine" in present:
+            counts["released"] = con.execute(
+                "select count(released_at) from raw.quarantine"
+            ).fetchone()[0]
+    finally:
+        con.close()
+    return json.dumps(
+        {
+            "raw": counts,
+            "reference": [(e["name"], e["sha256"]) for e in reference.manifest()],
+            "project": hashlib.sha256(Path(manifest).read_bytes()).hexdigest(),
+            "period_id": period_id,
+            "cutoff": cutoff,
+            "tz": settings.tz,
+        },
+        sort_keys=True,
+    )
+
+
+def last_build(
+    settings: Settings, period_id: str | None, inputs: str, manifest: Path
+) -> str | None:
+    """The run of the last whole build of this period (or of the warehouse models alone), when
+    it had these very inputs and every relation it built is still there."""
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        schema, table = BUILDS_TABLE.split(".")
+        if not con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]:
+            return None
+        last = con.execute(
+            f"select run_id, inputs from {BUILDS_TABLE} where period_id is not distinct from ?"
+            " order by built_at desc limit 1",
+            [period_id],
+        ).fetchone()
+        if last is None or last[1] != inputs:
+            return None
+        present = set(
+            con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+                " where database_name = current_database() union all"
+                " select schema_name, view_name from duckdb_views()"
+                " where database_name = current_database()"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    nodes = manifest_nodes(manifest)
+    relations = [
+        (node["schema"], node.get("alias") or node["name"])
+        for node in nodes.values()
+        if node["resource_type"] in ("model", "seed")
+        and node["config"].get("materialized") != "ephemeral"
+    ]
+    return last[0] if all(r in present for r in relations) else None
+
+
+def record_build(con, period_id: str | None, inputs: str, run_id: str) -> None:
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (
+            period_id VARCHAR,  -- null: the warehouse models alone
+            run_id VARCHAR NOT NULL,
+            built_at TIMESTAMPTZ NOT NULL,
+            inputs VARCHAR NOT NULL  -- build_inputs()
+        )"""
+    )
+    con.execute(
+        f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?)",
+        [period_id, run_id, datetime.now(UTC), inputs],
+    )
+
+
+def manifest_nodes(manifest: Path) -> dict[str, Any]:
+    """The dbt manifest's nodes: models, seeds, tests, with their relations and dependencies."""
+    return json.loads(Path(manifest).read_text())["nodes"]
+
+
+# Where `dbt parse` writes the project's manifest (orchestration.dbt_project's, checked by the
+# tests), named here without importing dagster-dbt.
+PROJECT_MANIFEST = PROJECT / "target" / "manifest.json"
+
+
+def up_to_date(
+    settings: Settings,
+    period_id: str,
+    cutoff: str | None,
+    report_number: str | None,
+    report_date: str | None,
+    reference: Reference,
+) -> Path | None:
+    """The period's latest published version when publishing again would only repeat it: no
+    landed file is new to the ledger, the period's last build read what a build would read now
+    and was published since, with the same cutoff, report number and date and the same code,
+    and every file of that version is there as published. None otherwise, or when in doubt."""
+    if os.environ.get(SOURCES_VARIABLE):  # the run reads source databases too: unknown here
+        return None
+    versions = _versions(Path(settings.publish) / period_id)
+    if not versions or not PROJECT_MANIFEST.is_file() or not settings.db.is_file():
+        return None
+    version = versions[-1]
+    try:
+        published = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    asked = {"cutoff": cutoff, "report_number": report_number, "report_date": report_date}
+    if any(published.get(key) != value for key, value in asked.items()):
+        return None
+    if published.get("code_version") != code_version():
+        return None
+    if not all(c.get("passed") for c in published.get("contracts", [])):
+        return None
+    if _new_landed_files(settings):
+        return None
+    inputs = build_inputs(settings, reference, period_id, cutoff, PROJECT_MANIFEST)
+    built = last_build(settings, period_id, inputs, PROJECT_MANIFEST)
+    if built is None or _built_at(settings, built) > datetime.fromisoformat(
+        published["published_at"]
+    ):
+        return None
+    for entry in published.get("files", []):
+        path = version / entry["name"]
+        if not path.is_file() or sha256_of(path) != entry["sha256"]:
+            return None
+    return version
+
+
+def _versions(period_dir: Path) -> list[Path]:
+    found = [
+        (int(p.name[1:]), p) for p in period_dir.glob("v*") if p.is_dir() and p.name[1:].isdigit()
+    ]
+    return [p for _, p in sorted(found)]
+
+
+def _new_landed_files(settings: Settings) -> bool:
+    """Whether the next ingest would find anything: a landed file whose name and content the
+    ledger does not hold, or one it would reject."""
+    found = discover(settings.landing)
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        seen = set(con.execute("SELECT source_file, sha256 FROM raw.ingest_ledger").fetchall())
+    finally:
+        con.close()
+    return any(
+        landed.rejected or (landed.relative, sha256_of(landed.path)) not in seen
+        for landed in found.files
+    )
+
+
+def _built_at(settings: Settings, run_id: str) -> datetime:
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        return con.execute(
+            f"SELECT max(built_at) FROM {BUILDS_TABLE} WHERE run_id = ?", [run_id]
+        ).fetchone()[0]
+    finally:
+        con.close()
