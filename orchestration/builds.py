@@ -14,7 +14,7 @@ from ingest.landing import discover, sha256_of
 from ingest.reference import PROJECT, Reference
 from ingest.settings import SOURCES_VARIABLE, Settings
 from ingest.warehouse import connect
-from publish.release import code_version
+from publish.release import code_version, latest_version
 
 # A build's inputs, one row per whole build: a later build with the same inputs is not run.
 BUILDS_TABLE = "raw.model_builds"
@@ -144,10 +144,9 @@ def up_to_date(
     and every file of that version is there as published. None otherwise, or when in doubt."""
     if os.environ.get(SOURCES_VARIABLE):  # the run reads source databases too: unknown here
         return None
-    versions = _versions(Path(settings.publish) / period_id)
-    if not versions or not PROJECT_MANIFEST.is_file() or not settings.db.is_file():
+    version = latest_version(Path(settings.publish) / period_id)
+    if version is None or not PROJECT_MANIFEST.is_file() or not settings.db.is_file():
         return None
-    version = versions[-1]
     try:
         published = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -172,13 +171,6 @@ def up_to_date(
         if not path.is_file() or sha256_of(path) != entry["sha256"]:
             return None
     return version
-
-
-def _versions(period_dir: Path) -> list[Path]:
-    found = [
-        (int(p.name[1:]), p) for p in period_dir.glob("v*") if p.is_dir() and p.name[1:].isdigit()
-    ]
-    return [p for _, p in sorted(found)]
 
 
 def _new_landed_files(settings: Settings) -> bool:

@@ -523,6 +523,12 @@ def _file_entry(path: Path, fmt: str, **content: Any) -> dict[str, Any]:
     }
 
 
+def latest_version(period_dir: Path) -> Path | None:
+    """The period's latest published version (`v<n>` of the highest n), None before the first."""
+    number = _next_version(period_dir) - 1 if period_dir.is_dir() else 0
+    return period_dir / f"v{number}" if number else None
+
+
 def _next_version(period_dir: Path) -> int:
     return 1 + max(
         (int(m.group(1)) for p in period_dir.iterdir() if (m := _VERSION.fullmatch(p.name))),
