@@ -8,7 +8,7 @@ from ingest.errors import BAD_INPUT
 from ingest.reference import ReferenceDataError, load_reference, used_for_period
 from orchestration.assets.serving import serving_marts
 from orchestration.assets.transform import ReportRun
-from orchestration.checks import PERIOD_MARTS, contract_results
+from orchestration.checks import PERIOD_MARTS, verified_contracts
 from orchestration.partitions import report_periods
 from orchestration.resources import WarehouseResource
 from publish.release import EmptyPeriodError, code_version, publish_period
@@ -29,9 +29,10 @@ def published_report(
     """The whole report as a new version: one workbook, each appendix and the summary as CSV
     and Parquet, a one-page HTML report, and a manifest with every file's checksum.
 
-    Runs only after the marts' blocking contracts passed; they are checked again here so the
-    manifest records exactly what was verified for the files it lists. A period without any
-    event fails here, before anything is written, unless `report` allows it (`allow_empty`)."""
+    Runs only after the marts' blocking contracts passed; the manifest records the results this
+    run's check verified for the files it lists (checked again here when they are not at hand).
+    A period without any event fails here, before anything is written, unless `report` allows it
+    (`allow_empty`)."""
     settings = warehouse.settings()
     period_id = context.partition_key
     try:
@@ -41,7 +42,7 @@ def published_report(
             description=f"report_date {report.report_date!r} is not a date (YYYY-MM-DD)",
             metadata={"exit_code": BAD_INPUT},
         ) from None
-    contracts = contract_results(settings, period_id)
+    contracts = verified_contracts(settings, period_id, context.run_id)
     failed = [c.message() for c in contracts if not c.passed]
     if failed:
         raise dg.Failure("contracts failed, nothing published:\n" + "\n".join(failed))
