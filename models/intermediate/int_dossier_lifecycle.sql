@@ -8,7 +8,7 @@
 -- One row per dossier: the replay of its events by `occurred_at`, whatever order they arrived in.
 -- The row holds dates, not a status, so it answers for any period and any cutoff: the fact
 -- model decides what was carried over, received, resolved or still open in its window.
--- Each step keeps only what the next one needs, so ten million events replay within dbt's
+-- Each step keeps only what the next one needs, and what it keeps spills to disk beyond dbt's
 -- memory budget. Incremental runs replay only the dossiers that new events touched.
 with
 
@@ -24,20 +24,26 @@ events as not materialized (  -- each step scans only the columns and events it 
     {% endif %}
 ),
 
--- the first receipt opens the dossier and fixes its agency, channel and service level
+-- the first receipt opens the dossier and fixes its agency, channel and service level. Each
+-- "first" or "latest" is a window's first row rather than an arg_min over structs: DuckDB spills
+-- a window's partitions to disk, where it holds every dossier's struct state in memory, so the
+-- replay stays within dbt's memory limit however many dossiers the history holds.
+receipts as (
+    select
+        dossier_id,
+        portal_id,
+        channel,
+        service_level,
+        occurred_at as received_at,
+        occurred_on as received_on
+    from events
+    where event_type = 'received'
+    qualify row_number() over (partition by dossier_id order by occurred_at, event_id) = 1
+),
+
 collected as (
     select
         dossier_id,
-        arg_min(
-            struct_pack(
-                portal_id := portal_id,
-                channel := channel,
-                service_level := service_level,
-                received_at := occurred_at,
-                received_on := occurred_on
-            ),
-            row(occurred_at, event_id)
-        ) filter (where event_type = 'received') as receipt,
         min(occurred_at) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_at,
         count(*) filter (where event_type = 'resolved') as resolutions,
         min(portal_id) as any_portal_id,
@@ -47,81 +53,70 @@ collected as (
     group by dossier_id
 ),
 
-opened as (
-    select
-        dossier_id,
-        receipt.received_at
-    from collected
-    where receipt is not null
-),
-
 -- the first resolution or withdrawal after the receipt closes it; later ones change nothing
 closings as (
     select
         events.dossier_id,
-        arg_min(
-            struct_pack(
-                kind := events.event_type,
-                closed_at := events.occurred_at,
-                closed_on := events.occurred_on
-            ),
-            row(events.occurred_at, events.event_id)
-        ) as closing
+        events.event_type as kind,
+        events.occurred_at as closed_at,
+        events.occurred_on as closed_on
     from events
-    inner join opened on events.dossier_id = opened.dossier_id
+    inner join receipts on events.dossier_id = receipts.dossier_id
     where
         events.event_type in ('resolved', 'withdrawn')
-        and events.occurred_at >= opened.received_at
-    group by events.dossier_id
-),
-
-resolved as (
-    select
-        dossier_id,
-        closing.closed_at
-    from closings
-    where closing.kind = 'resolved'
+        and events.occurred_at >= receipts.received_at
+    qualify
+        row_number() over (
+            partition by events.dossier_id order by events.occurred_at, events.event_id
+        ) = 1
 ),
 
 -- the due date in force at the resolution: the latest receipt or change at or before it
 due_at_resolution as (
     select
         events.dossier_id,
-        arg_max(events.due_on, row(events.occurred_at, events.event_id)) as due_on
+        events.due_on
     from events
-    inner join resolved on events.dossier_id = resolved.dossier_id
+    inner join closings on events.dossier_id = closings.dossier_id
     where
-        events.event_type in ('received', 'due_changed')
-        and events.occurred_at <= resolved.closed_at
-    group by events.dossier_id
+        closings.kind = 'resolved'
+        and events.event_type in ('received', 'due_changed')
+        and events.occurred_at <= closings.closed_at
+        and events.due_on is not null
+    qualify
+        row_number() over (
+            partition by events.dossier_id
+            order by events.occurred_at desc, events.event_id desc
+        ) = 1
 )
 
 select
     collected.dossier_id,
-    coalesce(collected.receipt.portal_id, collected.any_portal_id) as portal_id,
-    collected.receipt.channel,
-    collected.receipt.service_level,
-    collected.receipt.received_at,
-    collected.receipt.received_on,
-    closings.closing.kind as closed_by,
-    closings.closing.closed_at,
-    closings.closing.closed_on,
+    coalesce(receipts.portal_id, collected.any_portal_id) as portal_id,
+    receipts.channel,
+    receipts.service_level,
+    receipts.received_at,
+    receipts.received_on,
+    closings.kind as closed_by,
+    closings.closed_at,
+    closings.closed_on,
     due_at_resolution.due_on as due_on_at_resolution,
     case
-        when closings.closing.closed_on < due_at_resolution.due_on then 'early'
-        when closings.closing.closed_on = due_at_resolution.due_on then 'on_time'
-        when closings.closing.closed_on > due_at_resolution.due_on then 'late'
+        when closings.closed_on < due_at_resolution.due_on then 'early'
+        when closings.closed_on = due_at_resolution.due_on then 'on_time'
+        when closings.closed_on > due_at_resolution.due_on then 'late'
     end as timeliness,
-    collected.receipt is null as is_orphan,
+    receipts.dossier_id is null as is_orphan,
     -- a closing with no receipt before it cannot be followed (data_quality_findings says so)
     coalesce(
-        collected.first_closed_at < collected.receipt.received_at
-        or (collected.receipt is null and collected.first_closed_at is not null),
+        collected.first_closed_at < receipts.received_at
+        or (receipts.dossier_id is null and collected.first_closed_at is not null),
         false
     ) as has_unfollowed_closings,
     collected.resolutions,
     collected.events,
     collected.last_ingested_at
 from collected
+left join receipts on collected.dossier_id = receipts.dossier_id
 left join closings on collected.dossier_id = closings.dossier_id
 left join due_at_resolution on collected.dossier_id = due_at_resolution.dossier_id
