@@ -22,35 +22,27 @@ BUILD_READS = (*(s.table for s in STREAMS.values()), "raw.quarantine", "raw.inge
 
 
 def build_inputs(
-    settings: Settings,
-    reference: Reference,
-    period_id: str | None,
-    cutoff: str | None,
-    manifest: Path,
+    con, tz: str, reference: Reference, period_id: str | None, cutoff: str | None, manifest: Path
 ) -> str:
     """Everything a build reads, as one text: the rows of the raw tables dbt reads (events,
     quarantine with its releases, ledger: they only grow, but for releases), the reference data,
     the dbt project as parsed (its manifest), the period, the cutoff and the time zone."""
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        present = {
-            f"raw.{name}"
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = current_database()"
-                " and schema_name = 'raw'"
-            ).fetchall()
-        }
-        counts = {
-            table: con.execute(f"select count(*) from {table}").fetchone()[0]
-            for table in BUILD_READS
-            if table in present
-        }
-        if "raw.quarantine" in present:
-            counts["released"] = con.execute(
-                "select count(released_at) from raw.quarantine"
-            ).fetchone()[0]
-    finally:
-        con.close()
+    present = {
+        f"raw.{name}"
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'raw'"
+        ).fetchall()
+    }
+    counts = {
+        table: con.execute(f"select count(*) from {table}").fetchone()[0]
+        for table in BUILD_READS
+        if table in present
+    }
+    if "raw.quarantine" in present:
+        counts["released"] = con.execute(
+            "select count(released_at) from raw.quarantine"
+        ).fetchone()[0]
     return json.dumps(
         {
             "raw": counts,
@@ -58,51 +50,46 @@ def build_inputs(
             "project": hashlib.sha256(Path(manifest).read_bytes()).hexdigest(),
             "period_id": period_id,
             "cutoff": cutoff,
-            "tz": settings.tz,
+            "tz": tz,
         },
         sort_keys=True,
     )
 
 
 def last_build(
-    settings: Settings, period_id: str | None, inputs: str, manifest: Path
-) -> str | None:
-    """The run of the last whole build of this period (or of the warehouse models alone), when
-    it had these very inputs and every relation it built is still there."""
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        schema, table = BUILDS_TABLE.split(".")
-        if not con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]:
-            return None
-        last = con.execute(
-            f"select run_id, inputs from {BUILDS_TABLE} where period_id is not distinct from ?"
-            " order by built_at desc limit 1",
-            [period_id],
-        ).fetchone()
-        if last is None or last[1] != inputs:
-            return None
-        present = set(
-            con.execute(
-                "select schema_name, table_name from duckdb_tables()"
-                " where database_name = current_database() union all"
-                " select schema_name, view_name from duckdb_views()"
-                " where database_name = current_database()"
-            ).fetchall()
-        )
-    finally:
-        con.close()
-    nodes = manifest_nodes(manifest)
+    con, period_id: str | None, inputs: str, manifest: Path
+) -> tuple[str, datetime] | None:
+    """(run, time) of the last whole build of this period (or of the warehouse models alone),
+    when it had these very inputs and every relation it built is still there."""
+    schema, table = BUILDS_TABLE.split(".")
+    if not con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0]:
+        return None
+    last = con.execute(
+        f"select run_id, built_at, inputs from {BUILDS_TABLE}"
+        " where period_id is not distinct from ? order by built_at desc limit 1",
+        [period_id],
+    ).fetchone()
+    if last is None or last[2] != inputs:
+        return None
+    present = set(
+        con.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = current_database() union all"
+            " select schema_name, view_name from duckdb_views()"
+            " where database_name = current_database()"
+        ).fetchall()
+    )
     relations = [
         (node["schema"], node.get("alias") or node["name"])
-        for node in nodes.values()
+        for node in manifest_nodes(manifest).values()
         if node["resource_type"] in ("model", "seed")
         and node["config"].get("materialized") != "ephemeral"
     ]
-    return last[0] if all(r in present for r in relations) else None
+    return (last[0], last[1]) if all(r in present for r in relations) else None
 
 
 def record_build(con, period_id: str | None, inputs: str, run_id: str) -> None:
@@ -158,13 +145,15 @@ def up_to_date(
         return None
     if not all(c.get("passed") for c in published.get("contracts", [])):
         return None
-    if _new_landed_files(settings):
-        return None
-    inputs = build_inputs(settings, reference, period_id, cutoff, PROJECT_MANIFEST)
-    built = last_build(settings, period_id, inputs, PROJECT_MANIFEST)
-    if built is None or _built_at(settings, built) > datetime.fromisoformat(
-        published["published_at"]
-    ):
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        if _new_landed_files(con, settings.landing):
+            return None
+        inputs = build_inputs(con, settings.tz, reference, period_id, cutoff, PROJECT_MANIFEST)
+        built = last_build(con, period_id, inputs, PROJECT_MANIFEST)
+    finally:
+        con.close()
+    if built is None or built[1] > datetime.fromisoformat(published["published_at"]):
         return None
     for entry in published.get("files", []):
         path = version / entry["name"]
@@ -173,26 +162,11 @@ def up_to_date(
     return version
 
 
-def _new_landed_files(settings: Settings) -> bool:
+def _new_landed_files(con, landing: Path) -> bool:
     """Whether the next ingest would find anything: a landed file whose name and content the
     ledger does not hold, or one it would reject."""
-    found = discover(settings.landing)
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        seen = set(con.execute("SELECT source_file, sha256 FROM raw.ingest_ledger").fetchall())
-    finally:
-        con.close()
+    seen = set(con.execute("SELECT source_file, sha256 FROM raw.ingest_ledger").fetchall())
     return any(
         landed.rejected or (landed.relative, sha256_of(landed.path)) not in seen
-        for landed in found.files
+        for landed in discover(landing).files
     )
-
-
-def _built_at(settings: Settings, run_id: str) -> datetime:
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        return con.execute(
-            f"SELECT max(built_at) FROM {BUILDS_TABLE} WHERE run_id = ?", [run_id]
-        ).fetchone()[0]
-    finally:
-        con.close()

@@ -196,6 +196,7 @@ def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
     new events, a quarantined record released, other reference data, another period or cutoff
     each make them differ; reading them again changes nothing."""
     from ingest.reference import BUNDLED, load_reference
+    from ingest.warehouse import connect
     from orchestration.builds import PROJECT_MANIFEST, build_inputs
     from orchestration.dbt_project import dbt_project
 
@@ -207,7 +208,11 @@ def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
     settings, bundled = warehouse.settings, load_reference(None)
 
     def inputs(reference=bundled, period="2023-Q1", cutoff=None) -> str:
-        return build_inputs(settings, reference, period, cutoff, PROJECT_MANIFEST)
+        con = connect(settings.db, settings.tz, read_only=True)
+        try:
+            return build_inputs(con, settings.tz, reference, period, cutoff, PROJECT_MANIFEST)
+        finally:
+            con.close()
 
     first = inputs()
     assert inputs() == first

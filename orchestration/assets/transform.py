@@ -186,9 +186,7 @@ def _with_table_metadata(
             if node is None:
                 yield event
                 continue
-            extra = _table_metadata(con, node, period_id)
-            if PERIOD_TAG in node["tags"]:
-                extra |= period_metadata
+            extra = _node_metadata(con, node, period_id, period_metadata)
             yield event.with_metadata({**event.metadata, **extra})
     finally:
         con.close()
@@ -198,6 +196,14 @@ def _built(event) -> bool:
     return isinstance(event, (dg.Output, dg.AssetMaterialization)) and "unique_id" in (
         event.metadata or {}
     )
+
+
+def _node_metadata(
+    con, node: Mapping[str, Any], period_id: str | None, period_metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """A model's or seed's table metadata, and a period model's what its period was built with."""
+    extra = _table_metadata(con, node, period_id)
+    return extra | period_metadata if PERIOD_TAG in node["tags"] else extra
 
 
 def _table_metadata(con, node: Mapping[str, Any], period_id: str | None) -> dict[str, Any]:
@@ -254,15 +260,18 @@ def dbt_models(
     period_id = context.partition_key if context.has_partition_key else None
     cutoff = report.cutoff if period_id else None
     settings = warehouse.settings()
-    inputs = build_inputs(settings, reference, period_id, cutoff, dbt_project.manifest_path)
+    manifest = dbt_project.manifest_path
     # a whole build whose inputs are those of the last one would change nothing: dbt is not run
     whole = context.selected_asset_keys == context.assets_def.keys
-    unchanged_since = (
-        last_build(settings, period_id, inputs, dbt_project.manifest_path) if whole else None
-    )
-    if unchanged_since is not None:
-        context.log.info(f"nothing new since run {unchanged_since}: its models are kept")
-        yield from _unchanged(context, warehouse, period_id, cutoff, unchanged_since)
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        inputs = build_inputs(con, settings.tz, reference, period_id, cutoff, manifest)
+        last = last_build(con, period_id, inputs, manifest) if whole else None
+    finally:
+        con.close()
+    if last is not None:
+        context.log.info(f"nothing new since run {last[0]}: its models are kept")
+        yield from _unchanged(context, warehouse, period_id, cutoff, last[0])
         return
     yield from _build(context, dbt, warehouse, reference, period_id, cutoff)
     con = connect(settings.db, settings.tz)
@@ -300,14 +309,12 @@ def _unchanged(
     try:
         period_metadata = _period_metadata(con, period_id, cutoff)
         for node in built:
-            key = dg.AssetKey([node["schema"], node["name"]])
-            if key not in context.selected_asset_keys:
-                continue
-            metadata: dict[str, Any] = {"unchanged_since_run": run_id}
-            metadata |= _table_metadata(con, node, period_id)
-            if PERIOD_TAG in node["tags"]:
-                metadata |= period_metadata
-            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+            key = TRANSLATOR.get_asset_key(node)
+            if key in context.selected_asset_keys:
+                metadata = _node_metadata(con, node, period_id, period_metadata)
+                yield dg.MaterializeResult(
+                    asset_key=key, metadata={"unchanged_since_run": run_id, **metadata}
+                )
     finally:
         con.close()
 
