@@ -58,7 +58,10 @@ def test_definitions_hold_the_graph_from_raw_to_publish():
         assert spec.blocking
         assert spec.partitions_def == report_periods  # a period's result is that period's
     # dbt's own tests are checks too
-    assert ("staging/stg_dossier_events", "not_null_stg_dossier_events_event_id") in checks
+    assert (
+        "staging/stg_dossier_events",
+        "accepted_values_stg_dossier_events_event_type__received__resolved__withdrawn__due_changed",
+    ) in checks
     period_keys = [
         k for k in keys if k.startswith(("marts/appendix", "marts/fct", "marts/score", "publish/"))
     ]
