@@ -380,17 +380,19 @@ def test_summary_compares_with_the_same_period_last_year(scored):
     )  # 24 + 4 + 1 of 25 + 5 + 2
 
 
-def dbt_build(project: Path, db: Path, period: str, target: Path) -> None:
+def dbt_build(project: Path, db: Path, period: str, target: Path, *, tests: bool) -> None:
     """dbt build of one period, as a run sets it (PORTAL_WAREHOUSE_PERIOD): builds sharing a
-    target parse only what changed since the last."""
+    target parse only what changed since the last. Without `tests`, dbt's data tests are left
+    out (a build whose seeds and events have been tested already)."""
     env = os.environ | {
         "PORTAL_WAREHOUSE_DB": str(db),
         "DBT_TARGET_PATH": str(target),
         "PORTAL_WAREHOUSE_PERIOD": period,
     }
+    left_out = ["unit_test"] + ([] if tests else ["test"])
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".",
-         "--exclude", "resource_type:unit_test"],
+         "--exclude-resource-type", *left_out],
         cwd=project, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
@@ -408,7 +410,7 @@ def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
     query = f"SELECT {columns} FROM marts.appendix_01_information WHERE period_id = ? ORDER BY 1"
 
     target = tmp_path / "target"
-    dbt_build(project, db, "2023-Q4", target)
+    dbt_build(project, db, "2023-Q4", target, tests=False)
     with duckdb.connect(str(db), read_only=True) as con:
         before = con.execute(query, ["2023-Q4"]).fetchall()
     assert {row[1] for row in before if row[0] != "ban-tuyen-giao"} == {50.0}
@@ -417,8 +419,8 @@ def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
         seed.write("2024-01-01,information_scale,government,60,Thang điểm mới từ năm 2024\n")
     with open(project / "seeds" / "rubric_dossier_tiers.csv", "a", encoding="utf-8") as seed:
         seed.write("2024-01-01,0.98,27,từ 98% trở lên\n2024-01-01,0,25,dưới 98%\n")
-    dbt_build(project, db, PERIOD, target)
-    dbt_build(project, db, "2023-Q4", target)
+    dbt_build(project, db, PERIOD, target, tests=True)  # the new seed rows pass dbt's tests
+    dbt_build(project, db, "2023-Q4", target, tests=False)
     with duckdb.connect(str(db), read_only=True) as con:
         after = con.execute(query, ["2023-Q4"]).fetchall()
         now = dict(con.execute(
