@@ -82,7 +82,7 @@ due_at_resolution as (
         closings.kind = 'resolved'
         and events.event_type in ('received', 'due_changed')
         and events.occurred_at <= closings.closed_at
-        and events.due_on is not null
+        and events.due_at is not null  -- not due_on: only the rows kept convert it to a date
     qualify
         row_number() over (
             partition by events.dossier_id
