@@ -42,6 +42,11 @@ warehouse's dbt targets (ingest.reference.dbt_dir).
 
     python bench/build.py                          # 1M and 10M events, best of 2 (~15 minutes)
     python bench/build.py --sizes 200000 --repeat 1  # a quick look (~2 minutes)
+    python bench/build.py --sizes 100000000 --repeat 1 --no-quarter --keep  # (~1 hour)
+
+Beyond 10M dossier events, the events are generated in slices of 10M, each another province's
+dossiers (its own seed, its ids prefixed) on the same portals over the same dates, so that the
+generator's memory stays that of one slice.
 """
 
 from __future__ import annotations

@@ -12,17 +12,24 @@
 -- memory budget. Incremental runs replay only the dossiers that new events touched.
 with
 
-events as not materialized (  -- each step scans only the columns and events it needs
-    select * from {{ ref('stg_dossier_events') }}
-    {% if is_incremental() %}
+{% if is_incremental() %}
+    -- the events of the dossiers new events touched, read once and kept: a fraction of the
+    -- history, read by each step below. (Left to filter the history at each step, the plan
+    -- built its hash tables on the history's side and ran out of memory.)
+    events as materialized (
+        select * from {{ ref('stg_dossier_events') }}
         where dossier_id in (
                 select touched.dossier_id from {{ ref('stg_dossier_events') }} as touched
                 where
                     touched.ingested_at
                     > (select max(built.last_ingested_at) from {{ this }} as built)
             )
-    {% endif %}
-),
+    ),
+{% else %}
+    events as not materialized (  -- each step scans only the columns and events it needs
+        select * from {{ ref('stg_dossier_events') }}
+    ),
+{% endif %}
 
 -- the first receipt opens the dossier and fixes its agency, channel and service level. Each
 -- "first" or "latest" is a window's first row rather than an arg_min over structs: DuckDB spills
@@ -82,7 +89,7 @@ due_at_resolution as (
         closings.kind = 'resolved'
         and events.event_type in ('received', 'due_changed')
         and events.occurred_at <= closings.closed_at
-        and events.due_at is not null  -- not due_on: only the rows kept convert it to a date
+        and events.due_on is not null
     qualify
         row_number() over (
             partition by events.dossier_id
