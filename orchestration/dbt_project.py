@@ -41,7 +41,7 @@ class LocalDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         """dagster-dbt also imports dbt-core into this process and parses dbt's 500-odd macros
-        at every invocation (about 5 s of CPU), for an adapter that only its fetch_row_counts()
+        at every invocation (about 4 s of CPU), for an adapter that only its fetch_row_counts()
         and fetch_column_metadata() use. The dbt step reads the counts and columns itself after
         dbt has exited (assets/transform.py), so no adapter is made; dagster-dbt runs on without
         one, as when making it fails."""
