@@ -14,8 +14,8 @@ with
 
 {% if is_incremental() %}
     -- the events of the dossiers new events touched, read once and kept: a fraction of the
-    -- history, read by each step below. (Left to filter the history at each step, the plan
-    -- built its hash tables on the history's side and ran out of memory.)
+    -- history, read by each step below. (Left to filter the whole history at each step, the
+    -- replay of one quarter on 10M events ran out of memory within dbt's 2500MB.)
     events as materialized (
         select * from {{ ref('stg_dossier_events') }}
         where dossier_id in (
