@@ -262,13 +262,16 @@ def dbt_models(
     settings = warehouse.settings()
     manifest = dbt_project.manifest_path
     # a whole build whose inputs are those of the last one would change nothing: dbt is not run
+    # (a subset is always built, and records no inputs)
     whole = context.selected_asset_keys == context.assets_def.keys
-    con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        inputs = build_inputs(con, settings.tz, reference, period_id, cutoff, manifest)
-        last = last_build(con, period_id, inputs, manifest) if whole else None
-    finally:
-        con.close()
+    inputs = last = None
+    if whole:
+        con = connect(settings.db, settings.tz, read_only=True)
+        try:
+            inputs = build_inputs(con, settings.tz, reference, period_id, cutoff, manifest)
+            last = last_build(con, period_id, inputs, manifest)
+        finally:
+            con.close()
     if last is not None:
         context.log.info(f"nothing new since run {last[0]}: its models are kept")
         yield from _unchanged(context, warehouse, period_id, cutoff, last[0])
@@ -276,7 +279,7 @@ def dbt_models(
     yield from _build(context, dbt, warehouse, reference, period_id, cutoff)
     con = connect(settings.db, settings.tz)
     try:
-        if whole:
+        if inputs is not None:
             record_build(con, period_id, inputs, context.run_id)
         if period_id is not None:
             # what the period's marts were built from, for the manifest of its published versions
