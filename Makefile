@@ -25,8 +25,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 # dagster-dbt reads the manifest when the code location loads; it is never parsed at import.
+# Its parse state is where each new warehouse's first dbt run starts (dbt_project.profile_env).
 $(MANIFEST): $(VENV)/.installed $(shell find models -path models/target -prune -o -type f -print)
-	cd models && ../$(BIN)/dbt parse --profiles-dir . --quiet
+	$(BIN)/python -m orchestration.dbt_project
 	touch $@
 
 demo: $(VENV)/.installed $(MANIFEST)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
 from ingest.settings import Settings
+from orchestration.dbt_project import MODELS_DIR, profile_env
 from sample import GenerateSummary, generate
 
 REGISTRY = [
@@ -147,6 +150,26 @@ def last_dbt_invocation(db: Path) -> set[str]:
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     last = lines[-1]["info"]["invocation_id"]
     return {e["info"]["name"] for e in lines if e["info"]["invocation_id"] == last}
+
+
+def run_dbt(
+    db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str
+) -> subprocess.CompletedProcess:
+    """dbt in its own process on this warehouse, found as a run finds it (`profile_env`), its
+    target starting from the project's parse state (`make`'s `dbt parse`) as a run's does;
+    asserts that dbt succeeded."""
+    target.mkdir(parents=True, exist_ok=True)
+    state = MODELS_DIR / "target" / "partial_parse.msgpack"
+    if state.exists() and not (target / state.name).exists():
+        shutil.copy(state, target)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
+        cwd=project, capture_output=True, text=True, check=False,
+        env=os.environ | profile_env(db) | {"DBT_TARGET_PATH": str(target),
+                                            "DBT_LOG_PATH": str(target)} | env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    return result
 
 
 @pytest.fixture

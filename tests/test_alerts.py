@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
-import os
 import socketserver
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -25,7 +21,7 @@ from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
 from orchestration.sensors import run_failure_alert
-from tests.conftest import Warehouse, dossier
+from tests.conftest import Warehouse, dossier, run_dbt
 
 PERIOD = "2023-Q1"
 PASSWORD = "s3cret-Mật-khẩu"
@@ -109,9 +105,6 @@ def resources(root: Path, db: Path) -> dict:
     }
 
 
-MODELS = Path(__file__).parent.parent / "models"
-
-
 def build_marts(root: Path, period_id: str = PERIOD) -> Warehouse:
     """A tiny warehouse (three portals, one dossier) ingested and built by dbt on its own: every
     mart exists, with the period's rows (dbt's tests are left out: other modules run them)."""
@@ -121,16 +114,9 @@ def build_marts(root: Path, period_id: str = PERIOD) -> Warehouse:
         "dossier", "a.jsonl", [dossier("e1"), dossier("e2", "resolved", dossier_id="D-e1")]
     )
     warehouse.ingest()
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".", "--quiet",
-            "--target-path", str(root / "dbt_target"), "--log-path", str(root / "dbt_logs"),
-            "--exclude-resource-type", "unit_test", "test",
-            "--vars", json.dumps({"period_id": period_id}),
-        ],
-        cwd=MODELS,
-        env={**os.environ, "PORTAL_WAREHOUSE_DB": str(warehouse.settings.db)},
-        check=True,
+    run_dbt(
+        warehouse.settings.db, "build", "--exclude-resource-type", "unit_test", "test",
+        target=root / "dbt_target", PORTAL_WAREHOUSE_PERIOD=period_id,
     )  # fmt: skip
     return warehouse
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.dbt_project import MODELS_DIR as MODELS
 from publish.serving import write_serving_copy
-from tests.test_alerts import MODELS, build_marts
+from tests.test_alerts import build_marts
 from tests.test_raw_expectations import check, raw_batch
 
 MARTS = sorted(p.stem for p in (MODELS / "marts").glob("*.sql"))

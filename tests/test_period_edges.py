@@ -2,21 +2,16 @@
 UTC and local time, carried-over dossiers, changed due dates, orphans, late answers, renames;
 then more events arrive and the incremental build must equal a rebuild from scratch."""
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingest.warehouse import connect, ensure_schema
-from orchestration.dbt_project import MODELS_DIR
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
-from tests.conftest import REGISTRY, Warehouse, dossier, last_dbt_invocation
+from tests.conftest import REGISTRY, Warehouse, dossier, last_dbt_invocation, run_dbt
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 MARTS = ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings")
@@ -254,13 +249,7 @@ def test_dbt_unit_tests_pass(tmp_path):
     con = connect(db, "Asia/Ho_Chi_Minh")
     ensure_schema(con)  # the raw tables the models' inputs are read from
     con.close()
-    dbt = Path(sys.executable).parent / "dbt"
-    env = os.environ | {"PORTAL_WAREHOUSE_DB": str(db), "DBT_TARGET_PATH": str(tmp_path / "t")}
-    result = subprocess.run(
-        [str(dbt), "build", "--profiles-dir", ".", "--select", "+test_type:unit"],
-        cwd=MODELS_DIR, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
+    result = run_dbt(db, "build", "--select", "+test_type:unit", target=tmp_path / "t")
     for name in UNIT_TESTS:
         assert f"PASS {name}" in result.stdout.replace("\x1b[32m", ""), name
 

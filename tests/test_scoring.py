@@ -3,10 +3,7 @@ deductions, assessments and clamping, the Q&A deadlines in working days across T
 tiers, the Vietnamese notes, the scorecards, the same-period arithmetic of the summary, and a
 rubric change that applies from its effective date only."""
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -16,7 +13,7 @@ from orchestration.dbt_project import MODELS_DIR
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
-from tests.conftest import REGISTRY, Warehouse, dossier
+from tests.conftest import REGISTRY, Warehouse, dossier, run_dbt
 
 PERIOD = "2024-Q1"  # Tết Giáp Thìn: 08/02–14/02/2024 off, five working days lost
 
@@ -384,18 +381,9 @@ def dbt_build(project: Path, db: Path, period: str, target: Path, *, tests: bool
     """dbt build of one period, as a run sets it (PORTAL_WAREHOUSE_PERIOD): builds sharing a
     target parse only what changed since the last. Without `tests`, dbt's data tests are left
     out (a build whose seeds and events have been tested already)."""
-    env = os.environ | {
-        "PORTAL_WAREHOUSE_DB": str(db),
-        "DBT_TARGET_PATH": str(target),
-        "PORTAL_WAREHOUSE_PERIOD": period,
-    }
     left_out = ["unit_test"] + ([] if tests else ["test"])
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".",
-         "--exclude-resource-type", *left_out],
-        cwd=project, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
+    run_dbt(db, "build", "--exclude-resource-type", *left_out, target=target, project=project,
+            PORTAL_WAREHOUSE_PERIOD=period)  # fmt: skip
 
 
 def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):

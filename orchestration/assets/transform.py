@@ -5,7 +5,6 @@ Each model's materialization carries its row count (a period model's: the period
 its column schema as built, with the yml's descriptions; a period model's also the report
 run's cutoff, the period's dates and the event watermark it was built from."""
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from graphlib import TopologicalSorter
@@ -32,7 +31,7 @@ from ingest.reference import (
 )
 from ingest.warehouse import connect
 from orchestration.builds import build_inputs, last_build, manifest_nodes, record_build
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import dbt_project, environment, profile_env
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from publish.release import event_watermark, period_window
@@ -99,8 +98,8 @@ def _warehouse_env(
     period_id: str | None,
     cutoff: str | None,
 ) -> Iterator[None]:
-    """dbt runs as a subprocess and finds the DuckDB file in PORTAL_WAREHOUSE_DB (profiles.yml),
-    the report period and its cutoff in PORTAL_WAREHOUSE_PERIOD and _CUTOFF
+    """dbt runs as a subprocess and finds the DuckDB file in PORTAL_WAREHOUSE_DB (profiles.yml,
+    `profile_env`), the report period and its cutoff in PORTAL_WAREHOUSE_PERIOD and _CUTOFF
     (int_report_periods.sql) and, when the deployment has reference files of its own, its seeds
     in the folder this prepares (PORTAL_WAREHOUSE_SEED_PATH, dbt_project.yml's seed-paths; unset,
     the bundled ones): point them at the run's for the moment the subprocess starts.
@@ -109,7 +108,7 @@ def _warehouse_env(
     again when its vars change, and only the files reading a variable when that changes."""
     settings = warehouse.settings()
     wanted: dict[str, str | None] = {
-        "PORTAL_WAREHOUSE_DB": str(settings.db.resolve()),
+        **profile_env(settings.db),
         "PORTAL_WAREHOUSE_TZ": settings.tz,
         PERIOD_VARIABLE: period_id,
         CUTOFF_VARIABLE: cutoff,
@@ -118,20 +117,8 @@ def _warehouse_env(
     if reference.folder is not None:
         prepare_seeds(reference, dbt_dir(settings.db) / "seeds")
         wanted[SEED_PATH_VARIABLE] = seed_path(settings.db)
-    saved = {name: os.environ.get(name) for name in wanted}
-    _set_environment(wanted)
-    try:
+    with environment(wanted):
         yield
-    finally:
-        _set_environment(saved)
-
-
-def _set_environment(values: Mapping[str, str | None]) -> None:
-    for name, value in values.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
 
 
 def _build(
