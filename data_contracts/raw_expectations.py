@@ -20,6 +20,14 @@ failure line and the run's name in the Data Docs say "sampled N of M rows". The 
 rows whose `event_id`s hash lowest, so the rows sharing an `event_id` are taken or left together
 and the uniqueness expectation sees a duplicated id whenever the sample holds it.
 
+`check_deliveries` validates a run's deliveries of a stream: several small ones together, in
+groups of up to `SAMPLE_ROWS` rows, since most of a validation's cost is GX building its metric
+graph whatever the rows (0.1-0.2 s per suite). A group's events are one table and its deliveries
+one table of a row each, with each delivery's own volume bounds (`deliveries_suite`). A group
+that passes passes each of its deliveries (every row expectation holds on a part of the rows it
+holds on, and each delivery keeps its own bounds); a group that fails is validated again delivery
+by delivery, so that each failure names its delivery exactly as `check_batch` alone would.
+
 The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
 suites are built once per process. Validation results are kept as JSON under
 `docs_root/results` and the Data Docs site under `docs_root/site`, so validations accumulate
@@ -40,7 +48,7 @@ import re
 import shutil
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -297,19 +305,129 @@ def check_batch(
             for outcome in result.results
             if not outcome.success
         ),
-        statistics={
-            key: sum(result.statistics[key] for result in results)
-            for key in (
-                "evaluated_expectations",
-                "successful_expectations",
-                "unsuccessful_expectations",
-            )
-        },
+        statistics=_statistics(results),
         docs_index=project.build_docs([(r, run_id) for r in results]) if docs else None,
         rows=rows,
         validated_rows=validated_rows,
         validations=tuple((r, run_id) for r in results),
     )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of a stream as `check_batch` takes it (see there)."""
+
+    batch_id: str
+    events: pd.DataFrame  # its accepted rows, or a sample of them (`read_batch`)
+    rows: int  # its accepted rows, all of them
+    rows_read: int
+    quarantined: int
+    recent_volumes: Sequence[int]
+
+
+def check_deliveries(
+    stream: str,
+    deliveries: Iterable[Delivery],
+    *,
+    docs_root: Path,
+    max_quarantined_share: float = 0.05,
+) -> Iterator[BatchHealth]:
+    """Each delivery's health, in order, as `check_batch` would judge it alone; the Data Docs are
+    left to `build_docs`. Deliveries are read one group at a time: a group holds at most
+    `SAMPLE_ROWS` rows, so a delivery of more is a group of its own."""
+    group: list[Delivery] = []
+    for delivery in deliveries:
+        if group and sum(len(d.events) for d in group) + len(delivery.events) > SAMPLE_ROWS:
+            yield from _check_group(stream, group, docs_root, max_quarantined_share)
+            group = []
+        group.append(delivery)
+    if group:
+        yield from _check_group(stream, group, docs_root, max_quarantined_share)
+
+
+def _check_group(
+    stream: str, group: list[Delivery], docs_root: Path, max_quarantined_share: float
+) -> list[BatchHealth]:
+    together = _check_together(stream, group, docs_root, max_quarantined_share)
+    if together is not None:
+        return together
+    return [
+        check_batch(
+            d.events,
+            stream,
+            batch_id=d.batch_id,
+            rows_read=d.rows_read,
+            quarantined=d.quarantined,
+            recent_volumes=d.recent_volumes,
+            docs_root=docs_root,
+            max_quarantined_share=max_quarantined_share,
+            batch_rows=d.rows,
+            docs=False,
+        )
+        for d in group
+    ]
+
+
+def _check_together(
+    stream: str, group: list[Delivery], docs_root: Path, max_quarantined_share: float
+) -> list[BatchHealth] | None:
+    """The group's healths when it passes validated as one; None when it is a single delivery
+    or does not pass (impossible figures included: `check_batch` then refuses them)."""
+    if len(group) < 2 or len({tuple(d.events.columns) for d in group}) > 1:
+        return None  # a missing column would be filled with nulls, which pass
+    project = _project(docs_root.resolve())
+    events_check, _ = project.validations(STREAMS[stream])
+    deliveries_check = project.deliveries_validation(STREAMS[stream])
+    bounds = [expected_volume(d.recent_volumes) for d in group]
+    deliveries = pd.DataFrame(
+        {
+            "batch_id": [d.batch_id for d in group],
+            "accepted_rows": [d.rows for d in group],
+            "min_rows": [low for low, _ in bounds],
+            "max_rows": [high for _, high in bounds],
+            "quarantined_share": [
+                d.quarantined / d.rows_read if d.rows_read else 0.0 for d in group
+            ],
+        }
+    )
+    parameters = {
+        "latest_occurred_at": pd.Timestamp.now(tz="UTC") + LATEST_OCCURRED_AT_MARGIN,
+        "max_quarantined_share": max_quarantined_share,
+    }
+    name = f"{len(group)} deliveries, {group[0].batch_id} to {group[-1].batch_id}"
+    run_id = gx.RunIdentifier(
+        run_name=name.replace("/", "_").replace("\\", "_"), run_time=datetime.now(UTC)
+    )
+    events = pd.concat([d.events for d in group], ignore_index=True)
+    results = [
+        check.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=parameters,
+            run_id=run_id,
+        )
+        for check, frame in ((events_check, events), (deliveries_check, deliveries))
+    ]
+    if not all(result.success for result in results):
+        return None
+    validations = tuple((r, run_id) for r in results)
+    return [
+        BatchHealth(
+            success=True,
+            failed=(),
+            statistics=_statistics(results),
+            docs_index=None,
+            rows=d.rows,
+            validated_rows=len(d.events),
+            # the group's validations, documented once (build_docs)
+            validations=validations if i == 0 else (),
+        )
+        for i, d in enumerate(group)
+    ]
+
+
+def _statistics(results: Sequence[ExpectationSuiteValidationResult]) -> dict:
+    keys = ("evaluated_expectations", "successful_expectations", "unsuccessful_expectations")
+    return {key: sum(result.statistics[key] for result in results) for key in keys}
 
 
 def build_docs(docs_root: Path, healths: Sequence[BatchHealth]) -> Path | None:
@@ -367,6 +485,30 @@ def delivery_suite(stream: Stream) -> gx.ExpectationSuite:
     )
     suite.add_expectation(
         gxe.ExpectColumnMaxToBeBetween(
+            column="quarantined_share",
+            min_value=0,
+            max_value={"$PARAMETER": "max_quarantined_share"},
+        )
+    )
+    return suite
+
+
+def deliveries_suite(stream: Stream) -> gx.ExpectationSuite:
+    """`delivery_suite` on several deliveries validated together, a row each: each delivery's
+    volume bounds are its own (columns min_rows and max_rows), the quarantine bound is common."""
+    suite = gx.ExpectationSuite(name=f"raw.{stream.name}_deliveries")
+    suite.add_expectation(
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="accepted_rows", column_B="min_rows", or_equal=True
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="max_rows", column_B="accepted_rows", or_equal=True
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(
             column="quarantined_share",
             min_value=0,
             max_value={"$PARAMETER": "max_quarantined_share"},
@@ -446,6 +588,7 @@ class _Project:
         self.context = gx.get_context(project_config=config, mode="ephemeral")
         self.source = self.context.data_sources.add_pandas("raw")
         self._validations: dict[str, tuple[gx.ValidationDefinition, gx.ValidationDefinition]] = {}
+        self._deliveries: dict[str, gx.ValidationDefinition] = {}
 
     def validations(
         self, stream: Stream
@@ -457,6 +600,14 @@ class _Project:
                 self._validation(f"{stream.name}_delivery", delivery_suite(stream)),
             )
         return self._validations[stream.name]
+
+    def deliveries_validation(self, stream: Stream) -> gx.ValidationDefinition:
+        """The validation definition of several deliveries of a stream, built on first use."""
+        if stream.name not in self._deliveries:
+            self._deliveries[stream.name] = self._validation(
+                f"{stream.name}_deliveries", deliveries_suite(stream)
+            )
+        return self._deliveries[stream.name]
 
     def _validation(self, asset_name: str, suite: gx.ExpectationSuite) -> gx.ValidationDefinition:
         batch = self.source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(

@@ -26,7 +26,8 @@ def docs_index(settings: Settings) -> Path:
 
 
 def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg.AssetCheckResult:
-    """Validate each delivery of this run; the check fails (as a warning) when any one does.
+    """Validate each delivery of this run (small ones together: raw_expectations.check_deliveries);
+    the check fails (as a warning) when any one does.
 
     A delivery of more than raw_expectations.SAMPLE_ROWS rows has its row expectations run on a
     sample of that many (its row count and quarantined share are judged whole); the metadata
@@ -41,7 +42,29 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
             metadata={"deliveries": 0, "note": "no new delivery in this run"},
         )
     # GX takes seconds to import
-    from data_contracts.raw_expectations import build_docs, check_batch, read_batch
+    from data_contracts.raw_expectations import (
+        Delivery,
+        build_docs,
+        check_deliveries,
+        read_batch,
+    )
+
+    def delivery(batch_id: str) -> Delivery:
+        rows_read, quarantined, ingested_at = con.execute(
+            "SELECT rows_read, quarantined, ingested_at FROM raw.ingest_ledger WHERE batch_id = ?",
+            [batch_id],
+        ).fetchone()
+        recent = [
+            n
+            for (n,) in con.execute(
+                "SELECT accepted FROM raw.ingest_ledger WHERE stream = ?"
+                " AND status = 'ingested' AND ingested_at < ?"
+                " ORDER BY ingested_at DESC LIMIT ?",
+                [stream, ingested_at, RECENT_BATCHES],
+            ).fetchall()
+        ]
+        events, rows = read_batch(con, stream, batch_id)
+        return Delivery(batch_id, events, rows, rows_read, quarantined, recent)
 
     failed: list[str] = []
     coverage: list[str] = []  # per delivery, "all N rows" or "sampled N of M rows"
@@ -49,33 +72,8 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
     healths = []
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        for batch_id in batch_ids:
-            rows_read, quarantined, ingested_at = con.execute(
-                "SELECT rows_read, quarantined, ingested_at FROM raw.ingest_ledger"
-                " WHERE batch_id = ?",
-                [batch_id],
-            ).fetchone()
-            recent = [
-                n
-                for (n,) in con.execute(
-                    "SELECT accepted FROM raw.ingest_ledger WHERE stream = ?"
-                    " AND status = 'ingested' AND ingested_at < ?"
-                    " ORDER BY ingested_at DESC LIMIT ?",
-                    [stream, ingested_at, RECENT_BATCHES],
-                ).fetchall()
-            ]
-            events, rows = read_batch(con, stream, batch_id)
-            health = check_batch(
-                events,
-                stream,
-                batch_id=batch_id,
-                rows_read=rows_read,
-                quarantined=quarantined,
-                recent_volumes=recent,
-                docs_root=docs_root(settings),
-                batch_rows=rows,
-                docs=False,  # rendered once for all of them, below
-            )
+        checked = check_deliveries(stream, map(delivery, batch_ids), docs_root=docs_root(settings))
+        for batch_id, health in zip(batch_ids, checked, strict=True):
             failed += [f"{batch_id}: {f}" for f in health.failed]
             coverage.append(f"{batch_id}: {health.coverage}")
             sampled += health.sampled

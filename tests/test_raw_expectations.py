@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from itertools import cycle, islice
 from pathlib import Path
 
@@ -14,7 +16,10 @@ from data_contracts.raw_expectations import (
     COLD_START_MAX_ROWS,
     SAMPLE_ROWS,
     BatchHealth,
+    Delivery,
+    build_docs,
     check_batch,
+    check_deliveries,
     expected_volume,
     read_batch,
     suite_columns,
@@ -491,3 +496,100 @@ def test_delivery_health_says_which_deliveries_it_sampled(
     assert result.metadata["rows_validated"].value == f"- {ingested.batch_id}: {coverage}"
     assert result.metadata["sampled_deliveries"].value == sampled
     assert ("on a sample of their rows" in (result.description or "")) == sampled
+
+
+def _delivery(batch_id: str, events: pd.DataFrame | None = None, **figures) -> Delivery:
+    """A delivery of these rows, by default ROWS clean dossier rows with event ids of their own,
+    with a clean one's figures unless overridden (check_batch's names)."""
+    if events is None:
+        events = raw_batch("dossier")
+        events["event_id"] = batch_id + ":" + events["event_id"]
+    figures = {"rows_read": len(events), "quarantined": 0,
+               "recent_volumes": [ROWS - 2, ROWS, ROWS + 2]} | figures  # fmt: skip
+    return Delivery(batch_id, events, len(events), **figures)
+
+
+def _without_now(failure: str) -> str:
+    """A failure line without the instant of its check (occurred_at's upper bound)."""
+    return re.sub(r"\.\. \d{4}-\d\d-\d\d [\d:.]+\+00:00\)", ".. now)", failure)
+
+
+def _results(docs_root: Path) -> dict[str, int]:
+    """How many validation results each suite (raw.<name>: folders raw/<name>/) has stored."""
+    stored = (docs_root / "results").rglob("*.json")
+    return dict(Counter(
+        ".".join(path.relative_to(docs_root / "results").parts[:2]) for path in stored
+    ))  # fmt: skip
+
+
+def test_small_deliveries_are_validated_together_and_each_passes(tmp_path: Path) -> None:
+    deliveries = [_delivery(f"d{i}") for i in range(3)]
+
+    healths = list(check_deliveries("dossier", deliveries, docs_root=tmp_path))
+
+    assert [(h.success, h.failed, h.coverage) for h in healths] == [(True, (), "all 20 rows")] * 3
+    # one validation of the events of all three and one of their three delivery rows
+    assert _results(tmp_path) == {"raw.dossier_events": 1, "raw.dossier_deliveries": 1}
+    index = build_docs(tmp_path, healths).read_text(encoding="utf-8")
+    assert "3 deliveries, d0 to d2" in index
+
+
+@pytest.mark.parametrize(("mutate", "overrides", "expected"), FAILURES)
+def test_a_bad_delivery_among_good_ones_fails_as_it_would_alone(
+    mutate, overrides: dict, expected: str, tmp_path: Path
+) -> None:
+    bad = raw_batch("dossier")
+    mutate(bad)
+    alone = check(bad.copy(), "dossier", tmp_path / "alone", batch_id="bad", **overrides)
+    figures = {k: v for k, v in overrides.items() if k != "rows_read"}
+    rows_read = overrides.get("rows_read", len(bad))
+    group = [_delivery("good-1"), _delivery("bad", bad, rows_read=rows_read, **figures),
+             _delivery("good-2")]  # fmt: skip
+
+    healths = list(check_deliveries("dossier", group, docs_root=tmp_path / "together"))
+
+    assert [h.success for h in healths] == [True, False, True]
+    assert list(map(_without_now, healths[1].failed)) == list(map(_without_now, alone.failed))
+    assert healths[1].failed[0].startswith(expected)
+
+
+def test_each_delivery_is_judged_on_its_own_recent_volumes(tmp_path: Path) -> None:
+    """20 rows are far above [2, 3, 2] and usual beside [18, 20, 22]: the group's table holds
+    each delivery's own bounds."""
+    group = [_delivery("usual"), _delivery("surge", recent_volumes=[2, 3, 2])]
+
+    healths = list(check_deliveries("dossier", group, docs_root=tmp_path))
+
+    assert [h.success for h in healths] == [True, False]
+    assert healths[1].failed[0].startswith(DELIVERY + "expect_column_max_to_be_between(accepted")
+
+
+def test_the_same_event_id_in_two_deliveries_is_not_a_duplicate_within_either(
+    tmp_path: Path,
+) -> None:
+    first, second = _delivery("first"), _delivery("second")
+    second.events["event_id"] = first.events["event_id"]
+
+    healths = list(check_deliveries("dossier", [first, second], docs_root=tmp_path))
+
+    assert [h.success for h in healths] == [True, True]
+
+
+@pytest.mark.parametrize(("sample_rows", "groups"), [(40, [2, 1]), (39, [1, 1, 1])])
+def test_a_group_holds_at_most_sample_rows_rows(
+    sample_rows: int, groups: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(raw_expectations, "SAMPLE_ROWS", sample_rows)
+
+    healths = list(check_deliveries(
+        "dossier", [_delivery(f"d{i}") for i in range(3)], docs_root=tmp_path
+    ))  # fmt: skip
+
+    assert all(h.success for h in healths)
+    together = sum(1 for size in groups if size > 1)
+    alone = sum(1 for size in groups if size == 1)
+    assert _results(tmp_path) == {
+        "raw.dossier_events": len(groups),
+        **({"raw.dossier_deliveries": together} if together else {}),
+        **({"raw.dossier_delivery": alone} if alone else {}),
+    }
