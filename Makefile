@@ -63,9 +63,11 @@ postgresql:
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
 
 # The project's own bytecode too, for the many processes the tests start (CLI, dbt, workers).
+# A file's tests share one worker, so its fixtures are built once; files go to the workers in
+# the order tests/conftest.py sets, the slowest first.
 test: lint $(MANIFEST) $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
 	$(BIN)/python -m compileall -q ingest orchestration data_contracts publish sample
-	$(BIN)/pytest -n 2 --dist loadfile --durations=15  # a file's tests share one worker, so its fixtures are built once
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 # The Dagster home the CLI records its runs in (DAGSTER_HOME, else beside the warehouse; created
 # with orchestration/dagster.yaml): the UI shows `make demo`'s and `portal-warehouse run`'s runs.

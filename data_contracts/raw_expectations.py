@@ -23,10 +23,11 @@ and the uniqueness expectation sees a duplicated id whenever the sample holds it
 `check_deliveries` validates a run's deliveries of a stream: several small ones together, in
 groups of up to `SAMPLE_ROWS` rows, since most of a validation's cost is GX building its metric
 graph whatever the rows (0.1-0.2 s per suite). A group's events are one table and its deliveries
-one table of a row each, with each delivery's own volume bounds (`deliveries_suite`). A group
-that passes passes each of its deliveries (every row expectation holds on a part of the rows it
-holds on, and each delivery keeps its own bounds); a group that fails is validated again delivery
-by delivery, so that each failure names its delivery exactly as `check_batch` alone would.
+one table of a row each, with each delivery's own volume bounds (`deliveries_suite`). A delivery
+whose row passes, in a group whose events pass, passes alone (every row expectation holds on a
+part of the rows it holds on, and each delivery keeps its own bounds). The others are validated
+again alone, so that each failure names its delivery exactly as `check_batch` alone would: the
+deliveries whose row fails, or every delivery of a group whose events fail.
 
 The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
 suites are built once per process. Validation results are kept as JSON under
@@ -349,10 +350,9 @@ def _check_group(
     stream: str, group: list[Delivery], docs_root: Path, max_quarantined_share: float
 ) -> list[BatchHealth]:
     together = _check_together(stream, group, docs_root, max_quarantined_share)
-    if together is not None:
-        return together
     return [
-        check_batch(
+        health
+        or check_batch(
             d.events,
             stream,
             batch_id=d.batch_id,
@@ -364,17 +364,24 @@ def _check_group(
             batch_rows=d.rows,
             docs=False,
         )
-        for d in group
+        for d, health in zip(group, together, strict=True)
     ]
+
+
+# The deliveries table's failures name their deliveries: the table has a row per delivery.
+_BY_DELIVERY = {"result_format": "COMPLETE", "unexpected_index_column_names": ["batch_id"]}
 
 
 def _check_together(
     stream: str, group: list[Delivery], docs_root: Path, max_quarantined_share: float
-) -> list[BatchHealth] | None:
-    """The group's healths when it passes validated as one; None when it is a single delivery
-    or does not pass (impossible figures included: `check_batch` then refuses them)."""
+) -> list[BatchHealth | None]:
+    """The health of each delivery of the group that passes validated with the others; None
+    for a delivery to validate alone: each, when the group is one delivery or its events fail;
+    else those whose row of the deliveries table fails (impossible figures included, which
+    `check_batch` then refuses)."""
+    alone: list[BatchHealth | None] = [None] * len(group)
     if len(group) < 2 or len({tuple(d.events.columns) for d in group}) > 1:
-        return None  # a missing column would be filled with nulls, which pass
+        return alone  # a missing column would be filled with nulls, which pass
     project = _project(docs_root.resolve())
     events_check, _ = project.validations(STREAMS[stream])
     deliveries_check = project.deliveries_validation(STREAMS[stream])
@@ -403,26 +410,37 @@ def _check_together(
         check.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
+            result_format=result_format,
             run_id=run_id,
         )
-        for check, frame in ((events_check, events), (deliveries_check, deliveries))
+        for check, frame, result_format in (
+            (events_check, events, "SUMMARY"),
+            (deliveries_check, deliveries, _BY_DELIVERY),
+        )
     ]
-    if not all(result.success for result in results):
-        return None
-    validations = tuple((r, run_id) for r in results)
-    return [
-        BatchHealth(
+    events_result, deliveries_result = results
+    if not events_result.success:
+        return alone  # which delivery's rows failed is left to each one's own validation
+    failing: set[str] = set()
+    for outcome in deliveries_result.results:
+        if not outcome.success:
+            rows = outcome.result.get("unexpected_index_list")
+            if not rows:  # it raised: no row to blame
+                return alone
+            failing |= {row["batch_id"] for row in rows}
+    passing = [i for i, d in enumerate(group) if d.batch_id not in failing]
+    for i in passing:
+        alone[i] = BatchHealth(
             success=True,
             failed=(),
             statistics=_statistics(results),
             docs_index=None,
-            rows=d.rows,
-            validated_rows=len(d.events),
+            rows=group[i].rows,
+            validated_rows=len(group[i].events),
             # the group's validations, documented once (build_docs)
-            validations=validations if i == 0 else (),
+            validations=tuple((r, run_id) for r in results) if i == passing[0] else (),
         )
-        for i, d in enumerate(group)
-    ]
+    return alone
 
 
 def _statistics(results: Sequence[ExpectationSuiteValidationResult]) -> dict:

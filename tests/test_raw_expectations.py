@@ -551,6 +551,8 @@ def test_a_bad_delivery_among_good_ones_fails_as_it_would_alone(
     assert [h.success for h in healths] == [True, False, True]
     assert list(map(_without_now, healths[1].failed)) == list(map(_without_now, alone.failed))
     assert healths[1].failed[0].startswith(expected)
+    if expected.startswith(DELIVERY):  # its row of the deliveries table failed
+        assert _results(tmp_path / "together")["raw.dossier_delivery"] == 1  # it alone again
 
 
 def test_each_delivery_is_judged_on_its_own_recent_volumes(tmp_path: Path) -> None:
@@ -562,6 +564,10 @@ def test_each_delivery_is_judged_on_its_own_recent_volumes(tmp_path: Path) -> No
 
     assert [h.success for h in healths] == [True, False]
     assert healths[1].failed[0].startswith(DELIVERY + "expect_column_max_to_be_between(accepted")
+    # the deliveries table named the surge: only it was validated again, alone
+    assert _results(tmp_path) == {
+        "raw.dossier_events": 2, "raw.dossier_deliveries": 1, "raw.dossier_delivery": 1
+    }  # fmt: skip
 
 
 def test_the_same_event_id_in_two_deliveries_is_not_a_duplicate_within_either(
