@@ -76,10 +76,10 @@ dev: $(VENV)/.installed $(MANIFEST)
 
 # The dbt docs site of the marts, its catalog read from the serving copy beside the warehouse
 # (profiles.yml, target `serving`, read-only: a run may write meanwhile), served on
-# http://localhost:$(DOCS_PORT). Without usage statistics the page loads nothing from outside.
+# http://localhost:$(DOCS_PORT). Without usage statistics (dbt_project.yml's flags) the page
+# loads nothing from outside.
 DOCS_PORT ?= 8080
-DOCS := cd models && DBT_SEND_ANONYMOUS_USAGE_STATS=false \
-	PORTAL_WAREHOUSE_DB=$(abspath $(PORTAL_WAREHOUSE_DB)) \
+DOCS := cd models && PORTAL_WAREHOUSE_DB=$(abspath $(PORTAL_WAREHOUSE_DB)) \
 	../$(BIN)/dbt docs
 docs: $(VENV)/.installed $(MANIFEST)
 	$(DOCS) generate --profiles-dir . --target serving --target-path target/docs --static

@@ -26,8 +26,8 @@ REMOTE = re.compile(r"(https?:)?//")
 
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory) -> Path:
-    """`dbt docs generate` (target `serving`, no usage statistics: the Makefile's `docs`) of a
-    tiny warehouse's serving copy; the folder of its catalog, manifest and pages."""
+    """`dbt docs generate` (target `serving`: the Makefile's `docs`) of a tiny warehouse's
+    serving copy; the folder of its catalog, manifest and pages."""
     root = tmp_path_factory.mktemp("docs")
     warehouse = build_marts(root)
     write_serving_copy(warehouse.settings.db, warehouse.settings.tz)
@@ -40,10 +40,7 @@ def docs(tmp_path_factory) -> Path:
             "--log-path", str(root / "dbt_logs"),
         ],
         cwd=MODELS,
-        env=env | {
-            "PORTAL_WAREHOUSE_DB": str(warehouse.settings.db),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        },
+        env=env | {"PORTAL_WAREHOUSE_DB": str(warehouse.settings.db)},
         check=True,
     )  # fmt: skip
     return target
