@@ -229,7 +229,9 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
     assert so_tttt == {"total": 8, "withdrawn": 1}  # b9 now followed from its receipt
     assert mart_rows(edges.settings.db, "2023-Q3") == q3_before  # only 2023-9M was replaced
 
-    rebuilt = tmp_path / "rebuilt.duckdb"
+    # named as the warehouse, so that its first build starts from the project's parse state
+    rebuilt = tmp_path / "rebuilt" / edges.settings.db.name
+    rebuilt.parent.mkdir()
     shutil.copy(edges.settings.db, rebuilt)
     with duckdb.connect(str(rebuilt)) as con:
         for schema in ("staging", "intermediate", "marts"):
