@@ -916,9 +916,12 @@ def child(kind: str, *args: str) -> list[str]:
     return [sys.executable, __file__, "--child", kind, *args]
 
 
-def copy(src: Path, dst: Path) -> Path:
-    shutil.copyfile(src, dst)
-    return dst
+def copy(src: Path, folder: Path) -> Path:
+    """The warehouse copied into a folder of its own under a deployment's file name, so that a
+    run's dbt starts from the project's parse state, as a deployment's next run starts from its
+    last (a new name would make dbt parse everything: dbt_project.profile_env)."""
+    folder.mkdir()
+    return Path(shutil.copyfile(src, folder / "warehouse.duckdb"))
 
 
 def best(runs: list[dict]) -> dict:
@@ -992,7 +995,7 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
     start, end = f"{PERIOD[:4]}-01-01", CUTOFF
     runs, bases = [], []
     for i in range(repeat):  # interleaved, so that drift in the machine's load hits both
-        db = copy(ingested, work / f"run-{i}.duckdb")
+        db = copy(ingested, work / f"run-{i}")
         runs.append(
             measure(
                 child("run", str(landing), str(db), str(work / f"publish-{i}"), PERIOD, CUTOFF),
@@ -1001,7 +1004,7 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
             )
             | {"db": str(db)}
         )
-        base_db = copy(ingested, work / f"base-{i}.duckdb")
+        base_db = copy(ingested, work / f"base-{i}")
         bases.append(
             measure(child("baseline", str(base_db), PERIOD, start, end), env, logs / f"b-{i}.log")
             | {"db": str(base_db)}
@@ -1039,11 +1042,11 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
     built = Path(runs[-1]["db"])
     new_file = landing / "dossier" / "2024-q1.parquet"
     quarter = measure(child("quarter", str(ingested), str(new_file)), env, logs / "quarter.log")
-    stripped = copy(built, work / "stripped.duckdb")
+    stripped = copy(built, work / "stripped")
     measure(child("drop-models", str(stripped)), env, logs / "drop.log")
     incs, fulls = [], []
     for i in range(repeat):
-        inc_db = copy(built, work / f"inc-{i}.duckdb")
+        inc_db = copy(built, work / f"inc-{i}")
         incs.append(
             measure(
                 child(
@@ -1054,7 +1057,7 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
             )
             | {"db": str(inc_db)}
         )
-        full_db = copy(stripped, work / f"full-{i}.duckdb")
+        full_db = copy(stripped, work / f"full-{i}")
         fulls.append(
             measure(
                 child(
