@@ -49,7 +49,7 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
         read_batch,
     )
 
-    def delivery(batch_id: str) -> Delivery:
+    def delivery(con, batch_id: str) -> Delivery:
         rows_read, quarantined, ingested_at = con.execute(
             "SELECT rows_read, quarantined, ingested_at FROM raw.ingest_ledger WHERE batch_id = ?",
             [batch_id],
@@ -72,7 +72,8 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
     healths = []
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        checked = check_deliveries(stream, map(delivery, batch_ids), docs_root=docs_root(settings))
+        deliveries = (delivery(con, batch_id) for batch_id in batch_ids)  # read one by one
+        checked = check_deliveries(stream, deliveries, docs_root=docs_root(settings))
         for batch_id, health in zip(batch_ids, checked, strict=True):
             failed += [f"{batch_id}: {f}" for f in health.failed]
             coverage.append(f"{batch_id}: {health.coverage}")
