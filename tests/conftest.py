@@ -19,6 +19,7 @@ from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
 from ingest.settings import Settings
 from orchestration.dbt_project import MODELS_DIR, profile_env
+from orchestration.resources import WarehouseResource
 from sample import GenerateSummary, generate
 
 REGISTRY = [
@@ -83,6 +84,17 @@ class Warehouse:
 
     def register_portals(self, portals=REGISTRY) -> None:
         self.land("portal", "registry.jsonl", portals)
+
+    def resources(self, db: Path | None = None, reference: Path | None = None) -> dict:
+        """A run's resources on this warehouse (or another DuckDB file beside the same landing
+        folder), publishing to <root>/publish, with a deployment's reference folder if given."""
+        warehouse = WarehouseResource(
+            landing=str(self.landing),
+            db=str(db or self.settings.db),
+            publish=str(self.landing.parent / "publish"),
+            reference=str(reference) if reference else None,
+        )
+        return {"warehouse": warehouse}
 
     def ingest_command(self) -> list[str]:
         """`portal-warehouse ingest` on this warehouse, to run in another process."""

@@ -97,14 +97,6 @@ def no_smtp(monkeypatch) -> None:
         monkeypatch.delenv(f"PORTAL_WAREHOUSE_SMTP_{name}", raising=False)
 
 
-def resources(root: Path, db: Path) -> dict:
-    return {
-        "warehouse": WarehouseResource(
-            landing=str(root / "landing"), db=str(db), publish=str(root / "publish")
-        )
-    }
-
-
 def build_marts(root: Path, period_id: str = PERIOD) -> Warehouse:
     """A tiny warehouse (three portals, one dossier) ingested and built by dbt on its own: every
     mart exists, with the period's rows (dbt's tests are left out: other modules run them)."""
@@ -137,12 +129,16 @@ def runs(tmp_path_factory):
             [PERIOD],
         )
     blocked = run_period(
-        defs, PERIOD, instance=instance, resources=resources(root, db), job_name="publish_job"
+        defs, PERIOD, instance=instance, resources=warehouse.resources(db), job_name="publish_job"
     )
     assert blocked.failed_contracts, blocked.summary()
     missing = root / "nowhere" / "warehouse.duckdb"
     failed = run_period(
-        defs, PERIOD, instance=instance, resources=resources(root, missing), job_name="publish_job"
+        defs,
+        PERIOD,
+        instance=instance,
+        resources=warehouse.resources(missing),
+        job_name="publish_job",
     )
     assert failed.exit_code and failed.errors and not failed.failed_contracts, failed.summary()
     return warehouse, instance, blocked, failed

@@ -227,12 +227,11 @@ CHANNEL_EVENTS = [
 def built(tmp_path_factory):
     from orchestration.definitions import defs
     from orchestration.runs import run_period
-    from tests.test_period_edges import resources
 
     warehouse = Warehouse(tmp_path_factory.mktemp("channels"))
     ingest_channel(warehouse, CHANNEL_EVENTS, name="kenh.jsonl")
     assert warehouse.quarantine("channel") == []
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse
 

@@ -9,7 +9,6 @@ import pytest
 
 from ingest.warehouse import connect, ensure_schema
 from orchestration.definitions import defs
-from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
 from tests.conftest import REGISTRY, Warehouse, dossier, last_dbt_invocation, run_dbt
 
@@ -108,16 +107,6 @@ PORTALS = [
 ]
 
 
-def resources(warehouse: Warehouse, db=None) -> dict:
-    return {
-        "warehouse": WarehouseResource(
-            landing=str(warehouse.landing),
-            db=str(db or warehouse.settings.db),
-            publish=str(warehouse.landing.parent / "publish"),
-        )
-    }
-
-
 def mart_rows(db, period=PERIOD) -> dict[str, list[tuple]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {
@@ -135,7 +124,7 @@ def edges(tmp_path_factory):
     warehouse.land("dossier", "a.jsonl", DOSSIERS[:8])
     warehouse.land("dossier", "b.csv", DOSSIERS[8:])
     warehouse.land("question", "q.jsonl", QUESTIONS)
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse
 
@@ -206,7 +195,7 @@ def test_what_cannot_be_followed_is_reported(edges):
 
 
 def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges, tmp_path):
-    other = run_period(defs, "2023-Q3", resources=resources(edges))
+    other = run_period(defs, "2023-Q3", resources=edges.resources())
     assert other.exit_code == 0, other.summary()
     # the period is not a dbt var: another period reparses only the file that reads it
     parse = last_dbt_invocation(edges.settings.db)
@@ -222,7 +211,7 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
             received("c1", "2024-01-03T09:00:00+07:00", "2024-01-10T17:00:00+07:00"),
         ],
     )
-    incremental = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(edges))
+    incremental = run_period(defs, PERIOD, cutoff=CUTOFF, resources=edges.resources())
     assert incremental.exit_code == 0, incremental.summary()
     after = mart_rows(edges.settings.db)
     so_tttt = appendix_row(edges, "appendix_03_dossiers", "so-tttt", ["total", "withdrawn"])
@@ -236,7 +225,7 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
     with duckdb.connect(str(rebuilt)) as con:
         for schema in ("staging", "intermediate", "marts"):
             con.execute(f"DROP SCHEMA {schema} CASCADE")
-    full = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(edges, rebuilt))
+    full = run_period(defs, PERIOD, cutoff=CUTOFF, resources=edges.resources(rebuilt))
     assert full.exit_code == 0, full.summary()
     assert mart_rows(rebuilt) == after
     lifecycle = "SELECT * EXCLUDE (last_ingested_at) FROM intermediate.int_dossier_lifecycle"

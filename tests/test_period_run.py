@@ -29,21 +29,12 @@ LISTED = Path(__file__).parent.parent / "models" / "seeds" / "rubric_listed_agen
 CELLS = [f"resolved_l{lv}_{t}" for lv in (2, 3, 4) for t in ("early", "on_time", "late")]
 
 
-def resources(root: Path, db: Path | None = None) -> dict:
-    db = db or root / "warehouse.duckdb"
-    return {
-        "warehouse": WarehouseResource(
-            landing=str(root / "landing"), db=str(db), publish=str(root / "publish")
-        )
-    }
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("period")
     warehouse = Warehouse(root)
     generate(warehouse.landing, scale=0.05)
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(root))
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse, outcome, root
 
@@ -386,7 +377,7 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
 
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
     before, built_before = invocations(), sorted(warehouse.query(appendix, [PERIOD]))
-    again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(root))
+    again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert again.exit_code == 0, again.summary()
     assert invocations() == before
     assert sorted(warehouse.query(appendix, [PERIOD])) == built_before
@@ -397,7 +388,7 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
         [PERIOD],
     )
     warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
-    more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(root))
+    more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert more.exit_code == 0, more.summary()
     assert len(invocations()) == len(before) + 1
     assert "PartialParsingSkipParsing" in last_dbt_invocation(warehouse.settings.db)

@@ -25,7 +25,7 @@ from publish.report_docx import (
     write_report_docx,
 )
 from tests.conftest import REGISTRY, Warehouse, dossier
-from tests.test_scoring import assessment, monthly, post, question, registered, resources
+from tests.test_scoring import assessment, monthly, post, question, registered
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 NINE = tuple(range(1, 10))
@@ -164,7 +164,7 @@ def built(tmp_path_factory):
     warehouse.land("question", "q.jsonl", QUESTIONS)
     warehouse.land("dossier", "d.jsonl", DOSSIERS)
     warehouse.land("channel", "kenh.jsonl", CHANNEL)
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse
 

@@ -10,7 +10,7 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.runs import run_period
 from tests.conftest import REGISTRY, Warehouse, dossier
-from tests.test_period_edges import question, received, resources
+from tests.test_period_edges import question, received
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 CUC_THUE = {
@@ -95,7 +95,7 @@ def citizens(tmp_path_factory):
     warehouse.land("portal", "registry.jsonl", [*REGISTRY, CUC_THUE])
     warehouse.land("question", "q.jsonl", QUESTIONS)
     warehouse.land("dossier", "d.jsonl", DOSSIERS)
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse
 

@@ -410,18 +410,6 @@ POSTS = [
 ]  # fmt: skip
 
 
-def resources(warehouse: Warehouse, reference: Path | None) -> dict:
-    root = warehouse.landing.parent
-    return {
-        "warehouse": WarehouseResource(
-            landing=str(warehouse.landing),
-            db=str(warehouse.settings.db),
-            publish=str(root / "publish"),
-            reference=str(reference) if reference else None,
-        )
-    }
-
-
 @pytest.fixture(scope="module")
 def province(tmp_path_factory):
     root = tmp_path_factory.mktemp("province")
@@ -431,7 +419,7 @@ def province(tmp_path_factory):
     warehouse.land("question", "q.jsonl", QUESTIONS)
     warehouse.land("dossier", "d.jsonl", DOSSIERS)
     warehouse.land("post", "posts.jsonl", POSTS)
-    outcome = run_period(defs, PERIOD, resources=resources(warehouse, warehouse.reference))
+    outcome = run_period(defs, PERIOD, resources=warehouse.resources(reference=warehouse.reference))
     assert outcome.exit_code == 0, outcome.summary()
     warehouse.outcome = outcome
     yield warehouse
@@ -562,7 +550,7 @@ def test_the_job_fails_on_a_malformed_file_before_building(tmp_path, monkeypatch
     warehouse.land("portal", "registry.jsonl", PROVINCE)
     folder = tmp_path / "reference"
     write(folder, "rubric_listed_agencies.csv", "appendix,portal_id,listed_from\n04,x,2024-01-01\n")
-    outcome = run_period(defs, PERIOD, resources=resources(warehouse, folder))
+    outcome = run_period(defs, PERIOD, resources=warehouse.resources(reference=folder))
     assert outcome.exit_code == 1
     assert any(
         "rubric_listed_agencies.csv line 2: appendix '04' is not one of 02, 03" in e

@@ -11,7 +11,6 @@ import pytest
 
 from orchestration.dbt_project import MODELS_DIR
 from orchestration.definitions import defs
-from orchestration.resources import WarehouseResource
 from orchestration.runs import run_period
 from tests.conftest import REGISTRY, Warehouse, dossier, run_dbt
 
@@ -187,16 +186,6 @@ DOSSIERS = (
 )
 
 
-def resources(warehouse: Warehouse) -> dict:
-    return {
-        "warehouse": WarehouseResource(
-            landing=str(warehouse.landing),
-            db=str(warehouse.settings.db),
-            publish=str(warehouse.landing.parent / "publish"),
-        )
-    }
-
-
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     warehouse = Warehouse(tmp_path_factory.mktemp("scoring"))
@@ -205,7 +194,7 @@ def scored(tmp_path_factory):
     warehouse.land("assessment", "bbt.csv", ASSESSMENTS)
     warehouse.land("question", "q.jsonl", QUESTIONS)
     warehouse.land("dossier", "d.jsonl", DOSSIERS)
-    outcome = run_period(defs, PERIOD, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     assert warehouse.scalar("SELECT count(*) FROM raw.quarantine") == 0
     return warehouse

@@ -29,17 +29,6 @@ TZ = "Asia/Ho_Chi_Minh"
 TOTAL = "SELECT total FROM marts.appendix_03_dossiers WHERE period_id = ? AND portal_id = 'so-tttt'"
 
 
-def resources(warehouse: Warehouse) -> dict:
-    root = warehouse.landing.parent
-    return {
-        "warehouse": WarehouseResource(
-            landing=str(warehouse.landing),
-            db=str(warehouse.settings.db),
-            publish=str(root / "publish"),
-        )
-    }
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Warehouse:
     warehouse = Warehouse(tmp_path_factory.mktemp("serving"))
@@ -47,7 +36,7 @@ def built(tmp_path_factory) -> Warehouse:
     warehouse.land(
         "dossier", "a.jsonl", [dossier("e1"), dossier("e2", "resolved", dossier_id="D-e1")]
     )
-    outcome = run_period(defs, PERIOD, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse
 
@@ -102,7 +91,7 @@ def test_bi_reads_the_serving_copy_in_a_loop_while_a_period_runs(built):
         first = reader.stdout.readline()  # the reader is reading before the run starts
         assert json.loads(first) == {"value": 1}, first
         built.land("dossier", "b.jsonl", [dossier("e3", dossier_id="D-e3")])
-        outcome = run_period(defs, PERIOD, resources=resources(built))
+        outcome = run_period(defs, PERIOD, resources=built.resources())
         assert outcome.exit_code == 0, outcome.summary()
         # the held connection still reads the copy it opened, whole
         assert held.execute(TOTAL, [PERIOD]).fetchall() == [(1,)]

@@ -8,7 +8,7 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.runs import run_period
 from tests.conftest import Warehouse
-from tests.test_period_edges import question, received, resources
+from tests.test_period_edges import question, received
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 SCORED = [  # in Vietnamese order
@@ -58,7 +58,7 @@ def ordered(tmp_path_factory):
         received(f"{p}.d", "2023-09-20T09:00:00+07:00", "2023-10-20T17:00:00+07:00", portal_id=p)
         for p, _ in SCORED
     ])  # fmt: skip
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=resources(warehouse))
+    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse
 
