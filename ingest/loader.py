@@ -134,16 +134,10 @@ def ingest_file(
         return FileResult(landed.relative, landed.stream, "already_ingested")
     batch_id = _new_id(landed.stream)
     now = datetime.now(UTC)
-    ledger = dict(
-        batch_id=batch_id,
-        run_id=run_id,
-        stream=landed.stream,
-        source_file=landed.relative,
-        file_format=landed.fmt,
-        file_size=landed.path.stat().st_size,
-        sha256=sha,
-        ingested_at=now,
-    )
+    ledger = _ledger_row(
+        batch_id, run_id, landed.stream, landed.relative, now,
+        file_format=landed.fmt, file_size=landed.path.stat().st_size, sha256=sha,
+    )  # fmt: skip
     if seen:  # the same bytes under another name: already counted once
         error = f"same content as {seen[0][0]}"
         _write_ledger(con, ledger, "same_content", error=error)
@@ -171,12 +165,7 @@ def ingest_file(
         error = str(e) if isinstance(e, UnreadableFile) else describe(e)
         error = error.replace(str(source), landed.relative) if source else error
         with _transaction(con):
-            con.execute(
-                """INSERT INTO raw.quarantine (stream, source_file, line_number, reason,
-                       reason_codes, batch_id, quarantined_at)
-                   VALUES (?, ?, NULL, ?, ['unreadable_file'], ?, ?)""",
-                [landed.stream, landed.relative, f"unreadable_file: {error}", batch_id, now],
-            )
+            _quarantine_file(con, ledger, "unreadable_file", error)
             _write_ledger(con, ledger, "unreadable", error=error)
         return FileResult(
             landed.relative, landed.stream, "unreadable", batch_id=batch_id, error=error
@@ -200,23 +189,11 @@ def _reject(con, landed: LandedFile, run_id: str) -> FileResult:
         return FileResult(landed.relative, landed.stream, "already_ingested")
     batch_id = _new_id(landed.stream)
     now = datetime.now(UTC)
-    ledger = dict(
-        batch_id=batch_id,
-        run_id=run_id,
-        stream=landed.stream,
-        source_file=landed.relative,
-        file_format=landed.fmt,
-        file_size=None,
-        sha256=None,
-        ingested_at=now,
+    ledger = _ledger_row(
+        batch_id, run_id, landed.stream, landed.relative, now, file_format=landed.fmt
     )
     with _transaction(con):
-        con.execute(
-            """INSERT INTO raw.quarantine (stream, source_file, line_number, reason,
-                   reason_codes, batch_id, quarantined_at)
-               VALUES (?, ?, NULL, ?, ['rejected_file'], ?, ?)""",
-            [landed.stream, landed.relative, f"rejected_file: {landed.rejected}", batch_id, now],
-        )
+        _quarantine_file(con, ledger, "rejected_file", landed.rejected)
         _write_ledger(con, ledger, "rejected", error=landed.rejected)
     return FileResult(
         landed.relative, landed.stream, "rejected", batch_id=batch_id, error=landed.rejected
@@ -255,6 +232,35 @@ def _transaction(con):
         con.rollback()
         raise
     con.commit()
+
+
+def _ledger_row(
+    batch_id: str,
+    run_id: str,
+    stream: str,
+    source_file: str,
+    ingested_at: datetime,
+    *,
+    file_format: str | None = None,
+    file_size: int | None = None,
+    sha256: str | None = None,
+) -> dict:
+    """What a batch's ledger row says of where it came from; `_write_ledger` adds how it went."""
+    return dict(
+        batch_id=batch_id, run_id=run_id, stream=stream, source_file=source_file,
+        file_format=file_format, file_size=file_size, sha256=sha256, ingested_at=ingested_at,
+    )  # fmt: skip
+
+
+def _quarantine_file(con, ledger: dict, code: str, reason: str) -> None:
+    """One quarantine row for a whole file that was not read (`code`: why)."""
+    con.execute(
+        """INSERT INTO raw.quarantine (stream, source_file, line_number, reason, reason_codes,
+               batch_id, quarantined_at)
+           VALUES (?, ?, NULL, ?, [?], ?, ?)""",
+        [ledger["stream"], ledger["source_file"], f"{code}: {reason}", code,
+         ledger["batch_id"], ledger["ingested_at"]],
+    )  # fmt: skip
 
 
 def _write_ledger(con, ledger: dict, status: str, error: str | None = None, **counts) -> None:
@@ -489,15 +495,6 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
             quarantined=rows_read - released,
         )
         if rows_read:
-            ledger = dict(
-                batch_id=batch_id,
-                run_id=run_id,
-                stream=stream.name,
-                source_file="raw.quarantine",
-                file_format=None,
-                file_size=None,
-                sha256=None,
-                ingested_at=now,
-            )
+            ledger = _ledger_row(batch_id, run_id, stream.name, "raw.quarantine", now)
             _write_ledger(con, ledger, "replay", **counts)
     return FileResult("raw.quarantine", stream.name, "replay", batch_id=batch_id, **counts)

@@ -56,6 +56,7 @@ from ingest.loader import (
     _apply,
     _classify,
     _failpoint,
+    _ledger_row,
     _new_id,
     _transaction,
     _write_ledger,
@@ -513,20 +514,14 @@ def _ingest_batch(
                 again = _forget_quarantined_again(con, batch_id)
                 counts["quarantined"] -= again
                 counts["duplicates"] += again
-            ledger = dict(
-                batch_id=batch_id,
-                run_id=run_id,
-                stream=stream.name,
-                source_file=source.name,
-                file_format=FILE_FORMAT,
-                file_size=None,
-                sha256=None,
-                ingested_at=now,
-                source_kind="table",
-                cursor_column=source.cursor,
-                cursor_from=batch.cursor_from,
-                cursor_to=batch.cursor_to,
-            )
+            ledger = _ledger_row(
+                batch_id, run_id, stream.name, source.name, now, file_format=FILE_FORMAT
+            ) | {
+                "source_kind": "table",
+                "cursor_column": source.cursor,
+                "cursor_from": batch.cursor_from,
+                "cursor_to": batch.cursor_to,
+            }
             _write_ledger(con, ledger, "ingested", **counts)
             _failpoint(FAILPOINT)
             _failpoint(f"source_batch_{number}_before_commit")
