@@ -541,10 +541,7 @@ def test_a_bad_delivery_among_good_ones_fails_as_it_would_alone(
     bad = raw_batch("dossier")
     mutate(bad)
     alone = check(bad.copy(), "dossier", tmp_path / "alone", batch_id="bad", **overrides)
-    figures = {k: v for k, v in overrides.items() if k != "rows_read"}
-    rows_read = overrides.get("rows_read", len(bad))
-    group = [_delivery("good-1"), _delivery("bad", bad, rows_read=rows_read, **figures),
-             _delivery("good-2")]  # fmt: skip
+    group = [_delivery("good-1"), _delivery("bad", bad, **overrides), _delivery("good-2")]
 
     healths = list(check_deliveries("dossier", group, docs_root=tmp_path / "together"))
 
