@@ -402,8 +402,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the period job in-process for each period, one after the other: the same Dagster
     job the UI and the schedule run, recorded in the project's Dagster home. Stops at the first
     period that is not published."""
-    import dagster as dg
-
     from ingest.reference import describe
 
     settings = Settings.from_env(
@@ -427,6 +425,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     from orchestration.alerts import ALERTED_TAG
     from orchestration.dbt_project import ensure_manifest
+    from orchestration.instance import open_instance
 
     ensure_manifest()
     from orchestration.definitions import defs
@@ -448,7 +447,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     published: list[str] = []
     home = dagster_home(settings)
     print(f"Dagster home: {home} (the UI shows its runs: DAGSTER_HOME={home} dagster dev)")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with open_instance(home) as instance:
         _release_abandoned_runs(instance)
         for n, period in enumerate(periods):
             if len(periods) > 1:
