@@ -243,12 +243,12 @@ def remount(path: Path, options: str) -> None:
 
 
 def land_big_delivery(warehouse: Warehouse, rows: int = 80_000) -> None:
-    """Incompressible: 80,000 events of 64 random hex characters each (in `extra`) need ~6 MB
-    in DuckDB, more than the small disk has."""
+    """Incompressible: 80,000 events with 64 random hex characters each (their dossier ids) need
+    ~6 MB in DuckDB, more than the small disk has."""
     rnd = random.Random(7)
     records = [
         dossier(f"b{i}", occurred_at=f"2023-03-{1 + i % 28:02d}T09:00:00",
-                note=rnd.randbytes(32).hex())
+                dossier_id=rnd.randbytes(32).hex())
         for i in range(rows)
     ]  # fmt: skip
     warehouse.land("dossier", "big.jsonl", records)
