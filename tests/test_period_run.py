@@ -279,19 +279,24 @@ RE2_SPECIAL = set("\\.+*?()|[]{}^$")
 def occurring(values: set[str], texts: list[str], warehouse: Warehouse) -> set[str]:
     """The values that occur in any of the texts or any row of any table of the warehouse.
 
-    One pass of DuckDB's RE2 over each (an alternation of the values as literals: a DFA, linear
-    in the text whatever the number of values), rather than one scan of everything per value;
-    a value that starts inside another's match is still a match (the alternation's leftmost)."""
-    pattern = "|".join(
-        "".join("\\" + c if c in RE2_SPECIAL else c for c in value) for value in sorted(values)
-    )
+    One pass of DuckDB's RE2 over each (alternations of the values as literals: DFAs, linear in
+    the text whatever the number of values), rather than one scan of everything per value; a
+    value that starts inside another's match is still a match (the alternation's leftmost).
+    The values go in alternations of 100: one of the sample's 500 ran twice as slow as five of
+    100 (RE2's DFA outgrows its memory budget and falls back to a slower matcher)."""
+    ordered = sorted(values)
+    patterns = {
+        f"p{n}": "|".join(
+            "".join("\\" + c if c in RE2_SPECIAL else c for c in value)
+            for value in ordered[n : n + 100]
+        )
+        for n in range(0, len(ordered), 100)
+    }
+    matches = " || ".join(f"regexp_extract_all(s, ${name})" for name in patterns)
+    found_in = f"SELECT list_distinct(flatten(list({matches}))) FROM (SELECT {{}} AS s FROM {{}})"
     found = (
         duckdb.connect()
-        .execute(
-            "SELECT list_distinct(flatten(list(regexp_extract_all(t, $p))))"
-            " FROM unnest($texts) AS u(t)",
-            {"p": pattern, "texts": texts},
-        )
+        .execute(found_in.format("t", "unnest($texts) AS u(t)"), patterns | {"texts": texts})
         .fetchone()[0]
         or []
     )
@@ -299,14 +304,8 @@ def occurring(values: set[str], texts: list[str], warehouse: Warehouse) -> set[s
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
     )
     for schema, table in tables:
-        found += (
-            warehouse.scalar(
-                "SELECT list_distinct(flatten(list(regexp_extract_all(t::VARCHAR, $p))))"
-                f' FROM "{schema}"."{table}" AS t',
-                {"p": pattern},
-            )
-            or []
-        )
+        row = found_in.format("t::VARCHAR", f'"{schema}"."{table}" AS t')
+        found += warehouse.scalar(row, patterns) or []
     return set(found)
 
 
