@@ -39,7 +39,7 @@ demo: $(VENV)/.installed $(MANIFEST)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check ingest orchestration data_contracts publish sample tests bench
 	$(BIN)/ruff format --check ingest orchestration data_contracts publish sample tests bench
-	cd models && ../$(BIN)/sqlfluff lint staging intermediate marts
+	cd models && ../$(BIN)/sqlfluff lint --processes 2 staging intermediate marts
 
 # The HTML report's test renders it in Debian's Chromium, driven by playwright, which never
 # downloads a browser of its own.
