@@ -21,6 +21,7 @@ from ingest.reference import (
     FILES,
     REPORT_OWN,
     ReferenceDataError,
+    claim_dbt_dir,
     dbt_dir,
     load_reference,
     prepare_seeds,
@@ -584,3 +585,22 @@ def test_bundled_seeds_are_untouched(tmp_path):
     prepare_seeds(load_reference(province_reference(tmp_path / "reference")), tmp_path / "out")
     for path in BUNDLED.iterdir():
         assert path.read_bytes() == (copy / path.name).read_bytes()
+
+
+def test_the_dbt_folders_of_deleted_warehouses_are_removed_when_another_runs(tmp_path):
+    gone, kept, running = (tmp_path / f"{name}.duckdb" for name in ("gone", "kept", "running"))
+    for db in (gone, kept, running):
+        db.touch()
+    older = dbt_dir(tmp_path / "older.duckdb")  # made before folders were noted: left alone
+    older.mkdir(parents=True)
+    try:
+        folders = [claim_dbt_dir(db) for db in (gone, kept)]
+        assert [(f / "warehouse.path").read_text() for f in folders] == [str(gone), str(kept)]
+        gone.unlink()
+        assert folders[0].is_dir()  # nothing is removed until a run claims its own
+        assert claim_dbt_dir(running) == dbt_dir(running)
+        assert not folders[0].exists()
+        assert folders[1].is_dir() and older.is_dir()
+    finally:
+        for db in (kept, running, tmp_path / "older.duckdb"):
+            shutil.rmtree(dbt_dir(db), ignore_errors=True)

@@ -23,6 +23,7 @@ from ingest.reference import (
     SEED_PATH_VARIABLE,
     Reference,
     ReferenceDataError,
+    claim_dbt_dir,
     dbt_dir,
     load_reference,
     prepare_seeds,
@@ -139,12 +140,12 @@ def _build(
     read-only connection reads every model's counts and columns."""
     # unit tests check the SQL, not the data: they run in the test suite, not in every run
     args = ["build", "--exclude-resource-type", "unit_test"]
-    # dbt's target, and so its parse state, stays with the warehouse from run to run; the first
-    # starts from the project's parse state (`dbt parse`), which dagster-dbt copies in.
     settings = warehouse.settings()
-    target = dbt_dir(settings.db) / "target"
     # dbt fails at once when another process holds the file: wait here first, as every writer does
     connect(settings.db, settings.tz).close()
+    # dbt's target, and so its parse state, stays with the warehouse from run to run; the first
+    # starts from the project's parse state (`dbt parse`), which dagster-dbt copies in.
+    target = claim_dbt_dir(settings.db) / "target"
     with _warehouse_env(warehouse, reference, period_id, cutoff):
         invocation = dbt.cli(args, context=context, target_path=target)
     events = []
