@@ -31,27 +31,24 @@ with
     ),
 {% endif %}
 
--- the first receipt opens the dossier and fixes its agency, channel and service level. Each
--- "first" or "latest" is a window's first row rather than an arg_min over structs: DuckDB spills
--- a window's partitions to disk, where it holds every dossier's struct state in memory, so the
--- replay stays within dbt's memory limit however many dossiers the history holds.
-receipts as (
+-- One pass over every event: the counts that say whether a dossier needs replaying event by
+-- event, and the values of a plain dossier's only receipt and closing (their min() is that
+-- event's). Kept: the dossiers that need the replay are read from it again.
+collected as materialized (
     select
         dossier_id,
-        portal_id,
-        channel,
-        service_level,
-        occurred_at as received_at,
-        occurred_on as received_on
-    from events
-    where event_type = 'received'
-    qualify row_number() over (partition by dossier_id order by occurred_at, event_id) = 1
-),
-
-collected as (
-    select
-        dossier_id,
+        count(*) filter (where event_type = 'received') <= 1
+        and count(*) filter (where event_type in ('resolved', 'withdrawn')) <= 1
+        and count(*) filter (where event_type = 'due_changed') = 0 as is_plain,
+        min(occurred_at) filter (where event_type = 'received') as received_at,
+        min(occurred_on) filter (where event_type = 'received') as received_on,
+        min(portal_id) filter (where event_type = 'received') as received_by,
+        min(channel) filter (where event_type = 'received') as channel,
+        min(service_level) filter (where event_type = 'received') as service_level,
+        min(due_on) filter (where event_type = 'received') as due_on_at_receipt,
         min(occurred_at) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_at,
+        min(occurred_on) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_on,
+        min(event_type) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_by,
         count(*) filter (where event_type = 'resolved') as resolutions,
         min(portal_id) as any_portal_id,
         count(*) as events,
@@ -60,70 +57,143 @@ collected as (
     group by dossier_id
 ),
 
+-- A plain dossier (at most one receipt and one closing, no due date changed: 98.5% of them at 10M
+-- events) needs no ordering: its receipt is the first, its closing counts unless it came before
+-- the receipt, and the due date in force at the resolution is the receipt's.
+plain as (
+    select
+        dossier_id,
+        received_by,
+        channel,
+        service_level,
+        received_at,
+        received_on,
+        if(first_closed_at >= received_at, first_closed_by, null) as closed_by,
+        if(first_closed_at >= received_at, first_closed_at, null) as closed_at,
+        if(first_closed_at >= received_at, first_closed_on, null) as closed_on,
+        if(first_closed_at >= received_at and first_closed_by = 'resolved', due_on_at_receipt, null)
+            as due_on_at_resolution,
+        first_closed_at,
+        any_portal_id,
+        resolutions,
+        events,
+        last_ingested_at
+    from collected
+    where is_plain
+),
+
+-- The others are replayed event by event, in the order of `occurred_at`. Each "first" or
+-- "latest" is a window's first row rather than an arg_min over structs: DuckDB spills a window's
+-- partitions to disk, where it holds every dossier's struct state in memory.
+replayed_events as (
+    select * from events
+    where dossier_id in (
+            select collected.dossier_id from collected
+            where not collected.is_plain
+        )
+),
+
+-- the first receipt opens the dossier and fixes its agency, channel and service level
+receipts as (
+    select
+        dossier_id,
+        portal_id as received_by,
+        channel,
+        service_level,
+        occurred_at as received_at,
+        occurred_on as received_on
+    from replayed_events
+    where event_type = 'received'
+    qualify row_number() over (partition by dossier_id order by occurred_at, event_id) = 1
+),
+
 -- the first resolution or withdrawal after the receipt closes it; later ones change nothing
 closings as (
     select
-        events.dossier_id,
-        events.event_type as kind,
-        events.occurred_at as closed_at,
-        events.occurred_on as closed_on
-    from events
-    inner join receipts on events.dossier_id = receipts.dossier_id
+        replayed_events.dossier_id,
+        replayed_events.event_type as closed_by,
+        replayed_events.occurred_at as closed_at,
+        replayed_events.occurred_on as closed_on
+    from replayed_events
+    inner join receipts on replayed_events.dossier_id = receipts.dossier_id
     where
-        events.event_type in ('resolved', 'withdrawn')
-        and events.occurred_at >= receipts.received_at
+        replayed_events.event_type in ('resolved', 'withdrawn')
+        and replayed_events.occurred_at >= receipts.received_at
     qualify
         row_number() over (
-            partition by events.dossier_id order by events.occurred_at, events.event_id
+            partition by replayed_events.dossier_id
+            order by replayed_events.occurred_at, replayed_events.event_id
         ) = 1
 ),
 
 -- the due date in force at the resolution: the latest receipt or change at or before it
 due_at_resolution as (
     select
-        events.dossier_id,
-        events.due_on
-    from events
-    inner join closings on events.dossier_id = closings.dossier_id
+        replayed_events.dossier_id,
+        replayed_events.due_on as due_on_at_resolution
+    from replayed_events
+    inner join closings on replayed_events.dossier_id = closings.dossier_id
     where
-        closings.kind = 'resolved'
-        and events.event_type in ('received', 'due_changed')
-        and events.occurred_at <= closings.closed_at
-        and events.due_on is not null
+        closings.closed_by = 'resolved'
+        and replayed_events.event_type in ('received', 'due_changed')
+        and replayed_events.occurred_at <= closings.closed_at
+        and replayed_events.due_on is not null
     qualify
         row_number() over (
-            partition by events.dossier_id
-            order by events.occurred_at desc, events.event_id desc
+            partition by replayed_events.dossier_id
+            order by replayed_events.occurred_at desc, replayed_events.event_id desc
         ) = 1
+),
+
+replayed as (
+    select * from plain
+    union all by name
+    select
+        collected.dossier_id,
+        receipts.received_by,
+        receipts.channel,
+        receipts.service_level,
+        receipts.received_at,
+        receipts.received_on,
+        closings.closed_by,
+        closings.closed_at,
+        closings.closed_on,
+        due_at_resolution.due_on_at_resolution,
+        collected.first_closed_at,
+        collected.any_portal_id,
+        collected.resolutions,
+        collected.events,
+        collected.last_ingested_at
+    from collected
+    left join receipts on collected.dossier_id = receipts.dossier_id
+    left join closings on collected.dossier_id = closings.dossier_id
+    left join due_at_resolution on collected.dossier_id = due_at_resolution.dossier_id
+    where not collected.is_plain
 )
 
 select
-    collected.dossier_id,
-    coalesce(receipts.portal_id, collected.any_portal_id) as portal_id,
-    receipts.channel,
-    receipts.service_level,
-    receipts.received_at,
-    receipts.received_on,
-    closings.kind as closed_by,
-    closings.closed_at,
-    closings.closed_on,
-    due_at_resolution.due_on as due_on_at_resolution,
+    dossier_id,
+    coalesce(received_by, any_portal_id) as portal_id,
+    channel,
+    service_level,
+    received_at,
+    received_on,
+    closed_by,
+    closed_at,
+    closed_on,
+    due_on_at_resolution,
     case
-        when closings.closed_on < due_at_resolution.due_on then 'early'
-        when closings.closed_on = due_at_resolution.due_on then 'on_time'
-        when closings.closed_on > due_at_resolution.due_on then 'late'
+        when closed_on < due_on_at_resolution then 'early'
+        when closed_on = due_on_at_resolution then 'on_time'
+        when closed_on > due_on_at_resolution then 'late'
     end as timeliness,
-    receipts.dossier_id is null as is_orphan,
+    received_at is null as is_orphan,
     -- a closing with no receipt before it cannot be followed (data_quality_findings says so)
     coalesce(
-        collected.first_closed_at < receipts.received_at
-        or (receipts.dossier_id is null and collected.first_closed_at is not null),
+        first_closed_at < received_at or (received_at is null and first_closed_at is not null),
         false
     ) as has_unfollowed_closings,
-    collected.resolutions,
-    collected.events,
-    collected.last_ingested_at
-from collected
-left join receipts on collected.dossier_id = receipts.dossier_id
-left join closings on collected.dossier_id = closings.dossier_id
-left join due_at_resolution on collected.dossier_id = due_at_resolution.dossier_id
+    resolutions,
+    events,
+    last_ingested_at
+from replayed
