@@ -497,9 +497,12 @@ def claim_dbt_dir(db: Path | str) -> Path:
         (note.parent / f"{_OWNER}.part").write_text(owner)
         (note.parent / f"{_OWNER}.part").replace(note)  # others never read half a path
     for other in folder.parent.iterdir():
-        their = other / _OWNER
-        if other != folder and their.is_file() and not Path(their.read_text()).exists():
-            shutil.rmtree(other, ignore_errors=True)  # another run may be removing it too
+        try:
+            gone = other != folder and not Path((other / _OWNER).read_text()).exists()
+        except OSError:  # not noted (made before notes were), or another run is removing it
+            continue
+        if gone:
+            shutil.rmtree(other, ignore_errors=True)
     return folder
 
 
