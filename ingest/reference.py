@@ -486,6 +486,9 @@ def dbt_dir(db: Path | str) -> Path:
     return PROJECT / "target" / "reference" / key
 
 
+_OWNER = "warehouse.path"  # in a warehouse's dbt folder: the warehouse's path
+
+
 def claim_dbt_dir(db: Path | str) -> Path:
     """`dbt_dir(db)`, noted as this warehouse's (`warehouse.path`), with the folders of the
     warehouses that no longer exist removed: every warehouse made and deleted (each test's, each
@@ -494,8 +497,9 @@ def claim_dbt_dir(db: Path | str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     note, owner = folder / _OWNER, str(Path(db).resolve())
     if not note.is_file() or note.read_text() != owner:
-        (note.parent / f"{_OWNER}.part").write_text(owner)
-        (note.parent / f"{_OWNER}.part").replace(note)  # others never read half a path
+        part = folder / f"{_OWNER}.part"
+        part.write_text(owner)
+        part.replace(note)  # others never read half a path
     for other in folder.parent.iterdir():
         try:
             gone = other != folder and not Path((other / _OWNER).read_text()).exists()
@@ -504,9 +508,6 @@ def claim_dbt_dir(db: Path | str) -> Path:
         if gone:
             shutil.rmtree(other, ignore_errors=True)
     return folder
-
-
-_OWNER = "warehouse.path"
 
 
 def seed_path(db: Path | str) -> str:
