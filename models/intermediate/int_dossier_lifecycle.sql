@@ -60,14 +60,19 @@ collected as materialized (
 ),
 
 -- every portal id the events name, by its hash: a few hundred rows; two ids of one hash stop
--- the build rather than mix their dossiers
+-- the build rather than mix their dossiers. Grouped by the column, whose statistics tell the
+-- planner how few they are: grouped by the hash, it expected millions and hashed the plain
+-- dossiers to join them to it, not this to them (4.6 s of CPU at 10M events).
 portal_hashes as materialized (
     select
         hash(portal_id) as portal_hash,
-        if(count(distinct portal_id) = 1, min(portal_id), error('two portal ids share a hash'))
-            as portal_id
+        if(
+            count(*) over (partition by hash(portal_id)) = 1,
+            portal_id,
+            error('two portal ids share a hash')
+        ) as portal_id
     from events
-    group by portal_hash
+    group by portal_id
 ),
 
 -- A plain dossier (one receipt, at most one closing, no due date changed: 98.5% of them at 10M
