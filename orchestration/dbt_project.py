@@ -57,21 +57,29 @@ def dbt_resource() -> DbtCliResource:
     return LocalDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
-def profile_env(db: Path) -> dict[str, str]:
-    """The variables by which dbt's process finds the warehouse: profiles.yml's path is
-    PORTAL_WAREHOUSE_DB, given as `~/<file name>` with HOME the file's folder.
+def profile_env(db: Path, tz: str) -> dict[str, str]:
+    """The variables by which dbt's process finds the warehouse and its time zone (the var `tz`
+    of dbt_project.yml): profiles.yml's path is PORTAL_WAREHOUSE_DB, given as `~/<file name>`
+    with HOME the file's folder; PORTAL_WAREHOUSE_TZ is given at the parse too, so that a run's
+    value is the parse state's (unset there, the files converting to local time were parsed
+    again at every warehouse's first run).
 
     dbt keeps its parse state only while the profile's connection is unchanged, its path
     included: a path naming the folder made every new warehouse (each test's, each benchmark's)
     parse the whole project again, 4.5 s of the 16 s dbt takes on a small one. DuckDB expands
     `~` itself, so the file, its WAL and its spill folder are those of the full path."""
     db = db.resolve()
-    return {"HOME": str(db.parent), "PORTAL_WAREHOUSE_DB": f"~/{db.name}"}
+    return {
+        "HOME": str(db.parent),
+        "PORTAL_WAREHOUSE_DB": f"~/{db.name}",
+        "PORTAL_WAREHOUSE_TZ": tz,
+    }
 
 
 def _parse() -> None:
     # the parse state every warehouse of the configured file name starts from
-    with environment(profile_env(Settings.from_env().db)):
+    settings = Settings.from_env()
+    with environment(profile_env(settings.db, settings.tz)):
         invocation = dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path)
     invocation.wait()
 

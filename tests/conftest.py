@@ -17,7 +17,7 @@ import pytest
 
 from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
-from ingest.settings import Settings
+from ingest.settings import DEFAULT_TZ, Settings
 from orchestration.dbt_project import MODELS_DIR, profile_env
 from orchestration.resources import WarehouseResource
 from sample import GenerateSummary, generate
@@ -193,7 +193,7 @@ def run_dbt(
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
         cwd=project, capture_output=True, text=True, check=False,
-        env=os.environ | profile_env(db) | {"DBT_TARGET_PATH": str(target),
+        env=os.environ | profile_env(db, DEFAULT_TZ) | {"DBT_TARGET_PATH": str(target),
                                             "DBT_LOG_PATH": str(target)} | env,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]

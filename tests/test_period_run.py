@@ -196,14 +196,16 @@ def test_the_dbt_step_leaves_dbt_to_its_own_process(built):
 
 def test_a_new_warehouses_first_build_starts_from_the_projects_parse_state(built):
     """dbt keeps a parse state only while the profile's connection is the same: the warehouse is
-    `~/warehouse.duckdb` to dbt (dbt_project.profile_env), as when `make` parsed the project, so
-    the first build reparses only the files that read the run's variables."""
+    `~/warehouse.duckdb` to dbt (dbt_project.profile_env), as when `make` parsed the project,
+    with the same time zone, and the period is read only when its model runs: the first build
+    parses nothing."""
     warehouse, _, _ = built
     log = dbt_dir(warehouse.settings.db) / "target" / "dbt.log"
     events = [json.loads(line)["info"] for line in log.read_text().splitlines()]
     first = [e for e in events if e["invocation_id"] == events[0]["invocation_id"]]
     names = {e["name"] for e in first}
-    assert "PartialParsingEnabled" in names and "UnableToPartialParse" not in names
+    assert "PartialParsingSkipParsing" in names and "UnableToPartialParse" not in names
+    assert not {"PartialParsingFile", "PartialParsingUpdatedFile"} & names
     assert any(e["name"] == "CommandCompleted" and "`dbt build`" in e["msg"] for e in first)
 
 

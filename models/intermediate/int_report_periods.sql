@@ -2,9 +2,12 @@
 -- Every report period of the years the events cover, and the run's period with its cutoff.
 -- A period runs from 1 January (or its quarter's first day) to its last day, or to the cutoff.
 -- The period and its cutoff: dbt's --vars when given, else what the run sets in the environment
--- (orchestration/assets/transform.py), which dbt's partial parsing survives.
-{% set period_id = var('period_id', env_var('PORTAL_WAREHOUSE_PERIOD', '2023-9M')) %}
-{% set cutoff = var('cutoff', env_var('PORTAL_WAREHOUSE_CUTOFF', '')) %}
+-- (orchestration/assets/transform.py). The environment is read only when the model runs, not
+-- when dbt parses it: a variable read at parse time is part of the parse state, and each new
+-- period would parse the project again (1 s of every run).
+{% set run_period = env_var('PORTAL_WAREHOUSE_PERIOD', '2023-9M') if execute else '2023-9M' %}
+{% set period_id = var('period_id', run_period) %}
+{% set cutoff = var('cutoff', env_var('PORTAL_WAREHOUSE_CUTOFF', '') if execute else '') %}
 with
 
 kinds (kind, first_month, last_month) as (

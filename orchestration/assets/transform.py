@@ -99,18 +99,19 @@ def _warehouse_env(
     period_id: str | None,
     cutoff: str | None,
 ) -> Iterator[None]:
-    """dbt runs as a subprocess and finds the DuckDB file in PORTAL_WAREHOUSE_DB (profiles.yml,
-    `profile_env`), the report period and its cutoff in PORTAL_WAREHOUSE_PERIOD and _CUTOFF
-    (int_report_periods.sql) and, when the deployment has reference files of its own, its seeds
-    in the folder this prepares (PORTAL_WAREHOUSE_SEED_PATH, dbt_project.yml's seed-paths; unset,
-    the bundled ones): point them at the run's for the moment the subprocess starts.
+    """dbt runs as a subprocess and finds the DuckDB file and the time zone in
+    PORTAL_WAREHOUSE_DB and _TZ (profiles.yml, `profile_env`), the report period and its cutoff
+    in PORTAL_WAREHOUSE_PERIOD and _CUTOFF (int_report_periods.sql) and, when the deployment has
+    reference files of its own, its seeds in the folder this prepares
+    (PORTAL_WAREHOUSE_SEED_PATH, dbt_project.yml's seed-paths; unset, the bundled ones): point
+    them at the run's for the moment the subprocess starts.
 
     The period is an environment variable, not a dbt `--vars`: dbt parses the whole project
-    again when its vars change, and only the files reading a variable when that changes."""
+    again when its vars change; the model reads the variable only when it runs, so a new period
+    parses nothing."""
     settings = warehouse.settings()
     wanted: dict[str, str | None] = {
-        **profile_env(settings.db),
-        "PORTAL_WAREHOUSE_TZ": settings.tz,
+        **profile_env(settings.db, settings.tz),
         PERIOD_VARIABLE: period_id,
         CUTOFF_VARIABLE: cutoff,
         SEED_PATH_VARIABLE: None,
