@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral', tags=['period']) }}
+{{ config(materialized='view', tags=['period']) }}
 -- Where each unit's figures go on the units in force at the run period's end (EVENTS.md 1.1):
 -- a unit in force maps to itself; a retired unit maps to its descendants in force then, through
 -- chains, with the share of its history each takes (null: a split without shares, not

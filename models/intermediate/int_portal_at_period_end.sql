@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral', tags=['period']) }}
+{{ config(materialized='view', tags=['period']) }}
 -- Each portal as the run's period leaves it: the version in force at the end of its last day, or,
 -- for a portal retired by then, its last version (so its activity still has a name).
 with

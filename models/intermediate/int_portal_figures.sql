@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral', tags=['period']) }}
+{{ config(materialized='view', tags=['period']) }}
 -- Each portal's own figures ("as reported") in the windows a report compares: the run's period,
 -- the same period last year and the period just before, with its state at each window's end.
 -- Restating them on today's units (int_lineage_mapping) is left to the marts that compare.

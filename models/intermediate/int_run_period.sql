@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral', tags=['period']) }}
+{{ config(materialized='view', tags=['period']) }}
 -- The one period this run computes (int_report_periods has refused a bad id or cutoff).
 select
     period_id,

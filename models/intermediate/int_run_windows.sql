@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral', tags=['period']) }}
+{{ config(materialized='view', tags=['period']) }}
 -- The windows a run counts in: its period, and the same period last year ("cùng kỳ") that the
 -- appendices' listing and the report's summary compare it with.
 select
