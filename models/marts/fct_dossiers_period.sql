@@ -17,13 +17,23 @@ windows as (
 -- dossiers open at some point of the window: received by its end, not closed before its start
 in_window as (
     select
-        windows.period_window,
+        dossiers.run_window.period_window,
         dossiers.*,
-        dossiers.received_on < windows.window_start as is_carried_over,
-        coalesce(dossiers.closed_on <= windows.window_end, false) as is_closed_in_window
-    from {{ ref('int_dossier_lifecycle') }} as dossiers
-    inner join windows
-        on {{ dossier_open_during('dossiers', 'windows.window_start', 'windows.window_end') }}
+        dossiers.received_on < dossiers.run_window.window_start as is_carried_over,
+        coalesce(dossiers.closed_on <= dossiers.run_window.window_end, false)
+            as is_closed_in_window
+    from (
+        -- each dossier beside each of the two windows, unnested: a join on these dates sorted
+        -- the millions of dossiers first (a piecewise merge join, 1.4 s against 0.8 at 10M)
+        select
+            lifecycle.*,
+            unnest((select list(windows) from windows)) as run_window
+        from {{ ref('int_dossier_lifecycle') }} as lifecycle
+    ) as dossiers
+    where
+        {{ dossier_open_during(
+            'dossiers', 'dossiers.run_window.window_start', 'dossiers.run_window.window_end'
+        ) }}
 ),
 
 counts as (
