@@ -43,6 +43,18 @@ def closed(dossier_id, occurred_at, kind="resolved", suffix=""):
     )
 
 
+def post(event_id, post_id, day, portal_id="so-tttt"):
+    return {
+        "event_id": event_id,
+        "event_type": "published",
+        "occurred_at": f"{day}T09:00:00+07:00",
+        "portal_id": portal_id,
+        "post_id": post_id,
+        "kind": "article",
+        "category": "news",
+    }
+
+
 DOSSIERS = [
     # the cutoff day ends at 23:59:59 local (16:59:59 UTC); naive times are local
     received("b1", "2023-09-25T16:59:59Z", "2023-10-05T17:00:00+07:00"),
@@ -212,6 +224,8 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
             received("c1", "2024-01-03T09:00:00+07:00", "2024-01-10T17:00:00+07:00"),
         ],
     )
+    # the first posts, after a first build that had none
+    edges.land("post", "p.jsonl", [post("p1", "P1", "2023-05-02"), post("p2", "P2", "2023-10-02")])
     incremental = run_period(defs, PERIOD, cutoff=CUTOFF, resources=edges.resources())
     assert incremental.exit_code == 0, incremental.summary()
     after = mart_rows(edges.settings.db)
@@ -229,10 +243,68 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
     full = run_period(defs, PERIOD, cutoff=CUTOFF, resources=edges.resources(rebuilt))
     assert full.exit_code == 0, full.summary()
     assert mart_rows(rebuilt) == after
-    lifecycle = "SELECT * EXCLUDE (last_ingested_at) FROM intermediate.int_dossier_lifecycle"
-    with duckdb.connect(str(rebuilt), read_only=True) as con:
-        from_scratch = sorted(con.execute(lifecycle).fetchall())
-    assert sorted(edges.query(lifecycle)) == from_scratch
+    for replay in ("int_dossier_lifecycle", "int_post_publications"):
+        rows = f"SELECT * EXCLUDE (last_ingested_at) FROM intermediate.{replay}"
+        with duckdb.connect(str(rebuilt), read_only=True) as con:
+            from_scratch = sorted(con.execute(rows).fetchall())
+        assert sorted(edges.query(rows)) == from_scratch, replay
+    posts = "SELECT post_id, published_on::VARCHAR FROM intermediate.int_post_publications"
+    assert sorted(edges.query(posts)) == [("P1", "2023-05-02"), ("P2", "2023-10-02")]
+
+
+def test_the_replays_take_what_their_last_build_had_not_seen(tmp_path):
+    """The incremental replays (dossiers, posts) start from the latest ingest their table has
+    seen: first built on no event, they take the first ones when they come; an event that comes
+    late and happened first (a post's earlier publication) replays what it belongs to; a table
+    built by a version without that column is replayed whole, once."""
+    warehouse = Warehouse(tmp_path)
+    warehouse.land("portal", "registry.jsonl", REGISTRY)
+    warehouse.ingest()
+    replays = ["--select", "+int_dossier_lifecycle", "+int_post_publications"]
+
+    def build() -> None:
+        warehouse.ingest()
+        run_dbt(warehouse.settings.db, "run", *replays, target=tmp_path / "t")
+
+    def replayed() -> tuple[list, list]:
+        return (
+            sorted(warehouse.query("SELECT dossier_id, received_on::VARCHAR, closed_by"
+                                   " FROM intermediate.int_dossier_lifecycle")),
+            sorted(warehouse.query("SELECT post_id, published_on::VARCHAR"
+                                   " FROM intermediate.int_post_publications")),
+        )  # fmt: skip
+
+    build()
+    assert replayed() == ([], [])
+    warehouse.land(
+        "dossier",
+        "d.jsonl",
+        [received("d1", "2023-03-01T09:00:00+07:00", "2023-03-06T17:00:00+07:00")],
+    )
+    warehouse.land(
+        "post", "p.jsonl", [post("p1", "P1", "2023-05-02"), post("p2", "P2", "2023-06-01")]
+    )
+    build()
+    assert replayed() == (
+        [("d1", "2023-03-01", None)],
+        [("P1", "2023-05-02"), ("P2", "2023-06-01")],
+    )
+
+    # P2 was first published in April, delivered now; d1 is resolved
+    warehouse.land("post", "p2.jsonl", [post("p2-first", "P2", "2023-04-03")])
+    warehouse.land("dossier", "d2.jsonl", [closed("d1", "2023-03-02T10:00:00+07:00")])
+    build()
+    assert replayed() == (
+        [("d1", "2023-03-01", "resolved")],
+        [("P1", "2023-05-02"), ("P2", "2023-04-03")],
+    )
+
+    # as a warehouse built before the posts' replay kept the column
+    with duckdb.connect(str(warehouse.settings.db)) as con:
+        con.execute("ALTER TABLE intermediate.int_post_publications DROP COLUMN last_ingested_at")
+    warehouse.land("post", "p3.jsonl", [post("p3", "P3", "2023-07-01")])
+    build()
+    assert replayed()[1] == [("P1", "2023-05-02"), ("P2", "2023-04-03"), ("P3", "2023-07-01")]
 
 
 def test_dbt_unit_tests_pass(tmp_path):

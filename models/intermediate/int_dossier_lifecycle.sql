@@ -20,9 +20,7 @@ with
         select * from {{ ref('stg_dossier_events') }}
         where dossier_id in (
                 select touched.dossier_id from {{ ref('stg_dossier_events') }} as touched
-                where
-                    touched.ingested_at
-                    > (select max(built.last_ingested_at) from {{ this }} as built)
+                where touched.ingested_at > {{ incremental_watermark() }}
             )
     ),
 {% else %}
