@@ -26,7 +26,8 @@ that ingested DuckDB file, time
   whose end a unit was merged or split (none was by 2023-09-25).
 At the largest size, one more quarter (2024-Q1) is landed on top of the built warehouse: about
 1/8 more dossier events (2023-Q1's dossiers moved one year on, with new ids) plus a few events on
-old dossiers still open (late resolutions, due-date changes, withdrawals). Then
+old dossiers still open (late resolutions, due-date changes, withdrawals), and 2023-Q1's posts
+moved one year on plus 300 earlier publications, delivered late, of posts of June 2023. Then
 - incremental: `portal-warehouse run --period 2024-Q1` on a copy of the built warehouse;
 - full: the same command on a copy without the staging, intermediate and marts schemas;
 and the 2024-Q1 marts (and the replays of dossiers and posts) of the two must be identical.
@@ -70,6 +71,7 @@ sys.path.insert(0, str(ROOT))
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 NEXT_PERIOD = "2024-Q1"
+QUARTER_FILES = ("dossier/2024-q1.parquet", "post/2024-q1.parquet")  # landed for NEXT_PERIOD
 TZ = os.environ.get("PORTAL_WAREHOUSE_TZ", "Asia/Ho_Chi_Minh")
 SEEDS = ROOT / "models" / "seeds"
 RUBRIC = SEEDS / "rubric_listed_agencies.csv"
@@ -650,11 +652,15 @@ def child_baseline(db: Path, period: str, start: str, end: str) -> dict:
     return {"sql_seconds": time.perf_counter() - started, "rows": rows}
 
 
-def child_quarter(db: Path, out: Path) -> dict:
+def child_quarter(db: Path, landing: Path) -> dict:
     """2024-Q1 on top of 2022-2023: 2023-Q1's dossiers one year on with new ids (dropping what
-    would fall after the quarter), plus late closings and due changes of old open dossiers."""
+    would fall after the quarter), plus late closings and due changes of old open dossiers; and
+    2023-Q1's posts one year on with new ids, plus an earlier publication, delivered late, of
+    old posts (which moves them: the posts' incremental replay must see it)."""
     import duckdb
 
+    out, posts_out = (landing / name for name in QUARTER_FILES)
+    posts_out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True)
     con.execute(f"SET TimeZone = '{TZ}'")
     quarter_end = "TIMESTAMPTZ '2024-04-01 00:00:00+07'"
@@ -707,10 +713,33 @@ def child_quarter(db: Path, out: Path) -> dict:
             UNION ALL {touch("withdrawn", "2024-03-15 11:00:00", None, 2)}
         ) TO '{out}' (FORMAT parquet)
     """)
+    con.execute(f"""
+        COPY (
+            SELECT 'q24-' || event_id AS event_id, event_type,
+                   occurred_at + INTERVAL 365 DAY AS occurred_at,
+                   CASE WHEN portal_id != 'so-gtvt-xd' THEN portal_id
+                        WHEN hash(post_id) % 2 = 0 THEN 'so-gtvt'
+                        ELSE 'so-xay-dung' END AS portal_id,
+                   source, 'q24-' || post_id AS post_id, kind, category, language, title
+            FROM raw.post_events
+            WHERE occurred_on BETWEEN DATE '2023-01-01' AND DATE '2023-03-31'
+              AND occurred_at + INTERVAL 365 DAY < {quarter_end}
+            UNION ALL
+            SELECT 'q24-earlier-' || event_id, event_type, occurred_at - INTERVAL 1 DAY,
+                   portal_id, source, post_id, kind, category, language, title
+            FROM raw.post_events
+            WHERE event_type = 'published'
+              AND occurred_on BETWEEN DATE '2023-06-02' AND DATE '2023-06-30'
+            QUALIFY row_number() OVER (ORDER BY hash(event_id), event_id) <= 300
+        ) TO '{posts_out}' (FORMAT parquet)
+    """)
     events, touches = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE event_id LIKE 'q24-touch-%') FROM '{out}'"
     ).fetchone()
-    return {"events": events, "touches": touches}
+    posts, earlier = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE event_id LIKE 'q24-earlier-%') FROM '{posts_out}'"
+    ).fetchone()
+    return {"events": events + posts, "touches": touches, "posts": posts, "earlier": earlier}
 
 
 # The baseline's outputs against the marts: (mart, its rows for the period, baseline table, the
@@ -788,7 +817,7 @@ def child_compare_baseline(run_db: Path, base_db: Path, ingested_db: Path, perio
     }
 
 
-def child_compare_marts(a_db: Path, b_db: Path, period: str, new_file: str) -> dict:
+def child_compare_marts(a_db: Path, b_db: Path, period: str) -> dict:
     """The period's marts and the incremental replays of two warehouses, row for row."""
     import duckdb
 
@@ -815,8 +844,9 @@ def child_compare_marts(a_db: Path, b_db: Path, period: str, new_file: str) -> d
         found[relation] = [rows, only_a, only_b]
     accepted = {
         side: con.execute(
-            f"SELECT rows_read, accepted FROM {side}.raw.ingest_ledger WHERE source_file = ?",
-            [new_file],
+            f"SELECT source_file, rows_read, accepted FROM {side}.raw.ingest_ledger"
+            " WHERE list_contains(?, source_file) ORDER BY source_file",
+            [list(QUARTER_FILES)],
         ).fetchall()
         for side in ("a", "b")
     }
@@ -843,7 +873,7 @@ CHILDREN = {
     "compare-baseline": lambda a, b, c, period: child_compare_baseline(
         Path(a), Path(b), Path(c), period
     ),
-    "compare-marts": lambda a, b, period, new: child_compare_marts(Path(a), Path(b), period, new),
+    "compare-marts": lambda a, b, period: child_compare_marts(Path(a), Path(b), period),
     "drop-models": lambda db: child_drop_models(Path(db)),
 }
 
@@ -1042,8 +1072,7 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
 
     # One more quarter on top of the warehouse the last run built.
     built = Path(runs[-1]["db"])
-    new_file = landing / "dossier" / "2024-q1.parquet"
-    quarter = measure(child("quarter", str(ingested), str(new_file)), env, logs / "quarter.log")
+    quarter = measure(child("quarter", str(ingested), str(landing)), env, logs / "quarter.log")
     stripped = copy(built, work / "stripped")
     measure(child("drop-models", str(stripped)), env, logs / "drop.log")
     incs, fulls = [], []
@@ -1071,9 +1100,7 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
             | {"db": str(full_db)}
         )
     same = measure(
-        child(
-            "compare-marts", incs[-1]["db"], fulls[-1]["db"], NEXT_PERIOD, "dossier/2024-q1.parquet"
-        ),
+        child("compare-marts", incs[-1]["db"], fulls[-1]["db"], NEXT_PERIOD),
         env,
         logs / "cmp-marts.log",
     )
@@ -1119,7 +1146,9 @@ def report(r: dict, detail: bool) -> None:
         print_steps("incremental", inc, detail)
         print_steps("full rebuild", full, detail)
         print(
-            f"{'':>13}quarter: {q['events']:,} new events ({q['touches']} on old dossiers);"
+            f"{'':>13}quarter: {q['events']:,} new events ({q['touches']} on old dossiers;"
+            f" {q['posts']:,} post events, {q['earlier']} of them earlier publications of old"
+            " posts);"
             f" identical: {r['same']['relations']}",
             flush=True,
         )
@@ -1176,7 +1205,8 @@ def main() -> None:
             if bad:
                 failed.append(f"incremental and full rebuild differ: {bad}")
             for side, rows in same["accepted"].items():
-                if not rows or rows[0][0] != rows[0][1]:
+                whole = [name for name, read, accepted in rows if read == accepted]
+                if sorted(whole) != sorted(QUARTER_FILES):
                     failed.append(f"the new quarter was not wholly accepted ({side}): {rows}")
     if failed:
         fail("; ".join(failed))
