@@ -669,6 +669,13 @@ def child_quarter(db: Path, landing: Path) -> dict:
         " channel, service_level, due_at"
     )
 
+    def moved_portal(portal: str, item: str) -> str:
+        """The portal of an item moved one year on: the department split on 2023-12-27, so its
+        work goes to the successors, half each by the item's hash."""
+        return f"""CASE WHEN {portal} != 'so-gtvt-xd' THEN {portal}
+                        WHEN hash({item}) % 2 = 0 THEN 'so-gtvt'
+                        ELSE 'so-xay-dung' END"""
+
     def touch(kind: str, at: str, due: str | None, share: int) -> str:
         return f"""
             SELECT 'q24-touch-' || dossier_id || '.' || '{kind}', '{kind}',
@@ -688,10 +695,7 @@ def child_quarter(db: Path, landing: Path) -> dict:
             moved AS (
                 SELECT 'q24-' || e.event_id AS event_id, e.event_type,
                        e.occurred_at + INTERVAL 365 DAY AS occurred_at,
-                       -- the department split on 2023-12-27: its work goes to the successors
-                       CASE WHEN e.portal_id != 'so-gtvt-xd' THEN e.portal_id
-                            WHEN hash(e.dossier_id) % 2 = 0 THEN 'so-gtvt'
-                            ELSE 'so-xay-dung' END AS portal_id,
+                       {moved_portal("e.portal_id", "e.dossier_id")} AS portal_id,
                        e.source, 'q24-' || e.dossier_id AS dossier_id, e.procedure_code,
                        e.channel, e.service_level, e.due_at + INTERVAL 365 DAY AS due_at
                 FROM raw.dossier_events AS e
@@ -717,9 +721,7 @@ def child_quarter(db: Path, landing: Path) -> dict:
         COPY (
             SELECT 'q24-' || event_id AS event_id, event_type,
                    occurred_at + INTERVAL 365 DAY AS occurred_at,
-                   CASE WHEN portal_id != 'so-gtvt-xd' THEN portal_id
-                        WHEN hash(post_id) % 2 = 0 THEN 'so-gtvt'
-                        ELSE 'so-xay-dung' END AS portal_id,
+                   {moved_portal("portal_id", "post_id")} AS portal_id,
                    source, 'q24-' || post_id AS post_id, kind, category, language, title
             FROM raw.post_events
             WHERE occurred_on BETWEEN DATE '2023-01-01' AND DATE '2023-03-31'
