@@ -1,72 +1,120 @@
-"""The dbt project in `models/`, as dagster-dbt sees it, and the dbt that runs it.
+"""The dbt project in `models/`, as dagster-dbt sees it, and dbt run inside this process.
 
 Its manifest is prepared before the code location loads (`make` runs `dbt parse`, `dagster dev`
 reparses it when this module is imported, the CLI parses it when missing); outside `dagster dev`
-importing this module never parses the project.
+importing this module neither parses the project nor imports dbt.
 
-Every dbt invocation, the parse included, uses `DBT_EXECUTABLE`: the dbt installed beside this
-Python. `make dev` starts `.venv/bin/dagster` from a shell that never activated the virtualenv,
-so a `dbt` looked up on PATH (what `DbtProject.prepare_if_dev()` would run) is not there.
+dbt runs through its Python API (dbtRunner) in the process that asks, never as a `dbt`
+subprocess: there is no executable to find (`make dev` starts `.venv/bin/dagster` from a shell
+that never activated the virtualenv), and no dbt to import and project to load again at every
+build, about 6 s each time.
 """
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cached_property
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster._utils import run_with_concurrent_update_guard  # what dagster-dbt's preparer uses
 from dagster._utils.env import using_dagster_dev
-from dagster_dbt import DbtCliResource, DbtProject
-from packaging.version import Version
+from dagster_dbt import DbtProject
 
 from ingest.settings import Settings
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-# the dbt installed beside this Python, even when the virtualenv is not on PATH
-DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+PARSE_STATE = MODELS_DIR / "target" / "partial_parse.msgpack"  # `make`'s `dbt parse`
 
 dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
 
-
-class LocalDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without the work it does in this process before each invocation.
-
-    It asks `dbt --version` in a subprocess (7-8 s, and dbt looks for a newer release on the
-    package index meanwhile); the dbt it runs is the dbt-core installed beside this Python, whose
-    version the package metadata says at once."""
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        """dagster-dbt also imports dbt-core into this process and parses dbt's 500-odd macros
-        at every invocation (about 4 s of CPU), for an adapter that only its fetch_row_counts()
-        and fetch_column_metadata() use. The dbt step reads the counts and columns itself after
-        dbt has exited (assets/transform.py), so no adapter is made; dagster-dbt runs on without
-        one, as when making it fails."""
-        return None
+# dbt's events for a node's result: dagster-dbt turns them into the step's Dagster events
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+DBT_ERRORS = "Errors parsed from dbt logs:"  # a failed invocation's description: dbt's errors after
+# what dbt_project.yml reads from the environment when the project is parsed
+_PARSED_WITH = ("PORTAL_WAREHOUSE_TZ", "PORTAL_WAREHOUSE_SEED_PATH")
+_manifests: dict[tuple[str | None, ...], object] = {}  # the projects parsed, kept for the process
 
 
-def dbt_resource() -> DbtCliResource:
-    """The resource every dbt step runs through (definitions.py)."""
-    return LocalDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+@dataclass
+class DbtInvocation:
+    """One dbt command run in this process: its node results as dbt's JSON log has them (what
+    dagster-dbt reads from a dbt subprocess) and its error messages."""
+
+    args: list[str]
+    success: bool = False
+    results: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def failure(self) -> str:
+        errors = self.errors or ["dbt stopped without saying why"]
+        return f"`dbt {' '.join(self.args)}` failed.\n\n{DBT_ERRORS}\n\n" + "\n\n".join(errors)
+
+
+def invoke(args: Sequence[str], target: Path, project_dir: Path = MODELS_DIR) -> DbtInvocation:
+    """`dbt ARGS` in this process on the warehouse `profile_env` names, with its target and logs
+    in `target`.
+
+    The project is parsed once per process and set of parse-time variables, and kept: a range of
+    periods, or a test session, parses it once. A warehouse's first parse starts from the
+    project's parse state."""
+    if PARSE_STATE.exists() and not (target / PARSE_STATE.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PARSE_STATE, target)
+    key = (str(project_dir), *(os.environ.get(name) for name in _PARSED_WITH))
+    if key not in _manifests:
+        parsed, manifest = _dbt(["parse"], target, project_dir)
+        if not parsed.success:
+            return parsed
+        _manifests[key] = manifest
+    return _dbt(args, target, project_dir, _manifests[key])[0]
+
+
+def _dbt(args: Sequence[str], target: Path, project_dir: Path, manifest=None):
+    """One dbtRunner invocation: (what it did, what it returned). dbt-duckdb keeps its DuckDB
+    connection open after dbt ends; it is closed here, so that this process can open the file
+    again with another configuration (DuckDB refuses it while one is open)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import msg_to_dict
+
+    invocation = DbtInvocation(list(args))
+
+    def listen(msg) -> None:
+        if msg.info.level == "error":
+            invocation.errors.append(msg.info.msg)
+        if msg.info.name in RESULT_EVENTS:
+            invocation.results.append(msg_to_dict(msg))
+
+    flags = [
+        *("--project-dir", str(project_dir), "--profiles-dir", str(MODELS_DIR)),
+        *("--target-path", str(target), "--log-path", str(target)),
+        *("--log-format", "text", "--log-format-file", "json", "--no-use-colors"),
+        "--no-send-anonymous-usage-stats",  # nothing a run does reaches the network
+    ]
+    try:
+        done = dbtRunner(manifest=manifest, callbacks=[listen]).invoke([*args, *flags])
+    finally:
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
+    invocation.success = done.success
+    if done.exception is not None:
+        invocation.errors.append(str(done.exception))
+    return invocation, done.result
 
 
 def profile_env(db: Path, tz: str) -> dict[str, str]:
-    """The variables by which dbt's process finds the warehouse and its time zone (the var `tz`
-    of dbt_project.yml): profiles.yml's path is PORTAL_WAREHOUSE_DB, given as `~/<file name>`
+    """The variables by which dbt finds the warehouse and its time zone (the var `tz` of
+    dbt_project.yml): profiles.yml's path is PORTAL_WAREHOUSE_DB, given as `~/<file name>`
     with HOME the file's folder; PORTAL_WAREHOUSE_TZ is given at the parse too, so that a run's
     value is the parse state's (unset there, the files converting to local time were parsed
     again at every warehouse's first run).
 
     dbt keeps its parse state only while the profile's connection is unchanged, its path
     included: a path naming the folder made every new warehouse (each test's, each benchmark's)
-    parse the whole project again, 4.5 s of the 16 s dbt takes on a small one. DuckDB expands
+    parse the whole project again, 4.5 s of the 16 s dbt took on a small one. DuckDB expands
     `~` itself, so the file, its WAL and its spill folder are those of the full path."""
     db = db.resolve()
     return {
@@ -80,13 +128,14 @@ def _parse() -> None:
     # the parse state every warehouse of the configured file name starts from
     settings = Settings.from_env()
     with environment(profile_env(settings.db, settings.tz)):
-        invocation = dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path)
-    invocation.wait()
+        parsed, _ = _dbt(["parse", "--quiet"], PARSE_STATE.parent, MODELS_DIR)
+    if not parsed.success:
+        raise RuntimeError(parsed.failure())
 
 
 def prepare() -> Path:
     """`dbt parse`, as dagster-dbt's preparer does it (one process at a time; skipped when
-    another process wrote the manifest meanwhile), with `DBT_EXECUTABLE`."""
+    another process wrote the manifest meanwhile)."""
     run_with_concurrent_update_guard(dbt_project.manifest_path, _parse)
     return dbt_project.manifest_path
 
@@ -100,8 +149,7 @@ def ensure_manifest() -> Path:
 
 @contextmanager
 def environment(values: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (None: unset) these variables for the moment a dbt subprocess starts: dagster-dbt
-    hands it a copy of this process's environment."""
+    """Set (None: unset) these variables while dbt runs in this process."""
     saved = {name: os.environ.get(name) for name in values}
     _set(values)
     try:
@@ -122,6 +170,6 @@ if __name__ == "__main__":  # `make`: the manifest and parse state of a fresh ch
     prepare()
 
 # `dagster dev` (DAGSTER_IS_DEV_CLI) picks up changes to the models at every load, as
-# `dbt_project.prepare_if_dev()` would, but with this environment's dbt.
+# `dbt_project.prepare_if_dev()` would, but without a `dbt` on PATH.
 if using_dagster_dev():
     prepare()

@@ -10,7 +10,6 @@ from orchestration.assets.serving import serving_marts
 from orchestration.assets.sources import configured_source_assets
 from orchestration.assets.transform import REPORT_RESOURCE, ReportRun, dbt_models
 from orchestration.checks import mart_contracts
-from orchestration.dbt_project import dbt_resource
 from orchestration.jobs import ingest_job, period_job, publish_job
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import quarterly_publish
@@ -45,8 +44,6 @@ defs = dg.Definitions(
     sensors=[landing_sensor, run_failure_alert],
     resources={
         "warehouse": WarehouseResource(),
-        # the virtualenv's dbt, even when it is not on PATH (`make dev`)
-        "dbt": dbt_resource(),
         # the report run's cutoff and options, set once per run (the launchpad's `resources:`)
         REPORT_RESOURCE: ReportRun(),
     },

@@ -10,9 +10,9 @@ import dagster as dg
 from ingest.errors import FAILED, IN_USE, OK, STORAGE, storage_reason_in
 from orchestration.assets.publish import published_report
 from orchestration.assets.transform import REPORT_RESOURCE
+from orchestration.dbt_project import DBT_ERRORS
 
 CONTRACT_BLOCKED = FAILED  # exit code when a contract stopped the publish (README: exit codes)
-DBT_ERRORS = "Errors parsed from dbt logs:"  # dagster-dbt's failure says dbt's errors after this
 _MAX_REASON = 600
 
 

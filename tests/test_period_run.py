@@ -4,6 +4,7 @@ independent replay of the raw events, published, read back, and blocked by a bro
 import csv
 import hashlib
 import json
+import os
 import shutil
 import zipfile
 from collections import Counter, defaultdict
@@ -16,11 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.reference import dbt_dir
+from orchestration import dbt_project
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
 from sample import generate
-from tests.conftest import Warehouse, dossier, last_dbt_invocation
+from tests.conftest import Warehouse, dossier
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 START, END = date(2023, 1, 1), date(2023, 9, 25)
@@ -34,9 +36,25 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("period")
     warehouse = Warehouse(root)
     generate(warehouse.landing, scale=0.05)
+    dbt_project._manifests.clear()  # as in a new process: no project parsed yet
     outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse, outcome, root
+
+
+def dbt_invocations(warehouse: Warehouse) -> list[list[dict]]:
+    """dbt's logged events on this warehouse, one list per invocation, oldest first."""
+    log = dbt_dir(warehouse.settings.db) / "target" / "dbt.log"
+    invocations: dict[str, list[dict]] = {}
+    for line in log.read_text().splitlines():
+        event = json.loads(line)["info"]
+        invocations.setdefault(event["invocation_id"], []).append(event)
+    return list(invocations.values())
+
+
+def completed(invocation: list[dict], command: str) -> bool:
+    said = f" {command}` succeeded"  # `Command `cli build` succeeded at …`
+    return any(e["name"] == "CommandCompleted" and said in e["msg"] for e in invocation)
 
 
 def rows(warehouse: Warehouse, mart: str, columns: list[str], period=PERIOD) -> dict:
@@ -186,27 +204,29 @@ def test_rates_follow_their_counts_and_names_are_those_in_force_at_the_period_en
     assert mart["bql-kkt"]["portal_name"] == "Ban Quản lý Khu kinh tế tỉnh"
 
 
-def test_the_dbt_step_leaves_dbt_to_its_own_process(built):
-    """dagster-dbt would register a dbt adapter in Dagster's process at every invocation (dbt-core
-    and its 527 macros parsed, about 4 s of CPU) for row counts the dbt step reads itself."""
-    from dbt.adapters.factory import FACTORY
+def test_dbt_runs_in_the_steps_process_and_leaves_the_warehouse_closed(built):
+    """No dbt subprocess to start and import (about 6 s a build): dbt runs in the step's
+    process, and closes the warehouse when it ends (dbt-duckdb would keep it open, and DuckDB
+    refuses this process another configuration of an open file)."""
+    warehouse, _, _ = built
+    assert {e["pid"] for invocation in dbt_invocations(warehouse) for e in invocation} == {
+        os.getpid()
+    }
+    duckdb.connect(str(warehouse.settings.db), read_only=True, config={"threads": 1}).close()
 
-    assert FACTORY.adapters == {}
 
-
-def test_a_new_warehouses_first_build_starts_from_the_projects_parse_state(built):
+def test_a_processs_first_build_parses_the_project_from_its_parse_state(built):
     """dbt keeps a parse state only while the profile's connection is the same: the warehouse is
     `~/warehouse.duckdb` to dbt (dbt_project.profile_env), as when `make` parsed the project,
-    with the same time zone, and the period is read only when its model runs: the first build
-    parses nothing."""
+    with the same time zone, and the period is read only when its model runs: the parse before
+    a process's first build reads no file again; the build uses what it parsed."""
     warehouse, _, _ = built
-    log = dbt_dir(warehouse.settings.db) / "target" / "dbt.log"
-    events = [json.loads(line)["info"] for line in log.read_text().splitlines()]
-    first = [e for e in events if e["invocation_id"] == events[0]["invocation_id"]]
-    names = {e["name"] for e in first}
-    assert "PartialParsingSkipParsing" in names and "UnableToPartialParse" not in names
+    parse, build = dbt_invocations(warehouse)
+    names = {e["name"] for e in parse}
+    assert completed(parse, "parse") and "PartialParsingSkipParsing" in names
+    assert "UnableToPartialParse" not in names
     assert "PartialParsingFile" not in names  # dbt's event for each file it parses again
-    assert any(e["name"] == "CommandCompleted" and "`dbt build`" in e["msg"] for e in first)
+    assert completed(build, "build")
 
 
 def test_orphans_are_findings_not_counts(built):
@@ -367,20 +387,15 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
 
 def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built):
     """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
-    project, period, cutoff) are the last build's. One with a new delivery builds, and dbt's
-    parse state, which stays with the warehouse, is used as it is. (Last in this module: it adds
+    project, period, cutoff) are the last build's. One with a new delivery builds with the project
+    this process parsed for the first: nothing is parsed again. (Last in this module: it adds
     events and published versions.)"""
     warehouse, _, root = built
-    log = dbt_dir(warehouse.settings.db) / "target" / "dbt.log"
-
-    def invocations() -> set[str]:
-        return {json.loads(line)["info"]["invocation_id"] for line in log.read_text().splitlines()}
-
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
-    before, built_before = invocations(), sorted(warehouse.query(appendix, [PERIOD]))
+    before, built_before = dbt_invocations(warehouse), sorted(warehouse.query(appendix, [PERIOD]))
     again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert again.exit_code == 0, again.summary()
-    assert invocations() == before
+    assert dbt_invocations(warehouse) == before
     assert sorted(warehouse.query(appendix, [PERIOD])) == built_before
     assert again.published.endswith("v2")  # published again, from the same marts
 
@@ -391,7 +406,8 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
     more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert more.exit_code == 0, more.summary()
-    assert len(invocations()) == len(before) + 1
-    assert "PartialParsingSkipParsing" in last_dbt_invocation(warehouse.settings.db)
+    *_, last = dbt_invocations(warehouse)
+    assert len(dbt_invocations(warehouse)) == len(before) + 1 and completed(last, "build")
+    assert not any("Pars" in e["name"] for e in last)  # the project parsed earlier is kept
     counted = dict(warehouse.query(appendix, [PERIOD]))
     assert counted[portal] == dict(built_before)[portal] + 1

@@ -8,16 +8,14 @@ run's cutoff, the period's dates and the event watermark it was built from."""
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from graphlib import TopologicalSorter
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliInvocation,
-    DbtCliResource,
-    dbt_assets,
-)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from ingest.reference import (
     SEED_PATH_VARIABLE,
@@ -32,7 +30,7 @@ from ingest.reference import (
 )
 from ingest.warehouse import connect
 from orchestration.builds import build_inputs, last_build, manifest_nodes, record_build
-from orchestration.dbt_project import dbt_project, environment, profile_env
+from orchestration.dbt_project import MODELS_DIR, dbt_project, environment, invoke, profile_env
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from publish.release import event_watermark, period_window
@@ -99,12 +97,12 @@ def _warehouse_env(
     period_id: str | None,
     cutoff: str | None,
 ) -> Iterator[None]:
-    """dbt runs as a subprocess and finds the DuckDB file and the time zone in
+    """dbt finds the DuckDB file and the time zone in
     PORTAL_WAREHOUSE_DB and _TZ (profiles.yml, `profile_env`), the report period and its cutoff
     in PORTAL_WAREHOUSE_PERIOD and _CUTOFF (int_report_periods.sql) and, when the deployment has
     reference files of its own, its seeds in the folder this prepares
     (PORTAL_WAREHOUSE_SEED_PATH, dbt_project.yml's seed-paths; unset, the bundled ones): point
-    them at the run's for the moment the subprocess starts.
+    them at the run's while dbt runs.
 
     The period is an environment variable, not a dbt `--vars`: dbt parses the whole project
     again when its vars change; the model reads the variable only when it runs, so a new period
@@ -125,48 +123,57 @@ def _warehouse_env(
 
 def _build(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseResource,
     reference: Reference,
     period_id: str | None,
     cutoff: str | None,
 ):
-    """dbt build; each model's event gets its row count and column schema, a period model's
-    also what the period was built with (`_period_metadata`).
-
-    dagster-dbt's own `fetch_row_counts()`/`fetch_column_metadata()` query through an adapter
-    opened in this process while dbt's subprocess still holds DuckDB's single write lock: the
-    queries failed and the adapter kept the file open, failing the next dbt step with a lock
-    conflict (and the run took 60% longer). So the events wait until dbt has exited and one
-    read-only connection reads every model's counts and columns."""
+    """dbt build, in this process, of the models and checks the run selected (dagster-dbt's
+    selection); each model's event gets its row count and column schema, a period model's also
+    what the period was built with (`_period_metadata`), read once dbt has closed the file."""
     # unit tests check the SQL, not the data: they run in the test suite, not in every run
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    params = get_updated_cli_invocation_params_for_context(
+        context=context, manifest={}, dagster_dbt_translator=TRANSLATOR
+    )
+    args = ["build", "--exclude-resource-type", "unit_test", *params.selection_args]
+    if params.indirect_selection:
+        args += ["--indirect-selection", params.indirect_selection]
+    project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else MODELS_DIR
     settings = warehouse.settings()
     # dbt fails at once when another process holds the file: wait here first, as every writer does
     connect(settings.db, settings.tz).close()
-    # dbt's target, and so its parse state, stays with the warehouse from run to run; the first
-    # starts from the project's parse state (`dbt parse`), which dagster-dbt copies in.
+    # dbt's target, and so its parse state, stays with the warehouse from run to run
     target = claim_dbt_dir(settings.db) / "target"
     with _warehouse_env(warehouse, reference, period_id, cutoff):
-        invocation = dbt.cli(args, context=context, target_path=target)
-    events = []
-    try:
-        events.extend(invocation.stream())
-    except Exception:
+        invocation = invoke(args, target, project_dir)
+    events = [
+        event
+        for raw in invocation.results
+        for event in DbtCoreCliEventMessage(
+            raw_event=raw, event_history_metadata={}
+        ).to_default_asset_events(
+            manifest=params.manifest,
+            dagster_dbt_translator=params.dagster_dbt_translator,
+            context=context,
+            target_path=target,
+            project=dbt_project,
+        )
+    ]
+    if not invocation.success:
         yield from events  # what dbt built before it failed is still recorded
-        raise
-    yield from _with_table_metadata(events, invocation, warehouse, period_id, cutoff)
+        raise DagsterDbtCliRuntimeError(description=invocation.failure())
+    yield from _with_table_metadata(events, params.manifest, warehouse, period_id, cutoff)
 
 
 def _with_table_metadata(
     events: list,
-    invocation: DbtCliInvocation,
+    manifest: Mapping[str, Any],
     warehouse: WarehouseResource,
     period_id: str | None,
     cutoff: str | None,
 ) -> Iterator:
     settings = warehouse.settings()
-    nodes = invocation.manifest["nodes"]
+    nodes = manifest["nodes"]
     con = connect(settings.db, settings.tz, read_only=True)
     try:
         period_metadata = _period_metadata(con, period_id, cutoff)
@@ -237,7 +244,6 @@ TRANSLATOR = Translator()
 )
 def dbt_models(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseResource,
     report: ReportRun,
 ):
@@ -265,7 +271,7 @@ def dbt_models(
         context.log.info(f"nothing new since run {last[0]}: its models are kept")
         yield from _unchanged(context, warehouse, period_id, cutoff, last[0])
         return
-    yield from _build(context, dbt, warehouse, reference, period_id, cutoff)
+    yield from _build(context, warehouse, reference, period_id, cutoff)
     con = connect(settings.db, settings.tz)
     try:
         if inputs is not None:
