@@ -131,10 +131,10 @@ def _build(
     """dbt build, in this process, of the models and checks the run selected (dagster-dbt's
     selection); each model's event gets its row count and column schema, a period model's also
     what the period was built with (`_period_metadata`), read once dbt has closed the file."""
-    # unit tests check the SQL, not the data: they run in the test suite, not in every run
     params = get_updated_cli_invocation_params_for_context(
         context=context, manifest={}, dagster_dbt_translator=TRANSLATOR
     )
+    # unit tests check the SQL, not the data: they run in the test suite, not in every run
     args = ["build", "--exclude-resource-type", "unit_test", *params.selection_args]
     if params.indirect_selection:
         args += ["--indirect-selection", params.indirect_selection]
