@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.ingest import raw_events, raw_key
-from orchestration.assets.transform import dbt_models
+from orchestration.assets.transform import REPORT_RESOURCE, ReportRun, dbt_models
 from orchestration.checks import PERIOD_MARTS
 from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
@@ -157,6 +157,36 @@ def test_a_subset_ingests_only_its_streams(warehouse):
     assert result.success
     assert warehouse.scalar("SELECT count(*) FROM raw.portal_events") == 3
     assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 0
+
+
+def test_a_subset_of_the_models_builds_those_and_runs_their_tests_only(warehouse):
+    """Models picked in the UI: dbt, run in the step's process with dagster-dbt's selection,
+    builds them and runs their tests, and nothing else."""
+    warehouse.register_portals()
+    warehouse.land(
+        "dossier", "a.jsonl", [dossier("e1"), dossier("e2", "resolved", dossier_id="D-e1")]
+    )
+    warehouse.ingest()
+    picked = {
+        dg.AssetKey(["staging", "stg_dossier_events"]),
+        dg.AssetKey(["intermediate", "int_dossier_lifecycle"]),
+    }
+    result = dg.materialize(
+        [dbt_models],
+        selection=list(picked),
+        resources={"warehouse": resource_for(warehouse), REPORT_RESOURCE: ReportRun()},
+    )
+    assert result.success
+    built = {m.asset_key for m in result.asset_materializations_for_node("dbt_models")}
+    assert built == picked
+    checks = result.get_asset_check_evaluations()
+    assert {c.asset_key for c in checks} == picked and all(c.passed for c in checks)
+    assert len(checks) == 4  # the yml's one test of the staging view, three of the replay
+    assert warehouse.scalar("SELECT count(*) FROM intermediate.int_dossier_lifecycle") == 1
+    others = warehouse.scalar(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('marts', 'reference')"
+    )
+    assert others == 0
 
 
 def test_the_sensor_requests_an_ingest_of_new_files_only(warehouse):
