@@ -33,7 +33,9 @@ RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult
 DBT_ERRORS = "Errors parsed from dbt logs:"  # a failed invocation's description: dbt's errors after
 # what dbt_project.yml reads from the environment when the project is parsed
 _PARSED_WITH = ("PORTAL_WAREHOUSE_TZ", "PORTAL_WAREHOUSE_SEED_PATH")
-_manifests: dict[tuple[str | None, ...], object] = {}  # the projects parsed, kept for the process
+_NOT_PARSED = {"target", "logs", "dbt_packages"}  # the project's folders dbt writes, not reads
+# each project's latest parse in this process, with what it was parsed from (`_parse_inputs`)
+_manifests: dict[str, tuple[tuple, object]] = {}
 
 
 @dataclass
@@ -55,19 +57,34 @@ def invoke(args: Sequence[str], target: Path, project_dir: Path = MODELS_DIR) ->
     """`dbt ARGS` in this process on the warehouse `profile_env` names, with its target and logs
     in `target`.
 
-    The project is parsed once per process and set of parse-time variables, and kept: a range of
-    periods, or a test session, parses it once. A warehouse's first parse starts from the
-    project's parse state."""
-    if PARSE_STATE.exists() and not (target / PARSE_STATE.name).exists():
+    The project is parsed once per process and kept while its files and parse-time variables
+    stay the same: a range of periods, or a test session, parses it once. A warehouse's first
+    parse starts from the project's parse state (`make`'s, for `models/` only: its nodes say where
+    their files are)."""
+    ours = project_dir == MODELS_DIR and PARSE_STATE.exists()
+    if ours and not (target / PARSE_STATE.name).exists():
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(PARSE_STATE, target)
-    key = (str(project_dir), *(os.environ.get(name) for name in _PARSED_WITH))
-    if key not in _manifests:
+    inputs = _parse_inputs(project_dir)
+    kept = _manifests.get(str(project_dir))
+    if kept is None or kept[0] != inputs:
         parsed, manifest = _dbt(["parse"], target, project_dir)
         if not parsed.success:
             return parsed
-        _manifests[key] = manifest
-    return _dbt(args, target, project_dir, _manifests[key])[0]
+        kept = _manifests[str(project_dir)] = (inputs, manifest)
+    return _dbt(args, target, project_dir, kept[1])[0]
+
+
+def _parse_inputs(project_dir: Path) -> tuple:
+    """What a parse of the project reads: the parse-time variables, and each file's path, size
+    and modification time (about 150 files: a millisecond)."""
+    files = []
+    for folder, subfolders, names in os.walk(project_dir):
+        subfolders[:] = sorted(d for d in subfolders if d not in _NOT_PARSED)
+        for name in sorted(names):
+            stat = os.stat(os.path.join(folder, name))
+            files.append((folder, name, stat.st_size, stat.st_mtime_ns))
+    return (*(os.environ.get(name) for name in _PARSED_WITH), *files)
 
 
 def _dbt(args: Sequence[str], target: Path, project_dir: Path, manifest=None):

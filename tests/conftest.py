@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pytest
 from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
 from ingest.settings import DEFAULT_TZ, Settings
-from orchestration.dbt_project import MODELS_DIR, profile_env
+from orchestration.dbt_project import MODELS_DIR, environment, invoke, profile_env
 from orchestration.resources import WarehouseResource
 from sample import GenerateSummary, generate
 
@@ -180,24 +180,15 @@ def last_dbt_invocation(db: Path) -> set[str]:
     return {e["info"]["name"] for e in lines if e["info"]["invocation_id"] == last}
 
 
-def run_dbt(
-    db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str
-) -> subprocess.CompletedProcess:
-    """dbt in its own process on this warehouse, found as a run finds it (`profile_env`), its
-    target starting from the project's parse state (`make`'s `dbt parse`) as a run's does;
-    asserts that dbt succeeded."""
-    target.mkdir(parents=True, exist_ok=True)
-    state = MODELS_DIR / "target" / "partial_parse.msgpack"
-    if state.exists() and not (target / state.name).exists():
-        shutil.copy(state, target)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
-        cwd=project, capture_output=True, text=True, check=False,
-        env=os.environ | profile_env(db, DEFAULT_TZ) | {"DBT_TARGET_PATH": str(target),
-                                            "DBT_LOG_PATH": str(target)} | env,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
-    return result
+def run_dbt(db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str) -> str:
+    """dbt on this warehouse as a run invokes it (`dbt_project.invoke`: in this process, the
+    warehouse found through `profile_env`, the target starting from the project's parse state),
+    with `env` set meanwhile; asserts that dbt succeeded and returns what it printed."""
+    printed = io.StringIO()
+    with environment(profile_env(db, DEFAULT_TZ) | env), contextlib.redirect_stdout(printed):
+        invocation = invoke(args, target, project)
+    assert invocation.success, invocation.failure() + printed.getvalue()[-3000:]
+    return printed.getvalue()
 
 
 @pytest.fixture
