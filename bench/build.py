@@ -1038,6 +1038,12 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
             )
             | {"db": str(db)}
         )
+        # said now: a baseline that fails later (out of memory at 100M) must not lose it
+        print(
+            f"# run {i}: {runs[-1]['seconds']:.1f} s, tree {runs[-1]['tree_mb']:.0f} MB,"
+            f" proc {runs[-1]['proc_mb']:.0f} MB",
+            flush=True,
+        )
         base_db = copy(ingested, work / f"base-{i}")
         bases.append(
             measure(child("baseline", str(base_db), PERIOD, start, end), env, logs / f"b-{i}.log")
