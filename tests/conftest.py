@@ -125,6 +125,15 @@ class Warehouse:
             f"WHERE {where} ORDER BY quarantine_id"
         )
 
+    def dbt_invocations(self) -> list[list[dict]]:
+        """dbt's logged events on this warehouse, one list per invocation, oldest first (its dbt
+        target stays with the warehouse: ingest.reference.dbt_dir)."""
+        invocations: dict[str, list[dict]] = {}
+        for line in (dbt_dir(self.settings.db) / "target" / "dbt.log").read_text().splitlines():
+            event = json.loads(line)["info"]
+            invocations.setdefault(event["invocation_id"], []).append(event)
+        return list(invocations.values())
+
 
 def encode(name: str, records: list[dict]) -> bytes:
     base = name.removesuffix(".gz")
@@ -169,15 +178,6 @@ def dossier(event_id: str, event_type: str = "received", **fields) -> dict:
     if event_type == "received":
         record |= {"channel": "online", "service_level": 4, "due_at": "2023-03-06T17:00:00+07:00"}
     return record | fields
-
-
-def last_dbt_invocation(db: Path) -> set[str]:
-    """The names of the events dbt logged in its last invocation on this warehouse (its dbt
-    target, which stays with the warehouse: ingest.reference.dbt_dir)."""
-    log = dbt_dir(db) / "target" / "dbt.log"
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
-    last = lines[-1]["info"]["invocation_id"]
-    return {e["info"]["name"] for e in lines if e["info"]["invocation_id"] == last}
 
 
 def run_dbt(db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str) -> str:

@@ -3,7 +3,6 @@ independent replay of the raw events, published, read back, and blocked by a bro
 
 import csv
 import hashlib
-import json
 import os
 import shutil
 import zipfile
@@ -16,7 +15,6 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.reference import dbt_dir
 from orchestration import dbt_project
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
@@ -40,16 +38,6 @@ def built(tmp_path_factory):
     outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse, outcome, root
-
-
-def dbt_invocations(warehouse: Warehouse) -> list[list[dict]]:
-    """dbt's logged events on this warehouse, one list per invocation, oldest first."""
-    log = dbt_dir(warehouse.settings.db) / "target" / "dbt.log"
-    invocations: dict[str, list[dict]] = {}
-    for line in log.read_text().splitlines():
-        event = json.loads(line)["info"]
-        invocations.setdefault(event["invocation_id"], []).append(event)
-    return list(invocations.values())
 
 
 def completed(invocation: list[dict], command: str) -> bool:
@@ -209,7 +197,7 @@ def test_dbt_runs_in_the_steps_process_and_leaves_the_warehouse_closed(built):
     process, and closes the warehouse when it ends (dbt-duckdb would keep it open, and DuckDB
     refuses this process another configuration of an open file)."""
     warehouse, _, _ = built
-    assert {e["pid"] for invocation in dbt_invocations(warehouse) for e in invocation} == {
+    assert {e["pid"] for invocation in warehouse.dbt_invocations() for e in invocation} == {
         os.getpid()
     }
     duckdb.connect(str(warehouse.settings.db), read_only=True, config={"threads": 1}).close()
@@ -221,7 +209,7 @@ def test_a_processs_first_build_parses_the_project_from_its_parse_state(built):
     with the same time zone, and the period is read only when its model runs: the parse before
     a process's first build reads no file again; the build uses what it parsed."""
     warehouse, _, _ = built
-    parse, build = dbt_invocations(warehouse)
+    parse, build = warehouse.dbt_invocations()
     names = {e["name"] for e in parse}
     assert completed(parse, "parse") and "PartialParsingSkipParsing" in names
     assert "UnableToPartialParse" not in names
@@ -392,10 +380,10 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     events and published versions.)"""
     warehouse, _, root = built
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
-    before, built_before = dbt_invocations(warehouse), sorted(warehouse.query(appendix, [PERIOD]))
+    before, built_before = warehouse.dbt_invocations(), sorted(warehouse.query(appendix, [PERIOD]))
     again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert again.exit_code == 0, again.summary()
-    assert dbt_invocations(warehouse) == before
+    assert warehouse.dbt_invocations() == before
     assert sorted(warehouse.query(appendix, [PERIOD])) == built_before
     assert again.published.endswith("v2")  # published again, from the same marts
 
@@ -406,8 +394,8 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
     more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert more.exit_code == 0, more.summary()
-    *_, last = dbt_invocations(warehouse)
-    assert len(dbt_invocations(warehouse)) == len(before) + 1 and completed(last, "build")
+    *_, last = warehouse.dbt_invocations()
+    assert len(warehouse.dbt_invocations()) == len(before) + 1 and completed(last, "build")
     assert not any("Pars" in e["name"] for e in last)  # the project parsed earlier is kept
     counted = dict(warehouse.query(appendix, [PERIOD]))
     assert counted[portal] == dict(built_before)[portal] + 1
