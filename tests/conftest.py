@@ -22,6 +22,9 @@ from orchestration.dbt_project import MODELS_DIR, environment, invoke, profile_e
 from orchestration.resources import WarehouseResource
 from sample import GenerateSummary, generate
 
+# dbt.log's debug lines (dbt_project.yml logs at info): what dbt parsed and each command's end
+DBT_DEBUG_LOG = {"DBT_LOG_LEVEL_FILE": "debug"}
+
 REGISTRY = [
     {
         "event_id": f"reg-{pid}",

@@ -8,9 +8,10 @@ import duckdb
 import pytest
 
 from ingest.warehouse import connect, ensure_schema
+from orchestration.dbt_project import environment
 from orchestration.definitions import defs
 from orchestration.runs import run_period
-from tests.conftest import REGISTRY, Warehouse, dossier, run_dbt
+from tests.conftest import DBT_DEBUG_LOG, REGISTRY, Warehouse, dossier, run_dbt
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 MARTS = ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings")
@@ -207,7 +208,8 @@ def test_what_cannot_be_followed_is_reported(edges):
 
 
 def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges, tmp_path):
-    other = run_period(defs, "2023-Q3", resources=edges.resources())
+    with environment(DBT_DEBUG_LOG):
+        other = run_period(defs, "2023-Q3", resources=edges.resources())
     assert other.exit_code == 0, other.summary()
     # the period is not a dbt var, and is read only when its model runs: another period's build
     # uses the project as this process parsed it, and parses nothing

@@ -16,11 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration import dbt_project
+from orchestration.dbt_project import environment
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
 from sample import generate
-from tests.conftest import Warehouse, dossier
+from tests.conftest import DBT_DEBUG_LOG, Warehouse, dossier
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 START, END = date(2023, 1, 1), date(2023, 9, 25)
@@ -35,7 +36,8 @@ def built(tmp_path_factory):
     warehouse = Warehouse(root)
     generate(warehouse.landing, scale=0.05)
     dbt_project._manifests.clear()  # as in a new process: no project parsed yet
-    outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
+    with environment(DBT_DEBUG_LOG):
+        outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse, outcome, root
 
@@ -392,7 +394,8 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
         [PERIOD],
     )
     warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
-    more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
+    with environment(DBT_DEBUG_LOG):
+        more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
     assert more.exit_code == 0, more.summary()
     *_, last = warehouse.dbt_invocations()
     assert len(warehouse.dbt_invocations()) == len(before) + 1 and completed(last, "build")
