@@ -13,7 +13,7 @@ from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
-from tests.conftest import REGISTRY, dossier
+from tests.conftest import REGISTRY, dossier, run_dbt
 
 STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
 
@@ -187,6 +187,20 @@ def test_a_subset_of_the_models_builds_those_and_runs_their_tests_only(warehouse
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('marts', 'reference')"
     )
     assert others == 0
+
+
+def test_dbts_duckdb_has_the_configured_memory_budget(warehouse, tmp_path):
+    """profiles.yml's settings reach the connection dbt opens (set once, when it connects)."""
+    printed = run_dbt(
+        warehouse.settings.db,
+        "show",
+        "--inline",
+        "select current_setting('memory_limit') as budget,"
+        " current_setting('preserve_insertion_order') as ordered",
+        target=tmp_path / "t",
+        PORTAL_WAREHOUSE_DBT_MEMORY_LIMIT="1234MB",
+    )
+    assert "| 1.1 GiB |   False |" in printed, printed
 
 
 def test_the_sensor_requests_an_ingest_of_new_files_only(warehouse):
