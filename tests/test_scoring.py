@@ -3,13 +3,16 @@ deductions, assessments and clamping, the Q&A deadlines in working days across T
 tiers, the Vietnamese notes, the scorecards, the same-period arithmetic of the summary, and a
 rubric change that applies from its effective date only."""
 
+import contextlib
+import io
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.dbt_project import MODELS_DIR
+from ingest.settings import DEFAULT_TZ
+from orchestration.dbt_project import MODELS_DIR, environment, invoke, profile_env
 from orchestration.definitions import defs
 from orchestration.runs import run_period
 from tests.conftest import REGISTRY, Warehouse, dossier, run_dbt
@@ -413,3 +416,15 @@ def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
     assert now["huyen-bao-yen"] == 65.0  # the ceiling moved with the scale
     # the tiers are replaced as a whole: 96% no longer reaches the top one
     assert tiers["so-tttt"] == 25.0
+
+    # a parameter missing for a bloc stops the build, and the failing test's rows name it
+    seed = project / "seeds" / "rubric_parameters.csv"
+    rows = seed.read_text(encoding="utf-8").splitlines(keepends=True)
+    seed.write_text("".join(r for r in rows if ",qa_score_base," not in r), encoding="utf-8")
+    env = profile_env(db, DEFAULT_TZ) | {"PORTAL_WAREHOUSE_PERIOD": PERIOD}
+    with environment(env), contextlib.redirect_stdout(io.StringIO()):
+        failed = invoke(["build", "--select", "+int_rubric_in_force"], target, project)
+    assert not failed.success and "not_null_columns_int_rubric_in_force" in failed.failure()
+    (test_sql,) = (target / "compiled").rglob("not_null_columns_int_rubric_in_*.sql")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(test_sql.read_text()).fetchall() == [("qa_score_base", 2)]
