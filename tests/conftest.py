@@ -60,6 +60,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the sample's test files (test_sample*.py) handed to one worker
+    together: they share the session's sample deliveries, which each worker would otherwise
+    generate and ingest again (about 30 s)."""
+    if config.getoption("dist") != "loadfile":
+        return None  # xdist's own scheduler
+    from xdist.scheduler import LoadFileScheduling
+
+    class SampleFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "tests/test_sample*.py" if Path(scope).name.startswith("test_sample") else scope
+
+    return SampleFilesTogether(config, log)
+
+
 class Warehouse:
     """A landing folder and a DuckDB file under a temporary directory."""
 
