@@ -18,7 +18,13 @@ import pytest
 from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
 from ingest.settings import DEFAULT_TZ, Settings
-from orchestration.dbt_project import MODELS_DIR, environment, invoke, profile_env
+from orchestration.dbt_project import (
+    MODELS_DIR,
+    DbtInvocation,
+    environment,
+    invoke,
+    profile_env,
+)
 from orchestration.resources import WarehouseResource
 from sample import GenerateSummary, generate
 
@@ -199,15 +205,23 @@ def dossier(event_id: str, event_type: str = "received", **fields) -> dict:
     return record | fields
 
 
-def run_dbt(db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str) -> str:
+def invoke_dbt(
+    db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str
+) -> tuple[DbtInvocation, str]:
     """dbt on this warehouse as a run invokes it (`dbt_project.invoke`: in this process, the
     warehouse found through `profile_env`, the target starting from the project's parse state),
-    with `env` set meanwhile; asserts that dbt succeeded and returns what it printed."""
+    with `env` set meanwhile: what dbt did, and what it printed."""
     printed = io.StringIO()
     with environment(profile_env(db, DEFAULT_TZ) | env), contextlib.redirect_stdout(printed):
         invocation = invoke(args, target, project)
-    assert invocation.success, invocation.failure() + printed.getvalue()[-3000:]
-    return printed.getvalue()
+    return invocation, printed.getvalue()
+
+
+def run_dbt(db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str) -> str:
+    """`invoke_dbt`, asserting that dbt succeeded; returns what it printed."""
+    invocation, printed = invoke_dbt(db, *args, target=target, project=project, **env)
+    assert invocation.success, invocation.failure() + printed[-3000:]
+    return printed
 
 
 @pytest.fixture

@@ -3,19 +3,16 @@ deductions, assessments and clamping, the Q&A deadlines in working days across T
 tiers, the Vietnamese notes, the scorecards, the same-period arithmetic of the summary, and a
 rubric change that applies from its effective date only."""
 
-import contextlib
-import io
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingest.settings import DEFAULT_TZ
-from orchestration.dbt_project import MODELS_DIR, environment, invoke, profile_env
+from orchestration.dbt_project import MODELS_DIR
 from orchestration.definitions import defs
 from orchestration.runs import run_period
-from tests.conftest import REGISTRY, Warehouse, dossier, run_dbt
+from tests.conftest import REGISTRY, Warehouse, dossier, invoke_dbt, run_dbt
 
 PERIOD = "2024-Q1"  # Tết Giáp Thìn: 08/02–14/02/2024 off, five working days lost
 
@@ -421,9 +418,8 @@ def test_a_rubric_change_applies_from_its_effective_date_only(scored, tmp_path):
     seed = project / "seeds" / "rubric_parameters.csv"
     rows = seed.read_text(encoding="utf-8").splitlines(keepends=True)
     seed.write_text("".join(r for r in rows if ",qa_score_base," not in r), encoding="utf-8")
-    env = profile_env(db, DEFAULT_TZ) | {"PORTAL_WAREHOUSE_PERIOD": PERIOD}
-    with environment(env), contextlib.redirect_stdout(io.StringIO()):
-        failed = invoke(["build", "--select", "+int_rubric_in_force"], target, project)
+    failed, _ = invoke_dbt(db, "build", "--select", "+int_rubric_in_force", target=target,
+                           project=project, PORTAL_WAREHOUSE_PERIOD=PERIOD)  # fmt: skip
     assert not failed.success and "not_null_columns_int_rubric_in_force" in failed.failure()
     (test_sql,) = (target / "compiled").rglob("not_null_columns_int_rubric_in_*.sql")
     with duckdb.connect(str(db), read_only=True) as con:
