@@ -1,5 +1,6 @@
 """The Dagster code location: definitions load, the ingest materialises, the sensor reacts."""
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 
@@ -280,3 +281,74 @@ def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
     assert registered != first
     assert warehouse.replay().totals()["accepted"] == 1  # e2, now that so-moi is registered
     assert inputs() != registered
+
+
+def test_the_seeds_are_kept_while_what_loaded_them_holds(warehouse, tmp_path):
+    """A whole build leaves the seeds out when the last one that loaded them (and passed their
+    tests) read the same reference files and project (builds.seeds_loaded): new events, another
+    period or cutoff keep them; other reference data, a seed table gone, or a build that began
+    loading them since (forget_seeds) does not."""
+    from ingest.reference import BUNDLED, load_reference
+    from ingest.warehouse import connect
+    from orchestration.builds import (
+        PROJECT_MANIFEST,
+        build_inputs,
+        forget_seeds,
+        manifest_nodes,
+        record_seeds,
+        seeds_loaded,
+    )
+
+    warehouse.register_portals()
+    warehouse.ingest()
+    settings, bundled = warehouse.settings, load_reference(None)
+    own = tmp_path / "reference"
+    own.mkdir()
+    holidays = (BUNDLED / "public_holidays.csv").read_text(encoding="utf-8")
+    (own / "public_holidays.csv").write_text(holidays + "2023-03-31,false,Một ngày nghỉ\n", "utf-8")
+    seeds = [
+        f"{n['schema']}.{n['alias'] or n['name']}"
+        for n in manifest_nodes(PROJECT_MANIFEST).values()
+        if n["resource_type"] == "seed"
+    ]
+
+    def inputs(con, reference=bundled, period="2023-Q1", cutoff=None) -> str:
+        return build_inputs(con, settings.tz, reference, period, cutoff, PROJECT_MANIFEST)
+
+    def kept(**asked) -> str | None:
+        con = connect(settings.db, settings.tz, read_only=True)
+        try:
+            return seeds_loaded(con, inputs(con, **asked), PROJECT_MANIFEST)
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def writing():
+        con = connect(settings.db, settings.tz)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    assert kept() is None  # never loaded
+    with writing() as con:
+        for seed in seeds:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {seed.split('.')[0]}")
+            con.execute(f"CREATE TABLE {seed} (x INTEGER)")
+        record_seeds(con, inputs(con), "run-1")
+    assert kept() == "run-1"
+    assert kept(period="2024-Q2", cutoff="2024-05-01") == "run-1"
+    warehouse.land("dossier", "a.jsonl", [dossier("e1")])
+    warehouse.ingest()
+    assert kept() == "run-1"  # new events: the seeds are what they were
+
+    assert kept(reference=load_reference(own)) is None
+    with writing() as con:
+        con.execute(f"ALTER TABLE {seeds[0]} RENAME TO gone")
+    assert kept() is None
+    with writing() as con:
+        con.execute(f"ALTER TABLE {seeds[0].split('.')[0]}.gone RENAME TO {seeds[0].split('.')[1]}")
+    assert kept() == "run-1"
+    with writing() as con:
+        forget_seeds(con)
+    assert kept() is None

@@ -4,18 +4,21 @@ independent replay of the raw events, published, read back, and blocked by a bro
 import csv
 import hashlib
 import os
+import re
 import shutil
 import zipfile
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
 from orchestration import dbt_project
+from orchestration.builds import PROJECT_MANIFEST, manifest_nodes
 from orchestration.dbt_project import environment
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
@@ -378,9 +381,10 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
 def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built):
     """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
     project, period, cutoff) are the last build's. One with a new delivery builds with the project
-    this process parsed for the first: nothing is parsed again. (Last in this module: it adds
-    events and published versions.)"""
-    warehouse, _, root = built
+    this process parsed for the first: nothing is parsed again; the reference seeds, loaded from
+    the same files by the first, are kept. (Last in this module: it adds events and published
+    versions.)"""
+    warehouse, first, root = built
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
     before, built_before = warehouse.dbt_invocations(), sorted(warehouse.query(appendix, [PERIOD]))
     again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
@@ -394,12 +398,30 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
         [PERIOD],
     )
     warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
+    instance = dg.DagsterInstance.ephemeral()
     with environment(DBT_DEBUG_LOG):
-        more = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
+        more = run_period(
+            defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources(), instance=instance
+        )
     assert more.exit_code == 0, more.summary()
     after = warehouse.dbt_invocations()
     last = after[-1]
     assert len(after) == len(before) + 1 and completed(last, "build")
     assert not any("Pars" in e["name"] for e in last)  # the project parsed earlier is kept
+    # the seeds are the first build's: not loaded again, nor the tests that read only them; a
+    # test of a model against a seed is run, and each seed's materialization says whose it is
+    assert not [e["msg"] for e in last if e["name"] == "LogSeedResult"]
+    tests = [n for n in manifest_nodes(PROJECT_MANIFEST).values() if n["resource_type"] == "test"]
+    of_seeds = {
+        n["name"] for n in tests if all(d.startswith("seed.") for d in n["depends_on"]["nodes"])
+    }
+    tested = {m[2] for e in last if (m := re.search(r" (PASS|FAIL|WARN) (\w+) ", e["msg"]))}
+    assert "relationships_dim_portal_portal_group__portal_group__ref_portal_groups_" in tested
+    assert len(of_seeds) > 10 and not tested & of_seeds
+    assert len(tested) == len(tests) - len(of_seeds)
+    groups = instance.get_latest_materialization_event(dg.AssetKey(["reference", "portal_groups"]))
+    metadata = groups.asset_materialization.metadata
+    assert metadata["unchanged_since_run"].value == first.run_id
+    assert metadata["dagster/row_count"].value > 0
     counted = dict(warehouse.query(appendix, [PERIOD]))
     assert counted[portal] == dict(built_before)[portal] + 1

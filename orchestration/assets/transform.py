@@ -5,7 +5,7 @@ Each model's materialization carries its row count (a period model's: the period
 its column schema as built, with the yml's descriptions; a period model's also the report
 run's cutoff, the period's dates and the event watermark it was built from."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from contextlib import contextmanager
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -29,7 +29,15 @@ from ingest.reference import (
     seed_path,
 )
 from ingest.warehouse import connect
-from orchestration.builds import build_inputs, last_build, manifest_nodes, record_build
+from orchestration.builds import (
+    build_inputs,
+    forget_seeds,
+    last_build,
+    manifest_nodes,
+    record_build,
+    record_seeds,
+    seeds_loaded,
+)
 from orchestration.dbt_project import MODELS_DIR, dbt_project, environment, invoke, profile_env
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
@@ -127,10 +135,13 @@ def _build(
     reference: Reference,
     period_id: str | None,
     cutoff: str | None,
+    seeds_from: str | None,
 ):
     """dbt build, in this process, of the models and checks the run selected (dagster-dbt's
     selection); each model's event gets its row count and column schema, a period model's also
-    what the period was built with (`_period_metadata`), read once dbt has closed the file."""
+    what the period was built with (`_period_metadata`), read once dbt has closed the file.
+    With `seeds_from`, the run whose build loaded the seeds from the same reference files and
+    project, the seeds and the tests of them alone are left out: their events say so."""
     params = get_updated_cli_invocation_params_for_context(
         context=context, manifest={}, dagster_dbt_translator=TRANSLATOR
     )
@@ -138,10 +149,21 @@ def _build(
     args = ["build", "--exclude-resource-type", "unit_test", *params.selection_args]
     if params.indirect_selection:
         args += ["--indirect-selection", params.indirect_selection]
+    if seeds_from is not None:  # a whole build: dagster-dbt sets no indirect selection
+        # cautious: a test leaves with the seeds only when all it reads is seeds (a model's
+        # relationship to a seed is tested again)
+        args += ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
+        context.log.info(f"the reference seeds are as run {seeds_from} loaded them: kept")
+        yield from _unchanged(context, warehouse, period_id, cutoff, seeds_from, kinds={"seed"})
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else MODELS_DIR
     settings = warehouse.settings()
     # dbt fails at once when another process holds the file: wait here first, as every writer does
-    connect(settings.db, settings.tz).close()
+    con = connect(settings.db, settings.tz)
+    try:
+        if seeds_from is None:
+            forget_seeds(con)
+    finally:
+        con.close()
     # dbt's target, and so its parse state, stays with the warehouse from run to run
     target = claim_dbt_dir(settings.db) / "target"
     with _warehouse_env(warehouse, reference, period_id, cutoff):
@@ -259,23 +281,26 @@ def dbt_models(
     # a whole build whose inputs are those of the last one would change nothing: dbt is not run
     # (a subset is always built, and records no inputs)
     whole = context.selected_asset_keys == context.assets_def.keys
-    inputs = last = None
+    inputs = last = seeds_from = None
     if whole:
         con = connect(settings.db, settings.tz, read_only=True)
         try:
             inputs = build_inputs(con, settings.tz, reference, period_id, cutoff, manifest)
             last = last_build(con, period_id, inputs, manifest)
+            seeds_from = seeds_loaded(con, inputs, manifest)
         finally:
             con.close()
     if last is not None:
         context.log.info(f"nothing new since run {last[0]}: its models are kept")
         yield from _unchanged(context, warehouse, period_id, cutoff, last[0])
         return
-    yield from _build(context, warehouse, reference, period_id, cutoff)
+    yield from _build(context, warehouse, reference, period_id, cutoff, seeds_from)
     con = connect(settings.db, settings.tz)
     try:
         if inputs is not None:
             record_build(con, period_id, inputs, context.run_id)
+            if seeds_from is None:
+                record_seeds(con, inputs, context.run_id)
         if period_id is not None:
             # what the period's marts were built from, for the manifest of its published versions
             record_used(con, period_id, reference, context.run_id)
@@ -289,9 +314,10 @@ def _unchanged(
     period_id: str | None,
     cutoff: str | None,
     run_id: str,
+    kinds: Set[str] = frozenset({"model", "seed"}),
 ) -> Iterator[dg.MaterializeResult]:
-    """Each model and seed as the last build left it, with its row count and columns read now;
-    dbt's tests, which passed on the same data, are not run again."""
+    """Each model and seed (of `kinds`) as the last build left it, with its row count and
+    columns read now; dbt's tests, which passed on the same data, are not run again."""
     settings = warehouse.settings()
     nodes = manifest_nodes(dbt_project.manifest_path)
     # Dagster takes a multi-asset's results in the order of their dependencies
@@ -301,7 +327,7 @@ def _unchanged(
     built = [
         nodes[uid]
         for uid in order.static_order()
-        if uid in nodes and nodes[uid]["resource_type"] in ("model", "seed")
+        if uid in nodes and nodes[uid]["resource_type"] in kinds
     ]
     con = connect(settings.db, settings.tz, read_only=True)
     try:
