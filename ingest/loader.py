@@ -35,7 +35,7 @@ from ingest.readers import (
 from ingest.redact import mask_sql, register_privacy
 from ingest.reference import load_reference
 from ingest.settings import Settings
-from ingest.validate import create_checked
+from ingest.validate import create_checked, explain_broken
 from ingest.warehouse import connect, ensure_schema
 
 
@@ -296,15 +296,18 @@ def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
     """`_checked` (typed records with their reasons), then narrow tables: `_verdict` (every
     record's line, event id and reasons), `_pairs` (valid records whose id came earlier in the
     batch, or is held in raw), `_repeats` and `_known` (those pairs, with whether the payloads
-    are the same). Only `_verdict` costs a pass over the batch; the records whose payloads must
-    be compared are few, and only they (`_involved`) are read again."""
+    are the same). Only `_verdict` costs a pass over the batch; the records that break a rule
+    (`explain_broken`) and those whose payloads must be compared (`_involved`) are few, and only
+    they are read again."""
     _create_registry(con, stream)
     # Parsing JSON again for the insert would cost more than keeping the checked records.
     create_checked(con, stream, tz, materialize=fmt in ("jsonl", "replay"))
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _verdict AS SELECT _line, event_id,"
-        " CASE WHEN len(_reasons) > 0 THEN _reasons END AS reasons FROM _checked"
+        "CREATE OR REPLACE TEMP TABLE _verdict AS"
+        " SELECT _line, event_id, _reasons AS reasons FROM _checked"
     )
+    if con.execute("SELECT EXISTS (SELECT 1 FROM _verdict WHERE len(reasons) = 0)").fetchone()[0]:
+        explain_broken(con, stream, "_verdict")
     # Two joins against small sides: the ids repeated within the batch, and raw's ids.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _pairs AS

@@ -194,8 +194,59 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
 
 def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
     """`_checked` over `_src`, given `_registry` (the portal ids the registry knows): a view, or
-    a table where reading `_src` again would cost more than keeping the result."""
-    src_types = {name: type_ for name, type_, *_ in con.execute("DESCRIBE _src").fetchall()}
+    a table where reading `_src` again would cost more than keeping the result. Its `_reasons`
+    is NULL for a valid record, the reading error for a record that could not be read, and an
+    empty list for one that breaks a rule: `explain_broken` writes why, for those records only
+    (binding every rule's message cost half of checking a small file, and most files have no
+    such record)."""
+    src_types = _src_types(con)
+    fields = list(stream.all_fields)
+    rules = _all_rules(stream, src_types)
+    # Most records break no rule: one test for all of them.
+    broken = " OR ".join(f"coalesce({condition}, false)" for condition, _ in rules)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP {"TABLE" if materialize else "VIEW"} _checked AS
+        SELECT
+            _line,
+            {", ".join(f"{ident('n_' + f.name)} AS {ident(f.name)}" for f in fields)},
+            timezone({quote(tz)}, n_occurred_at) AS occurred_at_local,
+            timezone({quote(tz)}, n_occurred_at)::DATE AS occurred_on,
+            _extra::JSON AS extra,
+            {_masked_fields(stream)} AS masked_fields,
+            CASE
+                WHEN _error IS NOT NULL THEN [_error]
+                WHEN {broken} THEN []::VARCHAR[]
+            END AS _reasons
+        FROM ({_typed(stream, src_types)})
+    """)
+
+
+def explain_broken(con, stream: Stream, verdicts: str) -> None:
+    """Each record of `verdicts` (a table of `_line` and `reasons`) whose reasons are an empty
+    list, read again from `_src`, gets every rule it breaks as 'code: message'."""
+    src_types = _src_types(con)
+    messages = ", ".join(
+        f"CASE WHEN {condition} THEN {message} END"
+        for condition, message in _all_rules(stream, src_types)
+    )
+    con.execute(f"""
+        UPDATE {verdicts}
+        SET reasons = CASE WHEN len(explained.reasons) > 0 THEN explained.reasons END
+        FROM (
+            SELECT _line, list_filter([{messages}], r -> r IS NOT NULL) AS reasons
+            FROM ({_typed(stream, src_types)})
+            WHERE _line IN (SELECT _line FROM {verdicts} WHERE len(reasons) = 0)
+        ) AS explained
+        WHERE {verdicts}._line = explained._line
+    """)
+
+
+def _src_types(con) -> dict[str, str]:
+    return {name: type_ for name, type_, *_ in con.execute("DESCRIBE _src").fetchall()}
+
+
+def _typed(stream: Stream, src_types: dict[str, str]) -> str:
+    """`_src`'s records with each field as delivered (`t_<name>`) and typed (`n_<name>`)."""
     fields = list(stream.all_fields)
     delivered = ", ".join(
         f"{_delivered(f, src_types[f.name])} AS {ident('t_' + f.name)}" for f in fields
@@ -203,7 +254,14 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
     normalised = ", ".join(
         f"{_normalised(f, src_types[f.name])} AS {ident('n_' + f.name)}" for f in fields
     )
-    rules = [r for f in fields for r in _rules(stream, f, src_types[f.name])]
+    return f"""
+            SELECT *, {normalised}
+            FROM (SELECT _line, _error, _extra, _nested, {delivered} FROM _src)"""
+
+
+def _all_rules(stream: Stream, src_types: dict[str, str]) -> list[tuple[str, str]]:
+    """Every rule a record of `stream` is held to, as (condition, message) over `_typed`."""
+    rules = [r for f in stream.all_fields for r in _rules(stream, f, src_types[f.name])]
     rules += list(stream.record_rules)
     # a list or an object where one value belongs: its content was never read (`ingest.readers`)
     rules.append(
@@ -218,30 +276,7 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
         portal_check = f"n_event_type <> 'registered' AND {portal_check}"
     unknown = "'unknown_portal: portal_id ''' || n_portal_id || ''' is not in the portal registry'"
     rules.append((portal_check, unknown))
-    # Most records break no rule: one test for all of them, messages only for the others.
-    broken = " OR ".join(f"coalesce({condition}, false)" for condition, _ in rules)
-    messages = ", ".join(
-        f"CASE WHEN {condition} THEN {message} END" for condition, message in rules
-    )
-    con.execute(f"""
-        CREATE OR REPLACE TEMP {"TABLE" if materialize else "VIEW"} _checked AS
-        SELECT
-            _line,
-            {", ".join(f"{ident('n_' + f.name)} AS {ident(f.name)}" for f in fields)},
-            timezone({quote(tz)}, n_occurred_at) AS occurred_at_local,
-            timezone({quote(tz)}, n_occurred_at)::DATE AS occurred_on,
-            _extra::JSON AS extra,
-            {_masked_fields(stream)} AS masked_fields,
-            CASE
-                WHEN _error IS NOT NULL THEN [_error]
-                WHEN NOT ({broken}) THEN []::VARCHAR[]
-                ELSE list_filter([{messages}], r -> r IS NOT NULL)
-            END AS _reasons
-        FROM (
-            SELECT *, {normalised}
-            FROM (SELECT _line, _error, _extra, _nested, {delivered} FROM _src)
-        )
-    """)
+    return rules
 
 
 def _masked_fields(stream: Stream) -> str:
