@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import resource
@@ -609,6 +610,7 @@ def child_run(landing: Path, db: Path, publish: Path, period: str, cutoff: str) 
     code = main(argv)
     if code:
         raise SystemExit(f"portal-warehouse {' '.join(argv)} exited {code}")
+    gc.freeze()  # and this process exits as the command does (orchestration.cli.entry)
     return {"steps": steps, "dbt": dbt_results(db, since=started)}
 
 

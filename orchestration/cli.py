@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import os
 import shutil
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from ingest.errors import (
     BAD_INPUT,
@@ -705,5 +706,14 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
 
+def entry() -> NoReturn:
+    """The `portal-warehouse` command: `main`, then the exit. Python's last garbage collection
+    at exit walks every object dbt and Dagster made (3.7 s after a period run on 1M events);
+    frozen, they are left to the end of the process, which frees them all anyway."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
