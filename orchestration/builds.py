@@ -28,13 +28,7 @@ def build_inputs(
     """Everything a build reads, as one text: the rows of the raw tables dbt reads (events,
     quarantine with its releases, ledger: they only grow, but for releases), the reference data,
     the dbt project as parsed (its manifest), the period, the cutoff and the time zone."""
-    present = {
-        f"raw.{name}"
-        for (name,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = current_database()"
-            " and schema_name = 'raw'"
-        ).fetchall()
-    }
+    present = {f"{schema}.{name}" for schema, name in _relations_present(con)}
     counts = {
         table: con.execute(f"select count(*) from {table}").fetchone()[0]
         for table in BUILD_READS
@@ -71,21 +65,7 @@ def last_build(
     ).fetchone()
     if last is None or last[2] != inputs:
         return None
-    present = set(
-        con.execute(
-            "select schema_name, table_name from duckdb_tables()"
-            " where database_name = current_database() union all"
-            " select schema_name, view_name from duckdb_views()"
-            " where database_name = current_database()"
-        ).fetchall()
-    )
-    relations = [
-        (node["schema"], node.get("alias") or node["name"])
-        for node in manifest_nodes(manifest).values()
-        if node["resource_type"] in ("model", "seed")
-        and node["config"].get("materialized") != "ephemeral"
-    ]
-    return (last[0], last[1]) if all(r in present for r in relations) else None
+    return (last[0], last[1]) if _all_built(con, manifest, {"model", "seed"}) else None
 
 
 def record_build(con, period_id: str | None, inputs: str, run_id: str) -> None:
@@ -123,18 +103,7 @@ def seeds_loaded(con, inputs: str, manifest: Path) -> str | None:
     loaded = con.execute(f"select run_id, loaded_from from {SEEDS_TABLE}").fetchone()
     if loaded is None or loaded[1] != _seeds_key(inputs):
         return None
-    seeds = [
-        (node["schema"], node.get("alias") or node["name"])
-        for node in manifest_nodes(manifest).values()
-        if node["resource_type"] == "seed"
-    ]
-    present = set(
-        con.execute(
-            "select schema_name, table_name from duckdb_tables()"
-            " where database_name = current_database()"
-        ).fetchall()
-    )
-    return loaded[0] if all(seed in present for seed in seeds) else None
+    return loaded[0] if _all_built(con, manifest, {"seed"}) else None
 
 
 def forget_seeds(con) -> None:
@@ -155,14 +124,29 @@ def record_seeds(con, inputs: str, run_id: str) -> None:
     con.execute(f"INSERT INTO {SEEDS_TABLE} VALUES (?, ?)", [run_id, _seeds_key(inputs)])
 
 
-def _has_table(con, name: str) -> bool:
-    schema, table = name.split(".")
-    return bool(
+def _relations_present(con) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view the warehouse holds."""
+    return set(
         con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = current_database() union all"
+            " select schema_name, view_name from duckdb_views()"
+            " where database_name = current_database()"
+        ).fetchall()
+    )
+
+
+def _has_table(con, name: str) -> bool:
+    return tuple(name.split(".")) in _relations_present(con)
+
+
+def _all_built(con, manifest: Path, kinds: set[str]) -> bool:
+    """Whether every relation the project builds of these kinds (model, seed) is there."""
+    present = _relations_present(con)
+    return all(
+        (node["schema"], node.get("alias") or node["name"]) in present
+        for node in manifest_nodes(manifest).values()
+        if node["resource_type"] in kinds and node["config"].get("materialized") != "ephemeral"
     )
 
 

@@ -343,11 +343,12 @@ def test_the_seeds_are_kept_while_what_loaded_them_holds(warehouse, tmp_path):
     assert kept() == "run-1"  # new events: the seeds are what they were
 
     assert kept(reference=load_reference(own)) is None
+    schema, table = seeds[0].split(".")
     with writing() as con:
-        con.execute(f"ALTER TABLE {seeds[0]} RENAME TO gone")
+        con.execute(f"ALTER TABLE {schema}.{table} RENAME TO gone")
     assert kept() is None
     with writing() as con:
-        con.execute(f"ALTER TABLE {seeds[0].split('.')[0]}.gone RENAME TO {seeds[0].split('.')[1]}")
+        con.execute(f"ALTER TABLE {schema}.gone RENAME TO {table}")
     assert kept() == "run-1"
     with writing() as con:
         forget_seeds(con)

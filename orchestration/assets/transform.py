@@ -287,7 +287,7 @@ def dbt_models(
         try:
             inputs = build_inputs(con, settings.tz, reference, period_id, cutoff, manifest)
             last = last_build(con, period_id, inputs, manifest)
-            seeds_from = seeds_loaded(con, inputs, manifest)
+            seeds_from = None if last else seeds_loaded(con, inputs, manifest)
         finally:
             con.close()
     if last is not None:
