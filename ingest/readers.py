@@ -131,8 +131,10 @@ def load_json_lines(
     # Unknown keys are rare: only a line with a key the contract does not know is handed to
     # Python (`pw_extra`), which drops personal keys under any spelling and masks emails and
     # phones (a key delivered as null is a known key: such lines stay on the fast path).
-    known = "[" + ", ".join(quote(k) for k in keys) + "]"
-    maybe_extra = f"NOT list_has_all({known}, json_keys(line))"
+    # Each key is looked up with NOT IN: `list_has_all` against a list of the known keys took
+    # 4 s more of 20 s to read 10M lines.
+    unknown = f"list_filter(json_keys(line), k -> k NOT IN ({', '.join(quote(k) for k in keys)}))"
+    maybe_extra = f"len({unknown}) > 0"
     # A nested value of a one-value field starts with [ or {; only then is its JSON type asked.
     scalars = [f for f in stream.all_fields if _is_scalar(f)]
     shapes = ", ".join(
