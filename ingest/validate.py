@@ -204,13 +204,14 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
     rules = _all_rules(stream, src_types)
     # Most records break no rule: one test for all of them.
     broken = " OR ".join(f"coalesce({condition}, false)" for condition, _ in rules)
+    local = _local_time(con, tz, "n_occurred_at")
     con.execute(f"""
         CREATE OR REPLACE TEMP {"TABLE" if materialize else "VIEW"} _checked AS
         SELECT
             _line,
             {", ".join(f"{ident('n_' + f.name)} AS {ident(f.name)}" for f in fields)},
-            timezone({quote(tz)}, n_occurred_at) AS occurred_at_local,
-            timezone({quote(tz)}, n_occurred_at)::DATE AS occurred_on,
+            {local} AS occurred_at_local,
+            ({local})::DATE AS occurred_on,
             _extra::JSON AS extra,
             {_masked_fields(stream)} AS masked_fields,
             CASE
@@ -219,6 +220,41 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
             END AS _reasons
         FROM ({_typed(stream, src_types)})
     """)
+
+
+def _local_time(con, tz: str, column: str) -> str:
+    """`column`'s wall-clock time in `tz`. In a zone whose offset from UTC is the same from
+    EARLIEST to 2100 (Asia/Ho_Chi_Minh: +07:00 since 1975), an instant of those years is shifted
+    by that offset: `timezone()` looks every instant up in the zone's rules, which was an eighth
+    of loading 10M events."""
+    exact = f"timezone({quote(tz)}, {column})"
+    offset = _fixed_offset(con, tz)
+    if offset is None:
+        return exact
+    return (
+        f"CASE WHEN {column} >= TIMESTAMPTZ '{EARLIEST} 00:00:00+00'"
+        f" AND {column} < TIMESTAMPTZ '2100-01-01 00:00:00+00'"
+        f" THEN make_timestamp(epoch_us({column}) + {offset}) ELSE {exact} END"
+    )
+
+
+_FIXED_OFFSETS: dict[str, int | None] = {}  # by zone, once a process
+
+
+def _fixed_offset(con, tz: str) -> int | None:
+    """`tz`'s offset from UTC in microseconds, when DuckDB's zone data (what `timezone()`
+    reads) gives the same one twice a day from EARLIEST to 2100; else None (daylight saving
+    time, or rules that changed)."""
+    if tz not in _FIXED_OFFSETS:
+        offsets = con.execute(
+            f"""SELECT DISTINCT epoch_us(timezone(?, t)) - epoch_us(t)
+                FROM generate_series(TIMESTAMPTZ '{EARLIEST} 00:00:00+00',
+                                     TIMESTAMPTZ '2100-01-01 00:00:00+00', INTERVAL 12 HOUR)
+                    AS g(t)""",
+            [tz],
+        ).fetchall()
+        _FIXED_OFFSETS[tz] = offsets[0][0] if len(offsets) == 1 else None
+    return _FIXED_OFFSETS[tz]
 
 
 def explain_broken(con, stream: Stream, verdicts: str) -> None:

@@ -112,6 +112,48 @@ def test_time_zone_is_a_setting(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("tz", "summer_noon_utc_local"),
+    [
+        ("Asia/Ho_Chi_Minh", datetime(2023, 7, 1, 19, 0)),  # +07:00 all year: shifted
+        ("UTC", datetime(2023, 7, 1, 12, 0)),
+        ("Europe/Paris", datetime(2023, 7, 1, 14, 0)),  # daylight saving: the zone's rules
+    ],
+)
+def test_local_time_is_the_zones_wall_clock_at_every_instant(tmp_path, tz, summer_noon_utc_local):
+    from tests.conftest import Warehouse
+
+    warehouse = Warehouse(tmp_path)
+    warehouse.settings = warehouse.settings.__class__(**{**warehouse.settings.__dict__, "tz": tz})
+    instants = [
+        "2000-01-01T00:00:00Z",  # the first instant a fixed offset is trusted for
+        "2023-03-26T00:59:59Z",  # Paris moves to summer time at 01:00Z
+        "2023-03-26T01:00:00Z",
+        "2023-03-31T16:59:59Z",  # the last second of 31 March in Lào Cai
+        "2023-03-31T17:00:00Z",
+        "2023-07-01T12:00:00Z",
+        "2023-10-29T00:59:59Z",  # and back to winter time at 01:00Z
+        "2023-10-29T01:00:00Z",
+    ]
+    warehouse.register_portals()
+    warehouse.land(
+        "dossier",
+        "times.jsonl",
+        [dossier(f"e{i}", occurred_at=at) for i, at in enumerate(instants)],
+    )
+    warehouse.ingest()
+    # what DuckDB's zone rules say for each instant, wall time and date
+    assert warehouse.query(
+        "SELECT count(*), count(*) FILTER (WHERE occurred_at_local = timezone(?, occurred_at)"
+        " AND occurred_on = timezone(?, occurred_at)::DATE) FROM raw.dossier_events",
+        [tz, tz],
+    ) == [(len(instants), len(instants))]
+    assert (
+        warehouse.scalar("SELECT occurred_at_local FROM raw.dossier_events WHERE event_id = 'e5'")
+        == summer_noon_utc_local
+    )
+
+
 def test_unknown_portal_is_quarantined(warehouse):
     ingest_one(warehouse, "dossier", dossier("e1", portal_id="so-moi"))
     [(_, _, reason, codes, _)] = warehouse.quarantine("dossier")
