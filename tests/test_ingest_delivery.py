@@ -9,6 +9,7 @@ import os
 import subprocess
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -155,6 +156,23 @@ def test_conflicting_duplicates_first_one_stands(warehouse):
     a, b = report.files[1:]
     assert (a.accepted, a.duplicates, a.quarantined) == (1, 1, 1)
     assert (b.accepted, b.duplicates, b.quarantined) == (0, 0, 1)
+
+
+def test_ids_whose_hashes_collide_are_two_events(warehouse):
+    # The loader looks for repeated ids by their hashes first: two ids of one hash (DuckDB's
+    # hash; found among 10M generated ids) are still two events, and a real repeat is one.
+    ids = ["SCT-220111-00442.received", "SCT-220811-00447.received"]
+    with duckdb.connect() as con:
+        assert con.execute("SELECT hash(?) = hash(?)", ids).fetchone() == (True,)
+    warehouse.register_portals()
+    records = [dossier(ids[0]), dossier(ids[1]), dossier(ids[0])]
+    warehouse.land("dossier", "a.jsonl", records)
+    [a] = warehouse.ingest().files[1:]
+    assert (a.accepted, a.duplicates, a.quarantined) == (2, 1, 0)
+    assert warehouse.query("SELECT event_id FROM raw.dossier_events ORDER BY 1") == [
+        (ids[0],),
+        (ids[1],),
+    ]
 
 
 def test_exact_duplicates_are_counted_not_stored(warehouse):
