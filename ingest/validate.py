@@ -225,8 +225,8 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
 def _local_time(con, tz: str, column: str) -> str:
     """`column`'s wall-clock time in `tz`. In a zone whose offset from UTC is the same from
     EARLIEST to 2100 (Asia/Ho_Chi_Minh: +07:00 since 1975), an instant of those years is shifted
-    by that offset: `timezone()` looks every instant up in the zone's rules, which was an eighth
-    of loading 10M events."""
+    by that offset: `timezone()` looks every instant up in the zone's rules (about 4 s of 28 s
+    loading 10M events from Parquet)."""
     exact = f"timezone({quote(tz)}, {column})"
     offset = _fixed_offset(con, tz)
     if offset is None:
