@@ -18,6 +18,7 @@ from ingest.redact import mask_sql
 from ingest.warehouse import sql_type
 
 EARLIEST = "2000-01-01"  # nothing in this portal's history happened before
+LATEST = "2100-01-01"  # nor is any date after it, a deadline's included
 TIMESTAMP_TYPES = {
     "TIMESTAMP",
     "TIMESTAMP_NS",
@@ -174,15 +175,15 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
     if field.kind == "date":
         rules.append(
             (
-                f"{norm} < DATE '{EARLIEST}' OR {norm} > DATE '2100-01-01'",
-                f"'invalid_value: {name} ' || {shown} || ' is outside {EARLIEST} .. 2100-01-01'",
+                f"{norm} < DATE '{EARLIEST}' OR {norm} > DATE '{LATEST}'",
+                f"'invalid_value: {name} ' || {shown} || ' is outside {EARLIEST} .. {LATEST}'",
             )
         )
     if field.kind == "timestamp":
         # Events cannot come from the future; deadlines may lie ahead, but not a century ahead.
         occurred = field.name == "occurred_at"
-        latest = "current_timestamp + INTERVAL 1 DAY" if occurred else "TIMESTAMPTZ '2100-01-01'"
-        until = "now" if occurred else "2100-01-01"
+        latest = "current_timestamp + INTERVAL 1 DAY" if occurred else f"TIMESTAMPTZ '{LATEST}'"
+        until = "now" if occurred else LATEST
         rules.append(
             (
                 f"{norm} < TIMESTAMPTZ '{EARLIEST}' OR {norm} > {latest}",
@@ -224,16 +225,16 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
 
 def _local_time(con, tz: str, column: str) -> str:
     """`column`'s wall-clock time in `tz`. In a zone whose offset from UTC is the same from
-    EARLIEST to 2100 (Asia/Ho_Chi_Minh: +07:00 since 1975), an instant of those years is shifted
-    by that offset: `timezone()` looks every instant up in the zone's rules (about 4 s of 28 s
-    loading 10M events from Parquet)."""
+    EARLIEST to LATEST (Asia/Ho_Chi_Minh: +07:00 since 1975), an instant of those years is
+    shifted by that offset: `timezone()` looks every instant up in the zone's rules (about 4 s
+    of 28 s loading 10M events from Parquet)."""
     exact = f"timezone({quote(tz)}, {column})"
     offset = _fixed_offset(con, tz)
     if offset is None:
         return exact
     return (
         f"CASE WHEN {column} >= TIMESTAMPTZ '{EARLIEST} 00:00:00+00'"
-        f" AND {column} < TIMESTAMPTZ '2100-01-01 00:00:00+00'"
+        f" AND {column} < TIMESTAMPTZ '{LATEST} 00:00:00+00'"
         f" THEN make_timestamp(epoch_us({column}) + {offset}) ELSE {exact} END"
     )
 
@@ -243,13 +244,13 @@ _FIXED_OFFSETS: dict[str, int | None] = {}  # by zone, once a process
 
 def _fixed_offset(con, tz: str) -> int | None:
     """`tz`'s offset from UTC in microseconds, when DuckDB's zone data (what `timezone()`
-    reads) gives the same one twice a day from EARLIEST to 2100; else None (daylight saving
+    reads) gives the same one twice a day from EARLIEST to LATEST; else None (daylight saving
     time, or rules that changed)."""
     if tz not in _FIXED_OFFSETS:
         offsets = con.execute(
             f"""SELECT DISTINCT epoch_us(timezone(?, t)) - epoch_us(t)
                 FROM generate_series(TIMESTAMPTZ '{EARLIEST} 00:00:00+00',
-                                     TIMESTAMPTZ '2100-01-01 00:00:00+00', INTERVAL 12 HOUR)
+                                     TIMESTAMPTZ '{LATEST} 00:00:00+00', INTERVAL 12 HOUR)
                     AS g(t)""",
             [tz],
         ).fetchall()
