@@ -467,6 +467,52 @@ def test_without_a_key_no_asker_key_is_kept(warehouse):
     assert warehouse.query("SELECT asker_key FROM raw.question_events") == [(None,)]
 
 
+@pytest.mark.parametrize(
+    ("older", "column", "type_"),
+    [
+        (["dossier_events DROP COLUMN procedure_code"], "dossier_events.procedure_code", "VARCHAR"),
+        (["dossier_events DROP COLUMN masked_fields"], "dossier_events.masked_fields", "VARCHAR[]"),
+        (
+            ["assessment_events ALTER points TYPE DECIMAL(9, 2)"],
+            "assessment_events.points",
+            "DECIMAL(18,6)",
+        ),
+        (
+            [
+                f"ingest_ledger DROP COLUMN {c}"
+                for c in ("source_kind", "cursor_column", "cursor_from", "cursor_to")
+            ],
+            "ingest_ledger.cursor_to",
+            "VARCHAR",
+        ),
+    ],
+)
+def test_a_warehouse_made_under_an_older_contract_gains_what_it_lacks(
+    warehouse, older, column, type_
+):
+    # Made before an optional field, `masked_fields`, the wider decimals or the ledger's source
+    # columns: the next ingest adds what it lacks, keeps what it held, and reads as a new
+    # warehouse would. (A current warehouse's schema is only read at each open, never altered.)
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("e1")])
+    warehouse.ingest()
+    with duckdb.connect(str(warehouse.settings.db)) as con:
+        for change in older:
+            con.execute(f"ALTER TABLE raw.{change}")
+    warehouse.land("dossier", "b.jsonl", [dossier("e2", procedure_code="1.004227")])
+    warehouse.ingest()
+    assert warehouse.query(
+        "SELECT event_id, procedure_code FROM raw.dossier_events ORDER BY 1"
+    ) == [("e1", None), ("e2", "1.004227")]
+    types = dict(
+        warehouse.query(
+            "SELECT table_name || '.' || column_name, data_type FROM duckdb_columns()"
+            " WHERE schema_name = 'raw'"
+        )
+    )
+    assert types[column] == type_
+
+
 # --- BI tools reach the raw tables through SQLAlchemy -------------------------------------
 
 
