@@ -109,18 +109,29 @@ def _open_when_free(db: Path | str, read_only: bool, timeout: float) -> duckdb.D
             pause = min(pause * 2, 0.5)
 
 
+def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Each raw table's columns with their types, spaces removed (`DECIMAL(18,6)`), read from
+    the catalogue at once."""
+    found: dict[str, dict[str, str]] = {}
+    for table, column, type_ in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND schema_name = 'raw'"
+    ).fetchall():
+        found.setdefault(f"raw.{table}", {})[column] = type_.replace(" ", "")
+    return found
+
+
+def _is_narrow(field: Field, columns: dict[str, str]) -> bool:
+    """Whether a decimal field's column is still of the old DECIMAL(9, 2) (or any type but its
+    own), which rounded what it could not hold."""
+    return field.kind == "decimal" and columns[field.name] != sql_type(field).replace(" ", "")
+
+
 def _widen_decimals(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:
-    """Decimals were DECIMAL(9, 2), which rounded what it could not hold: widen them in place."""
-    schema, table = stream.table.split(".")
+    """Widen in place the decimals of `stream`'s table that are still narrow."""
+    columns = _raw_columns(con)[stream.table]
     for f in stream.fields:
-        if f.kind != "decimal":
-            continue
-        (current,) = con.execute(
-            "SELECT data_type FROM information_schema.columns"
-            " WHERE table_schema = ? AND table_name = ? AND column_name = ?",
-            [schema, table, f.name],
-        ).fetchone()
-        if current.replace(" ", "") != sql_type(f).replace(" ", ""):
+        if _is_narrow(f, columns):
             con.execute(f"ALTER TABLE {stream.table} ALTER {f.name} TYPE {sql_type(f)}")
 
 
@@ -129,29 +140,21 @@ LEDGER_SOURCE_COLUMNS = ("source_kind", "cursor_column", "cursor_from", "cursor_
 
 def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every step of `ensure_schema` would change nothing: its tables and sequence are
-    there, with each contract field, `masked_fields`, the ledger's source columns and the
-    decimals' types. One reading of the catalogue, where the steps take about 60 statements
-    and a checkpoint (0.1 s at every open of the warehouse)."""
-    found: dict[str, dict[str, str]] = {}
-    for table, column, type_ in con.execute(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns()"
-        " WHERE database_name = current_database() AND schema_name = 'raw'"
-    ).fetchall():
-        found.setdefault(f"raw.{table}", {})[column] = type_.replace(" ", "")
-    wanted = {  # each column, with its type where `_widen_decimals` would change it
-        stream.table: {f.name: sql_type(f) if f.kind == "decimal" else None for f in stream.fields}
-        | {"masked_fields": None}
+    there, with each contract field, `masked_fields`, the ledger's source columns, and no narrow
+    decimal. One reading of the catalogue, where the steps take about 60 statements and a
+    checkpoint (0.1 s at every open of the warehouse)."""
+    found = _raw_columns(con)
+    wanted = {
+        stream.table: [f.name for f in stream.fields] + ["masked_fields"]
         for stream in STREAMS.values()
     }
-    wanted["raw.quarantine"] = {}
-    wanted["raw.ingest_ledger"] = dict.fromkeys(LEDGER_SOURCE_COLUMNS)
-    for table, columns in wanted.items():
-        have = found.get(table)
-        if have is None or any(
-            name not in have or (type_ and have[name] != type_.replace(" ", ""))
-            for name, type_ in columns.items()
-        ):
+    wanted["raw.quarantine"] = []
+    wanted["raw.ingest_ledger"] = list(LEDGER_SOURCE_COLUMNS)
+    for table, names in wanted.items():
+        if table not in found or any(name not in found[table] for name in names):
             return False
+    if any(_is_narrow(f, found[s.table]) for s in STREAMS.values() for f in s.fields):
+        return False
     (sequences,) = con.execute(
         "SELECT count(*) FROM duckdb_sequences() WHERE database_name = current_database()"
         " AND schema_name = 'raw' AND sequence_name = 'quarantine_seq'"
