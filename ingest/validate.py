@@ -223,6 +223,11 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
     """)
 
 
+# The span a fixed offset is trusted for, as instants (UTC), not local dates
+_SPAN_START = f"TIMESTAMPTZ '{EARLIEST} 00:00:00+00'"
+_SPAN_END = f"TIMESTAMPTZ '{LATEST} 00:00:00+00'"
+
+
 def _local_time(con, tz: str, column: str) -> str:
     """`column`'s wall-clock time in `tz`. In a zone whose offset from UTC is the same from
     EARLIEST to LATEST (Asia/Ho_Chi_Minh: +07:00 since 1975), an instant of those years is
@@ -233,8 +238,7 @@ def _local_time(con, tz: str, column: str) -> str:
     if offset is None:
         return exact
     return (
-        f"CASE WHEN {column} >= TIMESTAMPTZ '{EARLIEST} 00:00:00+00'"
-        f" AND {column} < TIMESTAMPTZ '{LATEST} 00:00:00+00'"
+        f"CASE WHEN {column} >= {_SPAN_START} AND {column} < {_SPAN_END}"
         f" THEN make_timestamp(epoch_us({column}) + {offset}) ELSE {exact} END"
     )
 
@@ -249,9 +253,7 @@ def _fixed_offset(con, tz: str) -> int | None:
     if tz not in _FIXED_OFFSETS:
         offsets = con.execute(
             f"""SELECT DISTINCT epoch_us(timezone(?, t)) - epoch_us(t)
-                FROM generate_series(TIMESTAMPTZ '{EARLIEST} 00:00:00+00',
-                                     TIMESTAMPTZ '{LATEST} 00:00:00+00', INTERVAL 12 HOUR)
-                    AS g(t)""",
+                FROM generate_series({_SPAN_START}, {_SPAN_END}, INTERVAL 12 HOUR) AS g(t)""",
             [tz],
         ).fetchall()
         _FIXED_OFFSETS[tz] = offsets[0][0] if len(offsets) == 1 else None
