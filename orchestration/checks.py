@@ -1,6 +1,8 @@
 """Data contracts attached to assets: Great Expectations on each ingested delivery, and the
 marts' Pandera contracts as blocking checks (a failure stops the publish of its period)."""
 
+import importlib
+import threading
 import warnings
 from pathlib import Path
 
@@ -25,6 +27,23 @@ def docs_index(settings: Settings) -> Path:
     )  # as data_contracts.raw_expectations builds it
 
 
+_expectations_import: threading.Thread | None = None
+
+
+def import_expectations_early() -> None:
+    """Start importing Great Expectations (7-8 s of Python) in a thread, once per process. The
+    loader reads a delivery in DuckDB, which releases the GIL, so the read hides most of the
+    import; a run with nothing new never imports it."""
+    global _expectations_import
+    if _expectations_import is None:
+        _expectations_import = threading.Thread(
+            target=importlib.import_module,
+            args=("data_contracts.raw_expectations",),
+            name="import-great-expectations",
+        )
+        _expectations_import.start()
+
+
 def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg.AssetCheckResult:
     """Validate each delivery of this run (small ones together: raw_expectations.check_deliveries);
     the check fails (as a warning) when any one does.
@@ -41,7 +60,8 @@ def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"deliveries": 0, "note": "no new delivery in this run"},
         )
-    # GX takes seconds to import
+    if _expectations_import is not None:  # started by import_expectations_early
+        _expectations_import.join()
     from data_contracts.raw_expectations import (
         Delivery,
         build_docs,

@@ -5,7 +5,7 @@ import dagster as dg
 from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.loader import ingest_landing
 from ingest.reference import ReferenceDataError
-from orchestration.checks import delivery_health, docs_index
+from orchestration.checks import delivery_health, docs_index, import_expectations_early
 from orchestration.resources import WRITER_POOL, WarehouseResource
 
 
@@ -33,6 +33,10 @@ HEALTH_CHECKS = [
 ]
 
 
+def _health_check(stream: str) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(raw_key(stream), "delivery_health")
+
+
 def _logger(context: dg.AssetExecutionContext):
     """Each new file in the run's log as soon as it is committed, not all at the end."""
 
@@ -52,9 +56,15 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     # the settle interval; a run launched by hand (the UI, `portal-warehouse run`) takes all.
     automatic = {"dagster/sensor_name", "dagster/schedule_name"} & set(context.run.tags)
     settle = settings.settle_seconds if automatic else 0
+    checked = [s for s in streams if _health_check(s) in context.selected_asset_check_keys]
     try:
         report = ingest_landing(
-            settings, streams=streams, settle_seconds=settle, on_file=_logger(context)
+            settings,
+            streams=streams,
+            settle_seconds=settle,
+            on_file=_logger(context),
+            # the check's import overlaps the read of the first new file it will check
+            on_reading=lambda f: import_expectations_early() if f.stream in checked else None,
         )
     except ReferenceDataError as e:  # checked before the warehouse is opened: nothing ingested
         raise dg.Failure(description=f"reference data: {e}") from None
@@ -88,9 +98,6 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 ),
             },
         )
-        if (
-            dg.AssetCheckKey(raw_key(stream), "delivery_health")
-            in context.selected_asset_check_keys
-        ):
+        if stream in checked:
             batches = [f.batch_id for f in new if f.status == "ingested"]
             yield delivery_health(settings, stream, batches)
