@@ -1186,6 +1186,8 @@ def main() -> None:
         return
 
     largest = max(args.sizes)
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"$ python bench/build.py {' '.join(sys.argv[1:])}")
     print(
         f"period {PERIOD} cutoff {CUTOFF}; best of {args.repeat}; seconds = wall time of the"
