@@ -46,7 +46,7 @@ collected as materialized (
         min(hash(portal_id)) filter (where event_type = 'received') as received_by_hash,
         min(channel) filter (where event_type = 'received') as channel,
         min(service_level) filter (where event_type = 'received') as service_level,
-        min(due_on) filter (where event_type = 'received') as due_on_at_receipt,
+        min(due_at) filter (where event_type = 'received') as due_at_receipt,
         min(occurred_at) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_at,
         min(occurred_on) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_on,
         min(event_type) filter (where event_type in ('resolved', 'withdrawn')) as first_closed_by,
@@ -87,8 +87,13 @@ plain as (
         if(first_closed_at >= received_at, first_closed_by, null) as closed_by,
         if(first_closed_at >= received_at, first_closed_at, null) as closed_at,
         if(first_closed_at >= received_at, first_closed_on, null) as closed_on,
-        if(first_closed_at >= received_at and first_closed_by = 'resolved', due_on_at_receipt, null)
-            as due_on_at_resolution,
+        -- the local date of the one receipt's due time, converted here for the dossiers that
+        -- need it rather than in the pass over every event (1.5 s of 17 at 10M events)
+        if(
+            first_closed_at >= received_at and first_closed_by = 'resolved',
+            {{ local_time('due_at_receipt') }}::date,
+            null
+        ) as due_on_at_resolution,
         first_closed_at,
         resolutions,
         events,
