@@ -3,6 +3,7 @@
 import dagster as dg
 
 from ingest.contract import STREAM_ORDER, STREAMS
+from ingest.landing import LandedFile
 from ingest.loader import ingest_landing
 from ingest.reference import ReferenceDataError
 from orchestration.checks import delivery_health, docs_index, import_expectations_early
@@ -57,14 +58,18 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     automatic = {"dagster/sensor_name", "dagster/schedule_name"} & set(context.run.tags)
     settle = settings.settle_seconds if automatic else 0
     checked = [s for s in streams if _health_check(s) in context.selected_asset_check_keys]
+
+    def reading(landed: LandedFile) -> None:  # the check's import beside its first file's read
+        if landed.stream in checked:
+            import_expectations_early()
+
     try:
         report = ingest_landing(
             settings,
             streams=streams,
             settle_seconds=settle,
             on_file=_logger(context),
-            # the check's import overlaps the read of the first new file it will check
-            on_reading=lambda f: import_expectations_early() if f.stream in checked else None,
+            on_reading=reading,
         )
     except ReferenceDataError as e:  # checked before the warehouse is opened: nothing ingested
         raise dg.Failure(description=f"reference data: {e}") from None
