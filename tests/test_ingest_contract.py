@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -102,9 +103,7 @@ def test_time_zone_is_a_setting(tmp_path):
     from tests.conftest import Warehouse
 
     warehouse = Warehouse(tmp_path)
-    warehouse.settings = warehouse.settings.__class__(
-        **{**warehouse.settings.__dict__, "tz": "UTC"}
-    )
+    warehouse.settings = dataclasses.replace(warehouse.settings, tz="UTC")
     ingest_one(warehouse, "dossier", dossier("e1", occurred_at="2023-04-01T00:30:00"))
     assert warehouse.scalar("SELECT occurred_on FROM raw.dossier_events") == date(2023, 4, 1)
     assert warehouse.scalar("SELECT occurred_at FROM raw.dossier_events") == datetime(
@@ -124,7 +123,7 @@ def test_local_time_is_the_zones_wall_clock_at_every_instant(tmp_path, tz, summe
     from tests.conftest import Warehouse
 
     warehouse = Warehouse(tmp_path)
-    warehouse.settings = warehouse.settings.__class__(**{**warehouse.settings.__dict__, "tz": tz})
+    warehouse.settings = dataclasses.replace(warehouse.settings, tz=tz)
     instants = [
         "2000-01-01T00:00:00Z",  # the first instant a fixed offset is trusted for
         "2023-03-26T00:59:59Z",  # Paris moves to summer time at 01:00Z

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from ingest.warehouse import LEDGER_SOURCE_COLUMNS
 from tests.conftest import Warehouse, dossier
 
 RECORDS = [dossier(f"e{i}", occurred_at=f"2023-03-{i:02d}T09:00:00") for i in range(1, 6)]
@@ -491,10 +492,7 @@ def test_without_a_key_no_asker_key_is_kept(warehouse):
             "DECIMAL(18,6)",
         ),
         (
-            [
-                f"ingest_ledger DROP COLUMN {c}"
-                for c in ("source_kind", "cursor_column", "cursor_from", "cursor_to")
-            ],
+            [f"ingest_ledger DROP COLUMN {c}" for c in LEDGER_SOURCE_COLUMNS],
             "ingest_ledger.cursor_to",
             "VARCHAR",
         ),
