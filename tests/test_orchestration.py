@@ -1,11 +1,13 @@
 """The Dagster code location: definitions load, the ingest materialises, the sensor reacts."""
 
 import contextlib
+import json
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from dbt_common.events import logger as dbt_logger
 
 from orchestration.assets.ingest import raw_events, raw_key
 from orchestration.assets.transform import REPORT_RESOURCE, ReportRun, dbt_models
@@ -14,7 +16,7 @@ from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
-from tests.conftest import REGISTRY, dossier, run_dbt
+from tests.conftest import DBT_DEBUG_LOG, REGISTRY, dossier, run_dbt
 
 STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
 
@@ -202,6 +204,36 @@ def test_dbts_duckdb_has_the_configured_memory_budget(warehouse, tmp_path):
         PORTAL_WAREHOUSE_DBT_MEMORY_LIMIT="1234MB",
     )
     assert "| 1.1 GiB |   False |" in printed, printed
+
+
+def test_dbts_loggers_make_only_the_lines_they_write(warehouse, tmp_path, monkeypatch):
+    """dbt.log (JSON) and stdout (text) get the events their level keeps, and no line is made
+    for an event they would drop: dbt's debug events (each SQL statement) are most of them."""
+    made: list[str] = []
+    make_json_line = dbt_logger._JsonLogger.create_line
+
+    def count(self, msg):
+        made.append(msg.info.name)
+        return make_json_line(self, msg)
+
+    monkeypatch.setattr(dbt_logger._JsonLogger, "create_line", count)
+    query = ("show", "--inline", "select 1 as one")
+    printed = run_dbt(warehouse.settings.db, *query, target=tmp_path / "info")
+    info = [json.loads(line)["info"] for line in dbt_log(tmp_path / "info")]
+    assert made == [event["name"] for event in info]
+    assert {event["level"] for event in info} <= {"info", "warn", "error"}
+    assert "MainReportVersion" in made and "Running with dbt=" in printed
+    assert "select 1 as one" not in printed  # the SQL statement is a debug event
+
+    made.clear()
+    run_dbt(warehouse.settings.db, *query, target=tmp_path / "debug", **DBT_DEBUG_LOG)
+    debug = [json.loads(line)["info"] for line in dbt_log(tmp_path / "debug")]
+    assert made == [event["name"] for event in debug]
+    assert any(e["level"] == "debug" and "select 1 as one" in e["msg"] for e in debug)
+
+
+def dbt_log(target: Path) -> list[str]:
+    return (target / "dbt.log").read_text().splitlines()
 
 
 def test_the_sensor_requests_an_ingest_of_new_files_only(warehouse):
