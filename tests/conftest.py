@@ -51,14 +51,21 @@ REGISTRY = [
 ]
 
 
-# The slowest test files, longest first (`--durations`, 2026-11-30; mostly their period jobs).
-# `make test` hands whole files to its two workers in collection order (--no-loadscope-reorder),
-# so these go first: a long file started last would leave one core idle at the end.
+# Every test file, longest first (per-file times of `make test`'s workers, 2026-12-02; the
+# sample's files run as one: pytest_xdist_make_scheduler). `make test` hands whole files to its
+# two workers in collection order (--no-loadscope-reorder), so a long file never starts last and
+# leaves one core idle at the end (14 s of it when only the 14 longest were listed). A file
+# missing here runs after them all.
 SLOWEST_FIRST = [
     "test_period_run.py", "test_cli_errors.py", "test_period_edges.py", "test_scoring.py",
-    "test_cli_progress.py", "test_serving.py", "test_cli.py", "test_publish_docx.py",
-    "test_reference.py", "test_sample_reorganisation.py", "test_lineage.py",
-    "test_channel_metrics.py", "test_questions_citizens.py", "test_docs.py",
+    "test_sample_reorganisation.py", "test_sample.py", "test_sample_ingest.py",
+    "test_serving.py", "test_raw_expectations.py", "test_cli_progress.py", "test_reference.py",
+    "test_mart_contracts.py", "test_ingest_contract.py", "test_cli.py",
+    "test_ingest_delivery.py", "test_publish_docx.py", "test_channel_metrics.py",
+    "test_ingest_source.py", "test_docs.py", "test_vietnamese_order.py",
+    "test_publish_report.py", "test_lineage.py", "test_questions_citizens.py",
+    "test_orchestration.py", "test_publish_print.py", "test_publish.py",
+    "test_ingest_privacy.py", "test_ingest_landing.py", "test_alerts.py", "test_instance.py",
 ]  # fmt: skip
 
 
