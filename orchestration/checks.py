@@ -47,14 +47,16 @@ def _import_expectations() -> None:
         importlib.import_module("data_contracts.raw_expectations")
 
 
-def delivery_health(settings: Settings, stream: str, batch_ids: list[str]) -> dg.AssetCheckResult:
-    """Validate each delivery of this run (small ones together: raw_expectations.check_deliveries);
-    the check fails (as a warning) when any one does.
+def delivery_health(
+    settings: Settings, asset_key: dg.AssetKey, stream: str, batch_ids: list[str]
+) -> dg.AssetCheckResult:
+    """The check of `asset_key`, the stream's raw asset: validate each delivery of this run
+    (small ones together: raw_expectations.check_deliveries); it fails (as a warning) when any
+    one does.
 
     A delivery of more than raw_expectations.SAMPLE_ROWS rows has its row expectations run on a
     sample of that many (its row count and quarantined share are judged whole); the metadata
     and the Data Docs say so."""
-    asset_key = dg.AssetKey(["raw", f"{stream}_events"])
     if not batch_ids:
         return dg.AssetCheckResult(
             asset_key=asset_key,

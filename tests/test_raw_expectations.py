@@ -25,6 +25,7 @@ from data_contracts.raw_expectations import (
     suite_columns,
 )
 from ingest.contract import STREAMS, Field
+from orchestration.assets.ingest import raw_key
 from orchestration.checks import delivery_health
 from tests.conftest import Warehouse, dossier
 
@@ -489,7 +490,7 @@ def test_delivery_health_says_which_deliveries_it_sampled(
     (ingested,) = [f for f in warehouse.ingest().files if f.stream == "dossier"]
     monkeypatch.setattr(raw_expectations, "SAMPLE_ROWS", sample_rows)
 
-    result = delivery_health(warehouse.settings, "dossier", [ingested.batch_id])
+    result = delivery_health(warehouse.settings, raw_key("dossier"), "dossier", [ingested.batch_id])
 
     assert result.passed
     coverage = "sampled 10 of 40 rows" if sampled else "all 40 rows"

@@ -105,4 +105,4 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         )
         if stream in checked:
             batches = [f.batch_id for f in new if f.status == "ingested"]
-            yield delivery_health(settings, stream, batches)
+            yield delivery_health(settings, raw_key(stream), stream, batches)
