@@ -8,7 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dbt_common.events import event_manager
 from dbt_common.events import logger as dbt_logger
+from dbt_common.events.types import SystemExecutingCmd
 
 from orchestration.assets.ingest import raw_events, raw_key
 from orchestration.assets.transform import REPORT_RESOURCE, ReportRun, dbt_models
@@ -231,6 +233,36 @@ def test_dbts_loggers_make_only_the_lines_they_write(warehouse, tmp_path, monkey
     debug = [json.loads(line)["info"] for line in dbt_log(tmp_path / "debug")]
     assert Counter(made) == Counter(event["name"] for event in debug)
     assert any(e["level"] == "debug" and "select 1 as one" in e["msg"] for e in debug)
+
+
+def test_dbts_debug_events_become_messages_only_for_whom_keeps_them(
+    warehouse, tmp_path, monkeypatch
+):
+    """dbt-common makes a message of each event before a logger or a callback sees it; a debug
+    event (each SQL statement) is dropped first unless a logger writes debug, or a callback that
+    does not say it ignores debug events listens."""
+    made: list[str] = []
+    make_message = event_manager.msg_from_base_event
+
+    def count(event, level=None):
+        message = make_message(event, level=level)
+        made.append(message.info.level)
+        return message
+
+    monkeypatch.setattr(event_manager, "msg_from_base_event", count)
+    query = ("show", "--inline", "select 1 as one")
+    run_dbt(warehouse.settings.db, *query, target=tmp_path / "info")
+    assert "info" in made and "debug" not in made
+
+    made.clear()
+    run_dbt(warehouse.settings.db, *query, target=tmp_path / "debug", **DBT_DEBUG_LOG)
+    assert made.count("debug") > made.count("info")  # the debug log is written in full
+
+    heard = []  # any other listener still hears every event
+    manager = event_manager.EventManager()
+    manager.add_callback(lambda message: heard.append(message.info.name))
+    manager.fire_event(SystemExecutingCmd(cmd=["dbt", "--version"]))
+    assert heard == ["SystemExecutingCmd"]
 
 
 def dbt_log(target: Path) -> list[str]:
