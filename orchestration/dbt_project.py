@@ -170,11 +170,11 @@ def _fire_only_what_is_kept() -> None:
     track_behavior_change_warn.ignores_debug_events = True
 
     def fire_kept(self, e, level=None, *args, **kwargs) -> None:
-        if (level or e.level_tag()) == EventLevel.DEBUG and not _debug_is_kept(self):
+        if (level or e.level_tag()) == EventLevel.DEBUG and not debug_is_kept(self):
             return
         fire_event(self, e, level, *args, **kwargs)
 
-    def _debug_is_kept(manager) -> bool:
+    def debug_is_kept(manager) -> bool:
         written = any(
             logger._python_logger is not None and logger._python_logger.isEnabledFor(logging.DEBUG)
             for logger in manager.loggers

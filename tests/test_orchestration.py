@@ -235,7 +235,7 @@ def test_dbts_loggers_make_only_the_lines_they_write(warehouse, tmp_path, monkey
     assert any(e["level"] == "debug" and "select 1 as one" in e["msg"] for e in debug)
 
 
-def test_dbts_debug_events_become_messages_only_for_whom_keeps_them(
+def test_dbts_debug_events_become_messages_only_when_something_keeps_them(
     warehouse, tmp_path, monkeypatch
 ):
     """dbt-common makes a message of each event before a logger or a callback sees it; a debug
