@@ -174,25 +174,36 @@ def contract_results(settings: Settings, period_id: str) -> list:
         con.close()
 
 
-# The results the check verified, by (run, period), for that run's publish to record in its
-# manifest: the jobs run in one process, and nothing writes the marts between the two steps (the
-# writer pool). A publish that finds none (another process) checks the contracts itself.
-_VERIFIED: dict[tuple[str, str], list] = {}
+def verified_contracts(context: dg.AssetExecutionContext, settings: Settings) -> list:
+    """The period's contract results as this run's check recorded them (its evaluations in the
+    run's event log, read from the instance whichever process ran the check), when it passed
+    every period mart; else checked now (a run without the check, a re-executed step). Nothing
+    writes the marts between the check and the publish of one run (the writer pool)."""
+    from data_contracts.marts import ContractResult
 
-
-def verified_contracts(settings: Settings, period_id: str, run_id: str) -> list:
-    """The period's contract results as this run's check verified them, else checked now."""
-    return _VERIFIED.pop((run_id, period_id), None) or contract_results(settings, period_id)
+    period_id = context.partition_key
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    recorded = {}
+    for record in records:
+        evaluation = record.event_log_entry.get_dagster_event().asset_check_evaluation_data
+        metadata = evaluation.metadata
+        if evaluation.check_name != "contract" or not evaluation.passed:
+            continue
+        if metadata["period_id"].value == period_id:
+            mart = evaluation.asset_key.path[-1]
+            recorded[mart] = ContractResult(mart, period_id, metadata["rows"].value, ())
+    if set(recorded) == set(PERIOD_MARTS):
+        return [recorded[mart] for mart in PERIOD_MARTS]
+    return contract_results(settings, period_id)
 
 
 @dg.multi_asset_check(specs=CONTRACT_SPECS)
 def mart_contracts(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Blocking: when a rule fails, the publish of this period does not run."""
     period_id = context.op_execution_context.partition_key
-    results = contract_results(warehouse.settings(), period_id)
-    if all(result.passed for result in results):  # else the publish does not run
-        _VERIFIED[(context.op_execution_context.run_id, period_id)] = results
-    for result in results:
+    for result in contract_results(warehouse.settings(), period_id):
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(["marts", result.mart]),
             check_name="contract",

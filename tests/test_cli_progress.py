@@ -3,6 +3,7 @@ while `run` works, several periods in one call, and, in the project's Dagster ho
 each period's own contract results and the metadata of what was built."""
 
 import io
+import json
 import os
 import re
 import time
@@ -13,7 +14,7 @@ import pytest
 from dagster._core.event_api import PartitionKeyFilter
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
-from orchestration import cli
+from orchestration import checks, cli
 from orchestration.assets.transform import dbt_models
 from orchestration.checks import PERIOD_MARTS
 from orchestration.cli import main
@@ -32,10 +33,14 @@ def run_args(warehouse: Warehouse, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+checked: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     """One `run --period 2023-Q1..2023-Q2` (the suite's only whole runs here): a dossier
-    received in Q1 and resolved in Q2. Returns (warehouse, exit code, stdout, instance)."""
+    received in Q1 and resolved in Q2. Returns (warehouse, exit code, stdout, instance); the
+    periods whose contracts were checked, in order, are in `checked`."""
     warehouse = Warehouse(tmp_path_factory.mktemp("progress"))
     warehouse.register_portals()
     warehouse.land(
@@ -47,9 +52,17 @@ def ran(tmp_path_factory):
         ],
     )
     out = io.StringIO()
+    checked.clear()
+    contract_results = checks.contract_results
+
+    def counted(settings, period_id: str) -> list:
+        checked.append(period_id)
+        return contract_results(settings, period_id)
+
     with pytest.MonkeyPatch.context() as env:
         env.delenv("DAGSTER_HOME", raising=False)  # the project's own home: beside the warehouse
         env.setattr("sys.stdout", out)
+        env.setattr(checks, "contract_results", counted)
         code = main(run_args(warehouse, "--period", "2023-Q1..2023-Q2"))
     home = warehouse.settings.db.parent / "dagster_home"
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -104,6 +117,24 @@ def test_each_period_keeps_its_own_contract_results(ran):
             assert record.partition == period
             assert record.evaluation.passed
             assert record.evaluation.metadata["period_id"].value == period
+
+
+def test_each_publish_records_what_its_runs_check_recorded_checked_once(ran):
+    warehouse, _, _, instance = ran
+    keys = [dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract") for mart in PERIOD_MARTS]
+    assert checked == PERIODS  # by the check; each publish read the check's results
+    for period in PERIODS:
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            keys, partition_filter=PartitionKeyFilter(key=period)
+        )
+        recorded = [
+            {"mart": key.asset_key.path[-1], "passed": True, "failures": [],
+             "rows": latest[key].evaluation.metadata["rows"].value}
+            for key in keys
+        ]  # fmt: skip
+        manifest = warehouse.landing.parent / "publish" / period / "v1" / "manifest.json"
+        assert json.loads(manifest.read_text())["contracts"] == recorded
+        assert any(r["rows"] for r in recorded), period
 
 
 def test_materializations_carry_row_counts_columns_cutoff_and_watermark(ran):

@@ -30,7 +30,7 @@ def published_report(
     and Parquet, a one-page HTML report, and a manifest with every file's checksum.
 
     Runs only after the marts' blocking contracts passed; the manifest records the results this
-    run's check verified for the files it lists (checked again here when they are not at hand).
+    run's check recorded for the files it lists (checked again here when the run has none).
     A period without any event fails here, before anything is written, unless `report` allows it
     (`allow_empty`)."""
     settings = warehouse.settings()
@@ -42,7 +42,7 @@ def published_report(
             description=f"report_date {report.report_date!r} is not a date (YYYY-MM-DD)",
             metadata={"exit_code": BAD_INPUT},
         ) from None
-    contracts = verified_contracts(settings, period_id, context.run_id)
+    contracts = verified_contracts(context, settings)
     failed = [c.message() for c in contracts if not c.passed]
     if failed:
         raise dg.Failure("contracts failed, nothing published:\n" + "\n".join(failed))
