@@ -1,5 +1,6 @@
 """Running one report period in-process: the job the UI and the schedule run, for the CLI."""
 
+import contextlib
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -11,6 +12,7 @@ from ingest.errors import FAILED, IN_USE, OK, STORAGE, storage_reason_in
 from orchestration.assets.publish import published_report
 from orchestration.assets.transform import REPORT_RESOURCE
 from orchestration.dbt_project import DBT_ERRORS
+from orchestration.instance import ephemeral_instance
 
 CONTRACT_BLOCKED = FAILED  # exit code when a contract stopped the publish (README: exit codes)
 _MAX_REASON = 600
@@ -147,20 +149,23 @@ def run_period(
 ) -> RunOutcome:
     """Run `job_name` for one period; `publish_job` republishes the marts without a rebuild.
     `on_step(step_key, status)` hears each step start, succeed, fail or be skipped while the
-    run goes (with an `instance` only: the events are the instance's)."""
+    run goes. Without an `instance`, the run is recorded in memory (`ephemeral_instance`)."""
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())  # known before the run starts, for the listener
-    if instance is not None and on_step is not None:
-        instance.add_event_listener(run_id, _step_listener(on_step))
-    result = job.execute_in_process(
-        partition_key=period_id,
-        run_config=run_config(job, cutoff, log_level, allow_empty, report_number, report_date),
-        instance=instance,
-        resources=resources,
-        raise_on_error=False,
-        run_id=run_id,
-        tags=tags,
-    )
+    with contextlib.ExitStack() as stack:
+        if instance is None:
+            instance = stack.enter_context(ephemeral_instance())
+        if on_step is not None:
+            instance.add_event_listener(run_id, _step_listener(on_step))
+        result = job.execute_in_process(
+            partition_key=period_id,
+            run_config=run_config(job, cutoff, log_level, allow_empty, report_number, report_date),
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+            run_id=run_id,
+            tags=tags,
+        )
     outcome = RunOutcome(period_id, result.run_id, result.success)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.check_name == "contract" and not evaluation.passed:

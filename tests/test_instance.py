@@ -1,16 +1,17 @@
 """The Dagster home `portal-warehouse run` records its runs in (orchestration/instance.py): the
 same files Dagster's own instance reads and writes, each opened once while the command runs,
-not once per event."""
+not once per event; and the in-memory instance of a run given none, on the connections it holds."""
 
 import collections
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from orchestration.instance import PooledSqliteEventLogStorage, open_instance
+from orchestration.instance import PooledSqliteEventLogStorage, ephemeral_instance, open_instance
 
 CONFIG = Path(__file__).parents[1] / "orchestration" / "dagster.yaml"
 ASSETS = 12
@@ -85,3 +86,37 @@ def test_dagsters_own_instance_reads_and_writes_the_same_home_meanwhile(home):
             latest = instance.get_latest_materialization_event(dg.AssetKey("a3"))
             assert latest is not None and latest.run_id == third
             assert len(instance.all_logs(second)) == len(instance.all_logs(first))
+
+
+def test_the_in_memory_instance_records_a_run_on_the_connections_it_holds(connections):
+    with dg.DagsterInstance.ephemeral() as dagsters:
+        connections.clear()
+        materialize(dagsters)
+        per_statement = len(connections)
+    with ephemeral_instance() as ours:
+        connections.clear()
+        run_id = materialize(ours)
+        opened = len(connections)
+        events = ours.all_logs(run_id)
+        assert ours.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+        latest = ours.get_latest_materialization_event(dg.AssetKey("a3"))
+        assert latest is not None and latest.run_id == run_id
+    assert per_statement > len(events) > 4 * ASSETS  # Dagster's own: one or more per event
+    assert opened == 0
+
+
+def test_the_in_memory_instance_serves_another_thread_on_a_connection_of_its_own(connections):
+    """SQLite refuses a connection in a thread other than the one that made it."""
+    with ephemeral_instance() as instance:
+        run_id = materialize(instance)
+        connections.clear()
+        read: list = []
+        worker = threading.Thread(
+            target=lambda: read.extend([instance.all_logs(run_id), instance.get_runs()])
+        )
+        worker.start()
+        worker.join()
+        logs, runs = read
+        assert len(logs) == len(instance.all_logs(run_id)) > 4 * ASSETS
+        assert [r.run_id for r in runs] == [run_id]
+    assert len(connections) == 2  # the event log's and the runs', once each
