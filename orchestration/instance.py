@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster._core.instance import InstanceType
@@ -140,22 +141,33 @@ class PooledSqliteStorage(DagsterSqliteStorage):
 # connection made in another thread: a statement from another thread opens its own, as before.
 
 
+@contextlib.contextmanager
+def _on_held_connection(storage, lock, own: Callable[[], Any]) -> Iterator[Connection]:
+    """`storage`'s held connection, in a transaction (the one open, for a statement inside
+    another's), in the thread that made it; in any other thread a connection of its own (`own`)."""
+    if threading.get_ident() != storage._held_thread:
+        with own() as conn:
+            yield conn
+        return
+    with lock:
+        if storage._held_conn.in_transaction():
+            yield storage._held_conn
+            return
+        with storage._held_conn.begin():
+            yield storage._held_conn
+
+
 class HeldInMemoryEventLogStorage(InMemoryEventLogStorage):
     def __init__(self):
         super().__init__()
         self._held_thread = threading.get_ident()
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[Connection]:
-        if threading.get_ident() != self._held_thread:
-            with super()._connect() as conn:
-                yield conn
-            return
-        with self._db_lock, self._held_conn.begin():
-            yield self._held_conn
+    def _connect(self):
+        return _on_held_connection(self, self._db_lock, super()._connect)
 
     def has_table(self, table_name: str) -> bool:
-        # asked at every asset event with tags, most often inside _connect
+        # asked at every asset event with tags, sometimes inside _connect (its lock held): only
+        # outside a transaction does the held connection need the lock
         if threading.get_ident() != self._held_thread:
             return super().has_table(table_name)
         if self._held_conn.in_transaction():
@@ -170,18 +182,8 @@ class HeldInMemoryRunStorage(InMemoryRunStorage):
         self._held_thread = threading.get_ident()
         self._held_lock = threading.RLock()
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[Connection]:
-        if threading.get_ident() != self._held_thread:
-            with super().connect() as conn:
-                yield conn
-            return
-        with self._held_lock:
-            if self._held_conn.in_transaction():  # a statement inside another's: within it
-                yield self._held_conn
-                return
-            with self._held_conn.begin():
-                yield self._held_conn
+    def connect(self):
+        return _on_held_connection(self, self._held_lock, super().connect)
 
 
 def ephemeral_instance() -> dg.DagsterInstance:
