@@ -148,11 +148,12 @@ PERIOD_MARTS = (
     "question_topics",
     "report_sentences",
 )
+CONTRACT_CHECK = "contract"  # each period mart's check, as the UI, the jobs and the runs name it
 with warnings.catch_warnings():  # partitioned checks are a preview in Dagster 1.13
     warnings.simplefilter("ignore", dg.PreviewWarning)
     CONTRACT_SPECS = [
         dg.AssetCheckSpec(
-            "contract",
+            CONTRACT_CHECK,
             asset=dg.AssetKey(["marts", mart]),
             blocking=True,
             # a period's result is that period's: checking 2023-Q1 keeps 2023-9M's result
@@ -189,7 +190,7 @@ def verified_contracts(context: dg.AssetExecutionContext, settings: Settings) ->
     for record in records:
         evaluation = record.event_log_entry.get_dagster_event().asset_check_evaluation_data
         metadata = evaluation.metadata
-        if evaluation.check_name != "contract" or not evaluation.passed:
+        if evaluation.check_name != CONTRACT_CHECK or not evaluation.passed:
             continue
         if metadata["period_id"].value == period_id:
             mart = evaluation.asset_key.path[-1]
@@ -206,7 +207,7 @@ def mart_contracts(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
     for result in contract_results(warehouse.settings(), period_id):
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(["marts", result.mart]),
-            check_name="contract",
+            check_name=CONTRACT_CHECK,
             passed=result.passed,
             severity=dg.AssetCheckSeverity.ERROR,
             description=result.message(),

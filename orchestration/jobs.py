@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.assets.serving import serving_marts
-from orchestration.checks import PERIOD_MARTS
+from orchestration.checks import CONTRACT_CHECK, PERIOD_MARTS
 from orchestration.partitions import report_periods
 
 ingest_job = dg.define_asset_job(
@@ -30,7 +30,7 @@ publish_job = dg.define_asset_job(
     "publish_job",
     selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "report"]), serving_marts)
     | dg.AssetSelection.checks(
-        *(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "contract") for mart in PERIOD_MARTS)
+        *(dg.AssetCheckKey(dg.AssetKey(["marts", mart]), CONTRACT_CHECK) for mart in PERIOD_MARTS)
     ),
     partitions_def=report_periods,
     executor_def=dg.in_process_executor,

@@ -11,6 +11,7 @@ import dagster as dg
 from ingest.errors import FAILED, IN_USE, OK, STORAGE, storage_reason_in
 from orchestration.assets.publish import published_report
 from orchestration.assets.transform import REPORT_RESOURCE
+from orchestration.checks import CONTRACT_CHECK
 from orchestration.dbt_project import DBT_ERRORS
 from orchestration.instance import ephemeral_instance
 
@@ -168,7 +169,7 @@ def run_period(
         )
     outcome = RunOutcome(period_id, result.run_id, result.success)
     for evaluation in result.get_asset_check_evaluations():
-        if evaluation.check_name == "contract" and not evaluation.passed:
+        if evaluation.check_name == CONTRACT_CHECK and not evaluation.passed:
             outcome.failed_contracts.append(evaluation.description or str(evaluation.asset_key))
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization

@@ -9,6 +9,7 @@ import dagster as dg
 from ingest.landing import discover
 from orchestration.alerts import ALERTED_TAG, contract_alert, failure_alert, send_alert
 from orchestration.assets.ingest import raw_key
+from orchestration.checks import CONTRACT_CHECK
 from orchestration.jobs import ingest_job, period_job, publish_job
 from orchestration.resources import WarehouseResource
 from orchestration.runs import failure_reason
@@ -65,7 +66,7 @@ def run_failure_alert(context: dg.RunFailureSensorContext, warehouse: WarehouseR
         else:
             evaluation = event.asset_check_evaluation_data
             if (
-                evaluation.check_name == "contract"
+                evaluation.check_name == CONTRACT_CHECK
                 and evaluation.blocking
                 and not evaluation.passed
             ):
