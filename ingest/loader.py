@@ -30,13 +30,12 @@ from ingest.readers import (
     drop_scratch,
     load_json_lines,
     load_source,
-    quote,
 )
 from ingest.redact import mask_sql, register_privacy
 from ingest.reference import load_reference
 from ingest.settings import Settings
 from ingest.validate import create_checked, explain_broken
-from ingest.warehouse import connect, ensure_schema
+from ingest.warehouse import connect, ensure_schema, literal, quote
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ def ingest_file(
         return _reject(con, landed, run_id)
     sha = sha256_of(landed.path)
     seen = con.execute(
-        "SELECT source_file FROM raw.ingest_ledger WHERE sha256 = ?", [sha]
+        f"SELECT source_file FROM raw.ingest_ledger WHERE sha256 = {literal(sha)}"
     ).fetchall()
     if any(source == landed.relative for (source,) in seen):
         return FileResult(landed.relative, landed.stream, "already_ingested")
@@ -190,9 +189,8 @@ def _reject(con, landed: LandedFile, run_id: str) -> FileResult:
     of the landing folder): a ledger row and a whole-file quarantine row with the reason, once
     for as long as the file stays as it is."""
     recorded = con.execute(
-        "SELECT count(*) FROM raw.ingest_ledger"
-        " WHERE source_file = ? AND status = 'rejected' AND error = ?",
-        [landed.relative, landed.rejected],
+        "SELECT count(*) FROM raw.ingest_ledger WHERE status = 'rejected'"
+        f" AND source_file = {literal(landed.relative)} AND error = {literal(landed.rejected)}"
     ).fetchone()[0]
     if recorded:
         return FileResult(landed.relative, landed.stream, "already_ingested")
@@ -214,20 +212,20 @@ def _supersede(con, ledger: dict, landed: LandedFile) -> None:
     of its bytes (taken while still being written, or cut short in transit): this attempt reads
     all they held again, so nothing stays open that no longer describes a delivery."""
     earlier = con.execute(
-        """SELECT DISTINCT l.batch_id, l.file_size, l.sha256 FROM raw.ingest_ledger AS l
+        f"""SELECT DISTINCT l.batch_id, l.file_size, l.sha256 FROM raw.ingest_ledger AS l
            JOIN raw.quarantine AS q ON q.batch_id = l.batch_id AND q.released_at IS NULL
-           WHERE l.source_file = ? AND l.file_size < ? AND l.status IN ('ingested', 'unreadable')
-        """,
-        [ledger["source_file"], ledger["file_size"]],
+           WHERE l.source_file = {literal(ledger["source_file"])}
+             AND l.file_size < {literal(ledger["file_size"])}
+             AND l.status IN ('ingested', 'unreadable')
+        """
     ).fetchall()
     prefixes = {size: sha256_of(landed.path, limit=size) for size in {s for _, s, _ in earlier}}
     batches = [batch for batch, size, sha in earlier if sha == prefixes[size]]
     if batches:
         con.execute(
-            """UPDATE raw.quarantine SET released_at = ?::TIMESTAMPTZ, released_batch_id = ?,
-                   released_as = 'superseded'
-               WHERE released_at IS NULL AND list_contains(?, batch_id)""",
-            [ledger["ingested_at"], ledger["batch_id"], batches],
+            f"""UPDATE raw.quarantine SET released_at = {literal(ledger["ingested_at"])},
+                   released_batch_id = {literal(ledger["batch_id"])}, released_as = 'superseded'
+               WHERE released_at IS NULL AND list_contains({literal(batches)}, batch_id)"""
         )
 
 
@@ -263,21 +261,21 @@ def _ledger_row(
 
 def _quarantine_file(con, ledger: dict, code: str, reason: str) -> None:
     """One quarantine row for a whole file that was not read (`code`: why)."""
+    values = [ledger["stream"], ledger["source_file"], None, f"{code}: {reason}", [code],
+              ledger["batch_id"], ledger["ingested_at"]]  # fmt: skip
     con.execute(
         """INSERT INTO raw.quarantine (stream, source_file, line_number, reason, reason_codes,
-               batch_id, quarantined_at)
-           VALUES (?, ?, NULL, ?, [?], ?, ?)""",
-        [ledger["stream"], ledger["source_file"], f"{code}: {reason}", code,
-         ledger["batch_id"], ledger["ingested_at"]],
-    )  # fmt: skip
+               batch_id, quarantined_at)"""
+        f" VALUES ({', '.join(map(literal, values))})"
+    )
 
 
 def _write_ledger(con, ledger: dict, status: str, error: str | None = None, **counts) -> None:
     row = ledger | {"status": status, "error": error}
     row |= {k: counts.get(k, 0) for k in ("rows_read", "accepted", "duplicates", "quarantined")}
     con.execute(
-        f"INSERT INTO raw.ingest_ledger ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-        list(row.values()),
+        f"INSERT INTO raw.ingest_ledger ({', '.join(row)})"
+        f" VALUES ({', '.join(map(literal, row.values()))})"
     )
 
 
@@ -380,15 +378,13 @@ def _insert_accepted(con, stream: Stream, batch_id: str, now, origin: str, origi
         f"""
         INSERT INTO {stream.table}
             ({", ".join(columns)}, batch_id, source_file, source_line, ingested_at)
-        SELECT {", ".join("c." + c for c in columns)}, {quote(batch_id)}, {origin},
-               ?::TIMESTAMPTZ
+        SELECT {", ".join("c." + c for c in columns)}, {quote(batch_id)}, {origin}, {literal(now)}
         FROM _checked AS c {origin_join}
         WHERE c._line NOT IN (
             SELECT _line FROM _verdict WHERE reasons IS NOT NULL
             UNION ALL SELECT _line FROM _pairs
         )
-    """,
-        [now],
+    """
     ).fetchone()[0]
 
 
@@ -434,10 +430,9 @@ def _apply(con, stream: Stream, batch_id: str, now, file: str) -> dict[str, int]
             SELECT {quote(stream.name)}, {quote(file)}, q._line, q.event_id,
                    array_to_string(q.reasons, '; '),
                    list_transform(q.reasons, r -> split_part(r, ':', 1)),
-                   q.conflicts_with, {_record_text(stream)}, {quote(batch_id)}, ?::TIMESTAMPTZ
+                   q.conflicts_with, {_record_text(stream)}, {quote(batch_id)}, {literal(now)}
             FROM _rejects AS q JOIN _src AS s ON s._line = q._line
-            """,
-            [now],
+            """
         ).fetchone()[0]
     rows_read, duplicates = con.execute("""
         SELECT (SELECT count(*) FROM _verdict),
@@ -494,7 +489,7 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
         )
         released = con.execute(
             f"""
-            UPDATE raw.quarantine SET released_at = ?::TIMESTAMPTZ,
+            UPDATE raw.quarantine SET released_at = {literal(now)},
                 released_batch_id = {quote(batch_id)},
                 released_as = CASE WHEN quarantine_id IN (SELECT _line FROM _repeats UNION ALL
                                                           SELECT _line FROM _known)
@@ -504,8 +499,7 @@ def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:
                 EXCEPT SELECT _line FROM _repeats WHERE NOT same
                 EXCEPT SELECT _line FROM _known WHERE NOT same
             )
-            """,
-            [now],
+            """
         ).fetchone()[0]
         rows_read = con.execute("SELECT count(*) FROM _verdict").fetchone()[0]
         counts = dict(

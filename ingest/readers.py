@@ -33,6 +33,7 @@ from ingest.redact import (
     mask_text,
     normalised_key,
 )
+from ingest.warehouse import literal, quote
 
 OVERSIZED = f"oversized_record: longer than {MAX_RECORD_BYTES:,} bytes, not read"
 csv.field_size_limit(1 << 30)  # a long cell is one oversized record, not a failed file
@@ -52,10 +53,6 @@ READ_ERRORS = (
     UnicodeDecodeError,
     csv.Error,
 )
-
-
-def quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:
@@ -213,7 +210,9 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
             described = _without_long_lines(path, short)
             _read_lines(con, short)
         con.execute("CREATE OR REPLACE TEMP TABLE _oversized (_line BIGINT, description VARCHAR)")
-        con.executemany("INSERT INTO _oversized VALUES (?, ?)", described)
+        rows = [f"({literal(line)}, {literal(text)})" for line, text in described]
+        if rows:
+            con.execute(f"INSERT INTO _oversized VALUES {', '.join(rows)}")
         load_json_lines(con, _NUMBERED_LINES, stream, oversized="_oversized")
         return
     load_json_lines(con, _NUMBERED_LINES, stream)

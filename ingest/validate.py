@@ -13,9 +13,9 @@ stored in Unicode NFC, and free text has emails and phone numbers masked (`inges
 from __future__ import annotations
 
 from ingest.contract import ALL, Field, Stream
-from ingest.readers import ident, quote
+from ingest.readers import ident
 from ingest.redact import mask_sql
-from ingest.warehouse import sql_type
+from ingest.warehouse import literal, quote, sql_type
 
 EARLIEST = "2000-01-01"  # nothing in this portal's history happened before
 LATEST = "2100-01-01"  # nor is any date after it, a deadline's included
@@ -255,9 +255,8 @@ def _fixed_offset(con, tz: str) -> int | None:
     time, or rules that changed)."""
     if tz not in _FIXED_OFFSETS:
         offsets = con.execute(
-            f"""SELECT DISTINCT epoch_us(timezone(?, t)) - epoch_us(t)
-                FROM generate_series({_SPAN_START}, {_SPAN_END}, INTERVAL 12 HOUR) AS g(t)""",
-            [tz],
+            f"""SELECT DISTINCT epoch_us(timezone({literal(tz)}, t)) - epoch_us(t)
+                FROM generate_series({_SPAN_START}, {_SPAN_END}, INTERVAL 12 HOUR) AS g(t)"""
         ).fetchall()
         _FIXED_OFFSETS[tz] = offsets[0][0] if len(offsets) == 1 else None
     return _FIXED_OFFSETS[tz]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -37,6 +38,32 @@ LINEAGE_COLUMNS = """
 
 def sql_type(field: Field) -> str:
     return SQL_TYPES[field.kind]
+
+
+def quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def literal(value: str | int | bool | date | list | None) -> str:
+    """`value` written into a statement. DuckDB's Python client imports pandas (0.35-0.45 s) at
+    the first statement given a parameter, to compare it with pandas.NaT: the statements of a
+    command that needs no pandas (ingest, status, a run with nothing new) carry their values as
+    literals instead (tests/test_cli.py, `pandas_free`)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"{quote(value.isoformat())}::TIMESTAMPTZ"
+    if isinstance(value, date):
+        return f"{quote(value.isoformat())}::DATE"
+    if isinstance(value, str):  # a NUL would end the statement's text: DuckDB's chr(0) instead
+        return " || chr(0) || ".join(quote(part) for part in value.split("\x00"))
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 def check_warehouse_file(db: Path | str) -> None:
@@ -78,11 +105,12 @@ def connect(db: Path | str, tz: str, read_only: bool = False) -> duckdb.DuckDBPy
     if not read_only:
         Path(db).parent.mkdir(parents=True, exist_ok=True)
     con = _open_when_free(db, read_only, lock_timeout())
-    con.execute("SET TimeZone = ?", [tz])
+    con.execute(f"SET TimeZone = {literal(tz)}")
     # Rows carry their own line numbers; letting DuckDB write them in any order is faster.
     con.execute("SET preserve_insertion_order = false")
     # Large deliveries spill their scratch tables to disk instead of growing without bound.
-    con.execute("SET memory_limit = ?", [os.environ.get("PORTAL_WAREHOUSE_MEMORY_LIMIT", "1GB")])
+    limit = os.environ.get("PORTAL_WAREHOUSE_MEMORY_LIMIT", "1GB")
+    con.execute(f"SET memory_limit = {literal(limit)}")
     return con
 
 

@@ -14,8 +14,8 @@ from ingest.contract import STREAMS
 from ingest.landing import discover, sha256_of
 from ingest.reference import PROJECT, Reference
 from ingest.settings import SOURCES_VARIABLE, Settings
-from ingest.warehouse import connect
-from publish.release import code_version, latest_version
+from ingest.warehouse import connect, literal
+from publish.versions import code_version, latest_version
 
 # A build's inputs, one row per whole build: a later build with the same inputs is not run.
 BUILDS_TABLE = "raw.model_builds"
@@ -60,8 +60,8 @@ def last_build(
         return None
     last = con.execute(
         f"select run_id, built_at, inputs from {BUILDS_TABLE}"
-        " where period_id is not distinct from ? order by built_at desc limit 1",
-        [period_id],
+        f" where period_id is not distinct from {literal(period_id)}"
+        " order by built_at desc limit 1"
     ).fetchone()
     if last is None or last[2] != inputs:
         return None

@@ -168,10 +168,9 @@ def preflight_run(
     from ingest.landing import discover, sha256_of
     from ingest.reference import load_reference
     from ingest.warehouse import check_warehouse_file, connect
-    from orchestration.partitions import report_periods
-    from publish.release import period_event_count, period_window
+    from publish.periods import PERIOD_KEYS, period_event_count, period_window
 
-    if period not in report_periods.get_partition_keys():
+    if period not in PERIOD_KEYS:
         raise ConfigError(f"unknown report period {period!r}")
     check_cutoff(period, cutoff)
     if not publish_only and not settings.landing.is_dir():
@@ -227,7 +226,7 @@ def check_cutoff(period: str, cutoff: str | None) -> None:
     once, not by dbt after the ingest."""
     from datetime import date
 
-    from publish.release import period_window
+    from publish.periods import period_window
 
     if cutoff is None:
         return
@@ -242,8 +241,8 @@ def check_cutoff(period: str, cutoff: str | None) -> None:
 
 def run_periods(specs: list[str]) -> list[str]:
     """The periods of `run --period` values, in the order given, each once (ranges expanded,
-    orchestration.partitions.periods_named); ConfigError for an unknown one."""
-    from orchestration.partitions import periods_named
+    publish.periods.periods_named); ConfigError for an unknown one."""
+    from publish.periods import periods_named
 
     periods: list[str] = []
     for spec in specs:

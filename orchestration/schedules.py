@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.assets.transform import REPORT_RESOURCE
 from orchestration.jobs import period_job
-from orchestration.partitions import periods_completed_by
+from publish.periods import periods_completed_by
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # the report run a tick asks for: the whole period, and no report of zeros when a tick comes

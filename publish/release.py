@@ -26,13 +26,11 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,7 +38,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pyarrow as pa
 
-from ingest.contract import STREAMS
 from publish import appendices, report_docx, report_html
 from publish.appendices import (
     APPENDIX_01,
@@ -53,6 +50,8 @@ from publish.appendices import (
     SUMMARY,
     Appendix,
 )
+from publish.periods import RAW_TABLES, period_event_count
+from publish.versions import next_version
 
 # What a release holds, in this order: also the sheets of the workbook.
 PUBLISHED: list[Appendix] = [
@@ -96,10 +95,8 @@ SCORECARDS = [
     ),
 ]  # fmt: skip
 MARTS = [Mart(a.table, a.mart_columns, a.order_by) for a in PUBLISHED] + SCORECARDS
-RAW_TABLES = tuple(stream.table for stream in STREAMS.values())
 MANIFEST = "manifest.json"
 
-_VERSION = re.compile(r"v(\d+)")
 _HIDDEN = ".publishing-"  # + <id>: a version being built; + <id>.lock: its publisher's lock
 _PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # becomes a directory name
 _RENAME_ATTEMPTS = 100
@@ -111,66 +108,6 @@ class PublishError(RuntimeError):
 
 class EmptyPeriodError(PublishError):
     """The warehouse holds no event of any stream in the period: its report would be zeros."""
-
-
-# report periods (orchestration.partitions): their first and last month
-_PERIOD_MONTHS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "H1": (1, 6),
-                  "9M": (1, 9), "FY": (1, 12)}  # fmt: skip
-_REPORT_PERIOD = re.compile(r"(?P<year>\d{4})-(?P<kind>" + "|".join(_PERIOD_MONTHS) + ")")
-
-
-def code_version() -> str:
-    """The package version and, in a git checkout, the commit the run's code came from."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parents[1],
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    return f"{metadata.version('portal-warehouse')}+{commit}"
-
-
-def period_window(period_id: str, cutoff: date | str | None = None) -> tuple[date, date] | None:
-    """The local dates a report period covers, ending at `cutoff` when given; None for a
-    period id that is not a report period or a cutoff outside it (dbt says why)."""
-    m = _REPORT_PERIOD.fullmatch(period_id)
-    if not m:
-        return None
-    first, last = _PERIOD_MONTHS[m["kind"]]
-    year = int(m["year"])
-    start = date(year, first, 1)
-    end = (date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)) - timedelta(days=1)
-    if cutoff is not None:
-        try:
-            cut = cutoff if isinstance(cutoff, date) else date.fromisoformat(str(cutoff))
-        except ValueError:
-            return None
-        if not start <= cut <= end:
-            return None
-        end = cut
-    return start, end
-
-
-def period_event_count(con: duckdb.DuckDBPyConnection, start: date, end: date) -> int:
-    """Raw events of every stream whose local date lies within [start, end]."""
-    tables = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.columns "
-            "where table_schema = 'raw' and column_name = 'occurred_on'"
-        ).fetchall()
-    }
-    return sum(
-        con.execute(
-            f"select count(*) from {table} where occurred_on between ? and ?", [start, end]
-        ).fetchone()[0]
-        for table in RAW_TABLES
-        if table in tables
-    )
 
 
 def refuse_empty_period(
@@ -301,7 +238,7 @@ def _write_release(
             )
             return _file_entry(html_path, "html", tables=sorted(report_html.MARTS))
 
-        version = _next_version(period_dir)
+        version = next_version(period_dir)
         entries.append(write_html(version))
         # the report's text, drafted from the marts (publish/report_docx.py)
         path = tmp / f"{report}.docx"
@@ -523,19 +460,6 @@ def _file_entry(path: Path, fmt: str, **content: Any) -> dict[str, Any]:
     }
 
 
-def latest_version(period_dir: Path) -> Path | None:
-    """The period's latest published version (`v<n>` of the highest n), None before the first."""
-    number = _next_version(period_dir) - 1 if period_dir.is_dir() else 0
-    return period_dir / f"v{number}" if number else None
-
-
-def _next_version(period_dir: Path) -> int:
-    return 1 + max(
-        (int(m.group(1)) for p in period_dir.iterdir() if (m := _VERSION.fullmatch(p.name))),
-        default=0,
-    )
-
-
 def _local_date(con: duckdb.DuckDBPyConnection, instant: datetime) -> date:
     """`instant`'s date in the warehouse's time zone (PORTAL_WAREHOUSE_TZ), else UTC's."""
     try:
@@ -555,7 +479,7 @@ def _rename_to_next_version(
     fails (its directory is not empty) and the next number is tried. `written` is the number
     the files name; `renumber(n)` rewrites them before v<n> is tried instead."""
     for _ in range(_RENAME_ATTEMPTS):
-        version = _next_version(period_dir)
+        version = next_version(period_dir)
         if renumber is not None and version != written:
             renumber(version)
             written = version

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import duckdb
 import pyarrow as pa
@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from ingest.warehouse import LEDGER_SOURCE_COLUMNS
+from ingest.warehouse import LEDGER_SOURCE_COLUMNS, literal
 from tests.conftest import Warehouse, dossier
 
 RECORDS = [dossier(f"e{i}", occurred_at=f"2023-03-{i:02d}T09:00:00") for i in range(1, 6)]
@@ -592,3 +592,19 @@ def test_parquet_damaged_past_its_footer_rejects_the_file_whole(warehouse):
     assert (
         warehouse.scalar("SELECT count(*) FROM raw.ingest_ledger WHERE status = 'unreadable'") == 1
     )
+
+
+def test_a_value_written_as_a_literal_reads_back_as_it_would_as_a_parameter():
+    """ingest.warehouse.literal stands for DuckDB's parameters where pandas is not loaded."""
+    values = [
+        None, True, False, 0, -7, 2**62, "", "l'été", "a\x00b\x00", "\\n ? $1 ;--",
+        datetime(2023, 3, 1, 9, 0, 0, 123456, tzinfo=timezone(timedelta(hours=7))),
+        datetime(2026, 12, 2, 13, 44, tzinfo=UTC), date(2024, 2, 29),
+        ["x", "it's", None], [],
+    ]  # fmt: skip
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
+    for value in values:
+        as_literal = con.execute(f"SELECT {literal(value)}").fetchone()[0]
+        as_parameter = con.execute("SELECT ?", [value]).fetchone()[0]
+        assert as_literal == as_parameter == value, value

@@ -11,8 +11,9 @@ from orchestration.assets.transform import ReportRun
 from orchestration.checks import PERIOD_MARTS, verified_contracts
 from orchestration.partitions import report_periods
 from orchestration.resources import WarehouseResource
-from publish.release import EmptyPeriodError, code_version, publish_period
+from publish.release import EmptyPeriodError, publish_period
 from publish.serving import open_serving
+from publish.versions import code_version
 
 
 @dg.asset(

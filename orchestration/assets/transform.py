@@ -41,7 +41,8 @@ from orchestration.builds import (
 from orchestration.dbt_project import MODELS_DIR, dbt_project, environment, invoke, profile_env
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
-from publish.release import event_watermark, period_window
+from publish.periods import period_window
+from publish.release import event_watermark
 
 PERIOD_TAG = "period"  # the dbt tag of the models computed for one report period per run
 
