@@ -48,7 +48,7 @@ def literal(value: str | int | bool | date | list | None) -> str:
     """`value` written into a statement. DuckDB's Python client imports pandas (0.35-0.45 s) at
     the first statement given a parameter, to compare it with pandas.NaT: the statements of a
     command that needs no pandas (ingest, status, a run with nothing new) carry their values as
-    literals instead (tests/test_cli.py, `pandas_free`)."""
+    literals instead (tests/test_cli.py, `test_ingest_status_and_replay_import_no_pandas`)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):

@@ -76,9 +76,8 @@ def period_window(
     first, last = PERIOD_MONTHS[m["kind"]]
     year = int(m["year"])
     start = dt.date(year, first, 1)
-    end = (dt.date(year + 1, 1, 1) if last == 12 else dt.date(year, last + 1, 1)) - dt.timedelta(
-        days=1
-    )
+    after = dt.date(year + 1, 1, 1) if last == 12 else dt.date(year, last + 1, 1)
+    end = after - dt.timedelta(days=1)
     if cutoff is not None:
         try:
             cut = cutoff if isinstance(cutoff, dt.date) else dt.date.fromisoformat(str(cutoff))

@@ -55,6 +55,7 @@ def modules_imported(args: list[str], *modules: str) -> tuple[int, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", script, *args], capture_output=True, text=True, check=False
     )
+    assert done.returncode == 0, done.stderr[-3000:]
     code, *found = done.stdout.splitlines()[-1].split()
     return int(code), found
 
