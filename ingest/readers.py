@@ -33,7 +33,7 @@ from ingest.redact import (
     mask_text,
     normalised_key,
 )
-from ingest.warehouse import literal, quote
+from ingest.warehouse import ident, literal, quote
 
 OVERSIZED = f"oversized_record: longer than {MAX_RECORD_BYTES:,} bytes, not read"
 csv.field_size_limit(1 << 30)  # a long cell is one oversized record, not a failed file
@@ -53,10 +53,6 @@ READ_ERRORS = (
     UnicodeDecodeError,
     csv.Error,
 )
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _asker_key_sql(value_of) -> str:

@@ -13,9 +13,8 @@ stored in Unicode NFC, and free text has emails and phone numbers masked (`inges
 from __future__ import annotations
 
 from ingest.contract import ALL, Field, Stream
-from ingest.readers import ident
 from ingest.redact import mask_sql
-from ingest.warehouse import literal, quote, sql_type
+from ingest.warehouse import ident, literal, quote, sql_type
 
 EARLIEST = "2000-01-01"  # nothing in this portal's history happened before
 LATEST = "2100-01-01"  # nor is any date after it, a deadline's included

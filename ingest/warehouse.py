@@ -44,6 +44,10 @@ def quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def literal(value: str | int | bool | date | list | None) -> str:
     """`value` written into a statement. DuckDB's Python client imports pandas (0.35-0.45 s) at
     the first statement given a parameter, to compare it with pandas.NaT: the statements of a

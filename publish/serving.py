@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.warehouse import connect
+from ingest.warehouse import connect, ident, quote
 
 SCHEMA = "marts"
 # the catalogs the writer attaches beside the warehouse (names no warehouse file should have)
@@ -68,7 +68,7 @@ def bi_type(data_type: str) -> str | None:
 
 
 def _as_served(column: str, data_type: str) -> str:
-    name = _quote(column)
+    name = ident(column)
     target = bi_type(data_type)
     if target == "VARCHAR":
         return f"CAST(to_json({name}) AS VARCHAR) AS {name}"
@@ -102,7 +102,7 @@ def _write(
     con = connect(db, tz, read_only=True)  # waits while another process writes the warehouse
     try:
         warehouse = con.execute("SELECT current_database()").fetchone()[0]
-        con.execute(f"ATTACH {_literal(temporary)} AS {_NEW} (READ_WRITE)")
+        con.execute(f"ATTACH {quote(str(temporary))} AS {_NEW} (READ_WRITE)")
         con.execute(f"CREATE SCHEMA {_NEW}.{SCHEMA}")
         kept = period_id is not None and previous.exists()
         old: dict[str, set[str]] = {}
@@ -112,23 +112,23 @@ def _write(
         rows = {}
         for relation, columns in _relations(con, warehouse).items():
             new = ", ".join(_as_served(c, t) for c, t in columns)
-            sql = f"SELECT {new} FROM {_quote(warehouse)}.{SCHEMA}.{_quote(relation)}"
+            sql = f"SELECT {new} FROM {ident(warehouse)}.{SCHEMA}.{ident(relation)}"
             params: list[str] = []
             names = {c for c, _ in columns}
             if kept and "period_id" in names and relation in old:
                 # every other period as the previous copy served it, in this copy's types
                 carried = ", ".join(
-                    f"CAST({_quote(c)} AS {bi_type(t) or t}) AS {_quote(c)}"
+                    f"CAST({ident(c)} AS {bi_type(t) or t}) AS {ident(c)}"
                     if c in old[relation]
-                    else f"CAST(NULL AS {bi_type(t) or t}) AS {_quote(c)}"
+                    else f"CAST(NULL AS {bi_type(t) or t}) AS {ident(c)}"
                     for c, t in columns
                 )
                 sql = (
                     f"{sql} WHERE period_id = ? UNION ALL SELECT {carried}"
-                    f" FROM {_OLD}.{SCHEMA}.{_quote(relation)} WHERE period_id IS DISTINCT FROM ?"
+                    f" FROM {_OLD}.{SCHEMA}.{ident(relation)} WHERE period_id IS DISTINCT FROM ?"
                 )
                 params = [period_id, period_id]
-            table = f"{_NEW}.{SCHEMA}.{_quote(relation)}"
+            table = f"{_NEW}.{SCHEMA}.{ident(relation)}"
             con.execute(f"CREATE TABLE {table} AS {sql}", params)
             rows[relation] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if kept:
@@ -144,13 +144,13 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, temporary: 
     """The previous copy, read-only; when a reader opened it for writing (the DuckDB CLI without
     -readonly), a copy of its bytes, since the writer never waits for a reader."""
     try:
-        con.execute(f"ATTACH {_literal(previous)} AS {_OLD} (READ_ONLY)")
+        con.execute(f"ATTACH {quote(str(previous))} AS {_OLD} (READ_ONLY)")
     except duckdb.IOException as e:
         if "Could not set lock" not in str(e):
             raise
         snapshot = temporary.with_name(temporary.name + ".previous")
         shutil.copyfile(previous, snapshot)
-        con.execute(f"ATTACH {_literal(snapshot)} AS {_OLD} (READ_ONLY)")
+        con.execute(f"ATTACH {quote(str(snapshot))} AS {_OLD} (READ_ONLY)")
 
 
 def _relations(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[tuple[str, str]]]:
@@ -183,7 +183,7 @@ def open_serving(db: Path | str, tz: str) -> duckdb.DuckDBPyConnection:
     con = connect(db, tz, read_only=True)
     try:
         warehouse = con.execute("SELECT current_database()").fetchone()[0]
-        con.execute(f"ATTACH {_literal(served)} AS {SERVING_CATALOG} (READ_ONLY)")
+        con.execute(f"ATTACH {quote(str(served))} AS {SERVING_CATALOG} (READ_ONLY)")
         con.execute(f"ATTACH ':memory:' AS {_TYPED} (READ_WRITE)")
         con.execute(f"CREATE SCHEMA {_TYPED}.{SCHEMA}")
         built = _relations(con, warehouse)
@@ -191,11 +191,11 @@ def open_serving(db: Path | str, tz: str) -> duckdb.DuckDBPyConnection:
             own = dict(built.get(relation, []))
             typed = ", ".join(_as_built(c, t, own.get(c)) for c, t in columns)
             con.execute(
-                f"CREATE VIEW {_TYPED}.{SCHEMA}.{_quote(relation)} AS SELECT {typed}"
-                f" FROM {SERVING_CATALOG}.{SCHEMA}.{_quote(relation)}"
+                f"CREATE VIEW {_TYPED}.{SCHEMA}.{ident(relation)} AS SELECT {typed}"
+                f" FROM {SERVING_CATALOG}.{SCHEMA}.{ident(relation)}"
             )
         con.execute(f"USE {_TYPED}")
-        con.execute("SET search_path = ?", [f"{_TYPED}.main,{_quote(warehouse)}.raw"])
+        con.execute("SET search_path = ?", [f"{_TYPED}.main,{ident(warehouse)}.raw"])
     except BaseException:
         con.close()
         raise
@@ -204,7 +204,7 @@ def open_serving(db: Path | str, tz: str) -> duckdb.DuckDBPyConnection:
 
 def _as_built(column: str, served_type: str, own_type: str | None) -> str:
     """A served column as the mart has it: JSON text back into its list, struct or map."""
-    name = _quote(column)
+    name = ident(column)
     if own_type and served_type == "VARCHAR" and bi_type(own_type) == "VARCHAR":
         return f"CAST(CAST({name} AS JSON) AS {own_type}) AS {name}"
     return name
@@ -235,11 +235,3 @@ def _flush(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
