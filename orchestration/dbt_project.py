@@ -97,6 +97,7 @@ def _dbt(args: Sequence[str], target: Path, project_dir: Path, manifest=None):
 
     _format_only_what_loggers_keep()
     _fire_only_what_is_kept()
+    _build_events_when_read()
     invocation = DbtInvocation(list(args))
 
     def listen(msg) -> None:  # the result events are at info, warn or error level
@@ -186,6 +187,43 @@ def _fire_only_what_is_kept() -> None:
 
     fire_kept.fires_only_what_is_kept = True
     EventManager.fire_event = fire_kept
+
+
+def _build_events_when_read() -> None:
+    """dbt-common builds each event's protobuf message from its fields when the event is made
+    (`ParseDict`), before `fire_event` can drop it: a build's SQL statements, connections and
+    node steps, mostly debug events `_fire_only_what_is_kept` drops, paid it all the same, 15%
+    of the Python time of a small warehouse's build (py-spy --gil, 2026-12-02). An event now
+    keeps its fields and builds its message on first use; an event that is used reads exactly
+    as before. A small build, alternating in one process: 6.7-7.7 s of CPU -> 5.9-6.8 s."""
+    from dbt_common.events.base_types import BaseEvent
+
+    init = BaseEvent.__init__
+    if getattr(init, "builds_when_read", False):
+        return
+    get, set_ = BaseEvent.__getattr__, BaseEvent.__setattr__
+
+    def keep(self, *args, **kwargs) -> None:
+        object.__setattr__(self, "_unbuilt", (args, kwargs))
+
+    def build(self) -> None:
+        unbuilt = self.__dict__.pop("_unbuilt", None)
+        if unbuilt is not None:
+            init(self, *unbuilt[0], **unbuilt[1])
+
+    def read(self, key):  # only for what the instance lacks: pb_msg, then pb_msg's fields
+        if key == "_unbuilt":
+            raise AttributeError(key)
+        build(self)
+        return get(self, key)
+
+    def write(self, key, value) -> None:
+        if key != "pb_msg":  # dbt's __init__ sets pb_msg; any other field lives in it
+            build(self)
+        set_(self, key, value)
+
+    keep.builds_when_read = True
+    BaseEvent.__init__, BaseEvent.__getattr__, BaseEvent.__setattr__ = keep, read, write
 
 
 def profile_env(db: Path, tz: str) -> dict[str, str]:

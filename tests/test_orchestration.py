@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dbt_common.events import event_manager
+from dbt_common.events import base_types, event_manager
 from dbt_common.events import logger as dbt_logger
 from dbt_common.events.types import SystemExecutingCmd
 
@@ -263,6 +263,43 @@ def test_dbts_debug_events_become_messages_only_when_something_keeps_them(
     manager.add_callback(lambda message: heard.append(message.info.name))
     manager.fire_event(SystemExecutingCmd(cmd=["dbt", "--version"]))
     assert heard == ["SystemExecutingCmd"]
+
+
+def test_dbts_events_are_built_only_when_something_reads_them(warehouse, tmp_path, monkeypatch):
+    """dbt-common builds an event's protobuf message from its fields (`ParseDict`) when the
+    event is made; the events nobody keeps (`_fire_only_what_is_kept`) are now never built, and
+    an event that is read reads as one built at once."""
+    built: list[str] = []
+    parse = base_types.ParseDict
+
+    def count(fields, message):
+        name = type(message).__name__
+        if not name.endswith("Msg"):  # not the message a fired event is wrapped in
+            built.append(name)
+        return parse(fields, message)
+
+    monkeypatch.setattr(base_types, "ParseDict", count)
+    made: list[str] = []
+    make_message = event_manager.msg_from_base_event
+
+    def message(event, level=None):
+        made.append(type(event).__name__)
+        return make_message(event, level=level)
+
+    monkeypatch.setattr(event_manager, "msg_from_base_event", message)
+    query = ("show", "--inline", "select 1 as one")
+    run_dbt(warehouse.settings.db, *query, target=tmp_path / "info")
+    assert Counter(built) == Counter(made)  # SQLQuery and the other debug events: neither
+    assert "SQLQuery" not in built and "MainReportVersion" in built
+
+    built.clear()
+    run_dbt(warehouse.settings.db, *query, target=tmp_path / "debug", **DBT_DEBUG_LOG)
+    assert "SQLQuery" in built  # the debug log is written in full
+
+    event = SystemExecutingCmd(cmd=["dbt", "--version"])
+    assert event.cmd == ["dbt", "--version"] and event.code() == "Z006"
+    event.cmd.append("--quiet")  # a field set after the event was made is kept
+    assert event.to_dict() == {"cmd": ["dbt", "--version", "--quiet"]}
 
 
 def dbt_log(target: Path) -> list[str]:
