@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dbt_common.clients.jinja import MacroFuzzEnvironment
 from dbt_common.events import base_types, event_manager
 from dbt_common.events import logger as dbt_logger
 from dbt_common.events.types import SystemExecutingCmd
@@ -300,6 +301,27 @@ def test_dbts_events_are_built_only_when_something_reads_them(warehouse, tmp_pat
     assert event.cmd == ["dbt", "--version"] and event.code() == "Z006"
     event.cmd.append("--quiet")  # a field set after the event was made is kept
     assert event.to_dict() == {"cmd": ["dbt", "--version", "--quiet"]}
+
+
+def test_dbt_compiles_each_template_once_per_process(warehouse, tmp_path, monkeypatch):
+    """The Jinja of each node, test and macro is compiled once: a second build of the same
+    nodes in the process compiles nothing, and writes the same SQL."""
+    compiled: list[str] = []
+    make_code = MacroFuzzEnvironment._generate  # Jinja's parsed template made into Python
+
+    def count(self, source, name, filename, *args, **kwargs):
+        compiled.append(name)
+        return make_code(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(MacroFuzzEnvironment, "_generate", count)
+    query = ("show", "--inline", "select {{ 1 + 1 }} as two")
+    first = run_dbt(warehouse.settings.db, *query, target=tmp_path / "first")
+    assert compiled
+
+    compiled.clear()
+    again = run_dbt(warehouse.settings.db, *query, target=tmp_path / "again")
+    assert compiled == []
+    assert "|   2 |" in first and again.split("Previewing")[1] == first.split("Previewing")[1]
 
 
 def dbt_log(target: Path) -> list[str]:
