@@ -341,12 +341,19 @@ def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
         FROM _verdict AS v JOIN {stream.table} AS held ON held.event_id = v.event_id
         WHERE v.reasons IS NULL AND v._line NOT IN (SELECT _line FROM _pairs)
     """)
+    if not _has_rows(con, "_pairs"):  # most batches: no id twice, none held; nothing to compare
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _repeats AS
+            SELECT _line, event_id, other_line AS first_line, true AS same FROM _pairs;
+            CREATE OR REPLACE TEMP TABLE _known AS
+            SELECT _line, event_id, standing_batch, true AS same FROM _pairs;
+        """)
+        return
     payload = [f.name for f in stream.all_fields] + ["extra"]
-    involved = "SELECT _line FROM _pairs UNION ALL SELECT other_line FROM _pairs"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _involved AS
         SELECT _line, {", ".join(payload)} FROM _checked
-        WHERE {f"_line IN ({involved})" if _has_rows(con, "_pairs") else "false"}
+        WHERE _line IN (SELECT _line FROM _pairs UNION ALL SELECT other_line FROM _pairs)
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _repeats AS
