@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
+import parsedatetime
 import pytest
 from dbt_common.clients.jinja import MacroFuzzEnvironment
 from dbt_common.events import base_types, event_manager
@@ -322,6 +323,26 @@ def test_dbt_compiles_each_template_once_per_process(warehouse, tmp_path, monkey
     again = run_dbt(warehouse.settings.db, *query, target=tmp_path / "again")
     assert compiled == []
     assert "|   2 |" in first and again.split("Previewing")[1] == first.split("Previewing")[1]
+
+
+def test_dbt_reuses_its_result_type_testers(warehouse, tmp_path, monkeypatch):
+    """dbt reads each statement's result into an agate table; the type testers that do it (and
+    the locale-bound calendars of their date types) are made once, not for each statement, and
+    still type what they read."""
+    calendars: list[object] = []
+    make_constants = parsedatetime.Constants.__init__
+
+    def count(self, *args, **kwargs):
+        calendars.append(self)
+        make_constants(self, *args, **kwargs)
+
+    monkeypatch.setattr(parsedatetime.Constants, "__init__", count)
+    query = ("show", "--inline", "select 1 as one, 'x' as text, date '2025-07-01' as day")
+    run_dbt(warehouse.settings.db, *query, target=tmp_path / "first")
+    calendars.clear()
+    shown = run_dbt(warehouse.settings.db, *query, target=tmp_path / "again")
+    assert calendars == []
+    assert "|   1 | x    | 2025-07-01 |" in shown  # a number, a text, a date
 
 
 def dbt_log(target: Path) -> list[str]:
