@@ -271,11 +271,11 @@ def _reuse_agate_type_testers() -> None:
     testers: dict[tuple, agate.TypeTester] = {}
 
     def build_once(text_columns, string_null_values=("null", "")):
+        columns = tuple(sorted(text_columns))
         nulls = None if string_null_values is None else tuple(string_null_values)
-        key = (tuple(sorted(text_columns)), nulls)
-        if key not in testers:
-            testers[key] = build(text_columns, string_null_values)
-        return testers[key]
+        if (columns, nulls) not in testers:
+            testers[columns, nulls] = build(columns, nulls)
+        return testers[columns, nulls]
 
     no_columns = agate.TypeTester()  # what agate.Table makes when given no column types
 
