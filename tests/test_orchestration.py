@@ -306,7 +306,7 @@ def test_dbts_events_are_built_only_when_something_reads_them(warehouse, tmp_pat
 
 def test_dbt_compiles_each_template_once_per_process(warehouse, tmp_path, monkeypatch):
     """The Jinja of each node, test and macro is compiled once: a second build of the same
-    nodes in the process compiles nothing, and writes the same SQL."""
+    nodes in the process compiles nothing, and shows the same result."""
     compiled: list[str] = []
     make_code = MacroFuzzEnvironment._generate  # Jinja's parsed template made into Python
 
