@@ -7,7 +7,9 @@ importing this module neither parses the project nor imports dbt.
 dbt runs through its Python API (dbtRunner) in the process that asks, never as a `dbt`
 subprocess: there is no executable to find (`make dev` starts `.venv/bin/dagster` from a shell
 that never activated the virtualenv), and no dbt to import and project to load again at every
-build, about 6 s each time.
+build, about 6 s each time. The functions `_dbt` calls first patch dbt-core's loggers, events,
+Jinja and agate where a build spent its time making what nobody reads, or the same thing again
+(each says what it measured; tests/test_orchestration.py tests each).
 """
 
 import os
