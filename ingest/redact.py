@@ -21,6 +21,7 @@ import duckdb
 from duckdb.sqltypes import VARCHAR
 
 from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS, STREAMS
+from ingest.warehouse import quote
 
 MASKED_EMAIL = "[masked email]"
 MASKED_PHONE = "[masked phone]"
@@ -109,11 +110,9 @@ def describe_unparsed(
 
 def mask_sql(expr: str) -> str:
     """`expr` with emails and phone numbers masked, in SQL; most texts skip the expressions."""
-    email = EMAIL.replace("'", "''")
-    phone = PHONE.replace("'", "''")
     masked = (
-        f"regexp_replace(regexp_replace({expr}, '{email}', '{MASKED_EMAIL}', 'g'),"
-        f" '{phone}', '\\1{MASKED_PHONE}', 'g')"
+        f"regexp_replace(regexp_replace({expr}, {quote(EMAIL)}, '{MASKED_EMAIL}', 'g'),"
+        f" {quote(PHONE)}, '\\1{MASKED_PHONE}', 'g')"
     )
     maybe = f"(contains({expr}, '@') OR regexp_matches({expr}, '[0-9]{_SEP}[0-9]{_SEP}[0-9]'))"
     return f"CASE WHEN {maybe} THEN {masked} ELSE {expr} END"
