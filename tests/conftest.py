@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -19,15 +20,12 @@ import pytest
 from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
 from ingest.settings import DEFAULT_TZ, Settings
-from orchestration.dbt_project import (
-    MODELS_DIR,
-    DbtInvocation,
-    environment,
-    invoke,
-    profile_env,
-)
-from orchestration.resources import WarehouseResource
 from sample import GenerateSummary, generate
+
+# xdist's controller loads this file too and runs no test: Dagster and dbt are imported where
+# they are used, so that the workers start without waiting for them (3 s of every session).
+if TYPE_CHECKING:
+    from orchestration.dbt_project import DbtInvocation
 
 # dbt.log's debug lines (dbt_project.yml logs at info): what dbt parsed and each command's end
 DBT_DEBUG_LOG = {"DBT_LOG_LEVEL_FILE": "debug"}
@@ -128,6 +126,8 @@ class Warehouse:
     def resources(self, db: Path | None = None, reference: Path | None = None) -> dict:
         """A run's resources on this warehouse (or another DuckDB file beside the same landing
         folder), publishing to <root>/publish, with a deployment's reference folder if given."""
+        from orchestration.resources import WarehouseResource
+
         warehouse = WarehouseResource(
             landing=str(self.landing),
             db=str(db or self.settings.db),
@@ -221,18 +221,20 @@ def dossier(event_id: str, event_type: str = "received", **fields) -> dict:
 
 
 def invoke_dbt(
-    db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str
+    db: Path, *args: str, target: Path, project: Path | None = None, **env: str
 ) -> tuple[DbtInvocation, str]:
     """dbt on this warehouse as a run invokes it (`dbt_project.invoke`: in this process, the
     warehouse found through `profile_env`, the target starting from the project's parse state),
     with `env` set meanwhile: what dbt did, and what it printed."""
+    from orchestration.dbt_project import MODELS_DIR, environment, invoke, profile_env
+
     printed = io.StringIO()
     with environment(profile_env(db, DEFAULT_TZ) | env), contextlib.redirect_stdout(printed):
-        invocation = invoke(args, target, project)
+        invocation = invoke(args, target, project or MODELS_DIR)
     return invocation, printed.getvalue()
 
 
-def run_dbt(db: Path, *args: str, target: Path, project: Path = MODELS_DIR, **env: str) -> str:
+def run_dbt(db: Path, *args: str, target: Path, project: Path | None = None, **env: str) -> str:
     """`invoke_dbt`, asserting that dbt succeeded; returns what it printed."""
     invocation, printed = invoke_dbt(db, *args, target=target, project=project, **env)
     assert invocation.success, invocation.failure() + printed[-3000:]
