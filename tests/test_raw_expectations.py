@@ -293,6 +293,26 @@ def test_data_docs_accumulate_the_validations_under_docs_root(tmp_path: Path) ->
         assert list(tmp_path.rglob(f"validations/raw/dossier_events/{batch_id}/*/*.html"))
 
 
+def test_a_process_makes_its_validations_without_writing_its_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX's ephemeral context would write its whole config as YAML at each data asset added (to
+    a store nothing reads): most of a process's first check. The validations still run."""
+    from great_expectations.data_context.types.base import BaseYamlConfig
+
+    written = []
+    to_yaml = BaseYamlConfig.to_yaml_str
+    monkeypatch.setattr(
+        BaseYamlConfig, "to_yaml_str", lambda self: written.append(1) or to_yaml(self)
+    )
+    project = raw_expectations._project(tmp_path.resolve())
+    for stream in STREAMS.values():
+        project.validations(stream)
+        project.deliveries_validation(stream)
+    assert written == []
+    assert check(raw_batch("question"), "question", tmp_path).success
+
+
 def test_a_batch_id_with_a_path_separator_is_documented(tmp_path: Path) -> None:
     health = check(raw_batch("post"), "post", tmp_path, batch_id="post/2026-03-01.jsonl")
 
