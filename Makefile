@@ -63,8 +63,8 @@ postgresql:
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)
 
 # The lint and dbt's parse run at once: sqlfluff's two processes leave part of the second core
-# to the parse, which is one (about 3 s of the 18 s they take one after the other). The
-# project's own bytecode too, for the many processes the tests start (CLI, dbt, workers).
+# to the parse, which is one (13 s where they take 18 s one after the other). The project's
+# own bytecode too, for the many processes the tests start (CLI, dbt, workers).
 # A file's tests share one worker, so its fixtures are built once; files go to the workers in
 # the order tests/conftest.py sets, the slowest first.
 test: $(VENV)/.installed $(CHROMIUM) $(SOFFICE) $(PRINT_FONT) postgresql
