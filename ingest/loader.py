@@ -22,7 +22,15 @@ import duckdb
 
 from ingest.contract import STREAM_ORDER, STREAMS, Stream
 from ingest.contract import streams as streams_with
-from ingest.landing import LandedFile, Skipped, discover, literal_path, sha256_of
+from ingest.landing import (
+    LandedFile,
+    Skipped,
+    discover,
+    file_stamp,
+    literal_path,
+    sha256_and_stamp,
+    sha256_of,
+)
 from ingest.readers import (
     READ_ERRORS,
     UnreadableFile,
@@ -132,17 +140,24 @@ def ingest_file(
 ) -> FileResult:
     if landed.rejected:  # recorded with its reason, never read
         return _reject(con, landed, run_id)
-    sha = sha256_of(landed.path)
+    sha, stamp = _sha256(con, landed)
     seen = con.execute(
         f"SELECT source_file FROM raw.ingest_ledger WHERE sha256 = {literal(sha)}"
     ).fetchall()
     if any(source == landed.relative for (source,) in seen):
+        if stamp is not None:  # read before it had settled: from now on, its stamp vouches
+            con.execute(
+                f"UPDATE raw.ingest_ledger SET file_stamp = {literal(stamp)}"
+                f" WHERE source_file = {literal(landed.relative)} AND sha256 = {literal(sha)}"
+                " AND file_stamp IS NULL"
+            )
         return FileResult(landed.relative, landed.stream, "already_ingested")
     batch_id = _new_id(landed.stream)
     now = datetime.now(UTC)
     ledger = _ledger_row(
         batch_id, run_id, landed.stream, landed.relative, now,
         file_format=landed.fmt, file_size=landed.path.stat().st_size, sha256=sha,
+        file_stamp=stamp,
     )  # fmt: skip
     if seen:  # the same bytes under another name: already counted once
         error = f"same content as {seen[0][0]}"
@@ -182,6 +197,17 @@ def ingest_file(
         drop_scratch(con)
         reading.close()
     return FileResult(landed.relative, landed.stream, "ingested", batch_id=batch_id, **counts)
+
+
+def _sha256(con, landed: LandedFile) -> tuple[str, str | None]:
+    """The file's sha256, and the stamp to record with it (None when there is none to record):
+    the ledger's when it holds this path with the file's current stamp, else read."""
+    stamp = file_stamp(landed.path)
+    held = con.execute(
+        "SELECT sha256 FROM raw.ingest_ledger"
+        f" WHERE source_file = {literal(landed.relative)} AND file_stamp = {literal(stamp)}"
+    ).fetchone()
+    return (held[0], None) if held else sha256_and_stamp(landed.path)
 
 
 def _reject(con, landed: LandedFile, run_id: str) -> FileResult:
@@ -251,11 +277,13 @@ def _ledger_row(
     file_format: str | None = None,
     file_size: int | None = None,
     sha256: str | None = None,
+    file_stamp: str | None = None,
 ) -> dict:
     """What a batch's ledger row says of where it came from; `_write_ledger` adds how it went."""
     return dict(
         batch_id=batch_id, run_id=run_id, stream=stream, source_file=source_file,
-        file_format=file_format, file_size=file_size, sha256=sha256, ingested_at=ingested_at,
+        file_format=file_format, file_size=file_size, sha256=sha256, file_stamp=file_stamp,
+        ingested_at=ingested_at,
     )  # fmt: skip
 
 

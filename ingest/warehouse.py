@@ -168,11 +168,13 @@ def _widen_decimals(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:
 
 
 LEDGER_SOURCE_COLUMNS = ("source_kind", "cursor_column", "cursor_from", "cursor_to")
+# the ledger's columns added after it was first made: an older ledger gains them (ensure_schema)
+LEDGER_LATER_COLUMNS = (*LEDGER_SOURCE_COLUMNS, "file_stamp")
 
 
 def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every step of `ensure_schema` would change nothing: its tables and sequence are
-    there, with each contract field, `masked_fields`, the ledger's source columns, and no narrow
+    there, with each contract field, `masked_fields`, the ledger's later columns, and no narrow
     decimal. One reading of the catalogue, where the steps take about 60 statements and a
     checkpoint (0.1 s at every open of the warehouse)."""
     found = _raw_columns(con)
@@ -181,7 +183,7 @@ def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
         for stream in STREAMS.values()
     }
     wanted["raw.quarantine"] = []
-    wanted["raw.ingest_ledger"] = list(LEDGER_SOURCE_COLUMNS)
+    wanted["raw.ingest_ledger"] = list(LEDGER_LATER_COLUMNS)
     for table, names in wanted.items():
         if table not in found or any(name not in found[table] for name in names):
             return False
@@ -261,11 +263,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             cursor_column VARCHAR,
             cursor_from VARCHAR,
             cursor_to VARCHAR,
+            -- the file's size, times and inode when its sha256 was taken, once it had held
+            -- still (ingest.landing.sha256_and_stamp); null when it had not, and for tables
+            file_stamp VARCHAR,
             CHECK (rows_read = accepted + duplicates + quarantined)
         )
     """)
-    # a ledger made before source tables gains their columns
-    for column in LEDGER_SOURCE_COLUMNS:
+    # a ledger made before source tables or file stamps gains their columns
+    for column in LEDGER_LATER_COLUMNS:
         con.execute(f"ALTER TABLE raw.ingest_ledger ADD COLUMN IF NOT EXISTS {column} VARCHAR")
     # Schema changes go to the file now: DuckDB 1.5 cannot replay from its write-ahead log an
     # ALTER of a table with a CHECK, so a process killed before the next checkpoint would leave

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.contract import STREAMS
-from ingest.landing import discover, sha256_of
+from ingest.landing import discover, file_stamp, sha256_of
 from ingest.reference import PROJECT, Reference
 from ingest.settings import SOURCES_VARIABLE, Settings
 from ingest.warehouse import connect, literal
@@ -207,9 +207,29 @@ def up_to_date(
 
 def _new_landed_files(con, landing: Path) -> bool:
     """Whether the next ingest would find anything: a landed file whose name and content the
-    ledger does not hold, or one it would reject."""
-    seen = set(con.execute("SELECT source_file, sha256 FROM raw.ingest_ledger").fetchall())
+    ledger does not hold, or one it would reject. A file whose stamp the ledger holds for its
+    name is not read (ingest.landing.sha256_and_stamp)."""
+    stamped = "file_stamp" if _has_file_stamps(con) else "NULL"
+    ledger = con.execute(f"SELECT source_file, sha256, {stamped} FROM raw.ingest_ledger").fetchall()
+    seen = {(source, sha) for source, sha, _ in ledger}
+    vouched = {(source, stamp) for source, _, stamp in ledger if stamp is not None}
     return any(
-        landed.rejected or (landed.relative, sha256_of(landed.path)) not in seen
+        landed.rejected
+        or (
+            (landed.relative, file_stamp(landed.path)) not in vouched
+            and (landed.relative, sha256_of(landed.path)) not in seen
+        )
         for landed in discover(landing).files
+    )
+
+
+def _has_file_stamps(con) -> bool:
+    """Whether the ledger has its `file_stamp` column: a warehouse made before it gains it at its
+    next ingest, and this reads it read-only."""
+    return (
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw'"
+            " AND table_name = 'ingest_ledger' AND column_name = 'file_stamp'"
+        ).fetchone()[0]
+        == 1
     )

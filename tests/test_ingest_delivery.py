@@ -510,14 +510,16 @@ def test_without_a_key_no_asker_key_is_kept(warehouse):
             "ingest_ledger.cursor_to",
             "VARCHAR",
         ),
+        (["ingest_ledger DROP COLUMN file_stamp"], "ingest_ledger.file_stamp", "VARCHAR"),
     ],
 )
 def test_a_warehouse_made_under_an_older_contract_gains_what_it_lacks(
     warehouse, older, column, type_
 ):
-    # Made before an optional field, `masked_fields`, the wider decimals or the ledger's source
-    # columns: the next ingest adds what it lacks, keeps what it held, and reads as a new
-    # warehouse would. (A current warehouse's schema is only read at each open, never altered.)
+    # Made before an optional field, `masked_fields`, the wider decimals, the ledger's source
+    # columns or its file stamps: the next ingest adds what it lacks, keeps what it held, and
+    # reads as a new warehouse would. (A current warehouse's schema is only read at each open,
+    # never altered.)
     warehouse.register_portals()
     warehouse.land("dossier", "a.jsonl", [dossier("e1")])
     warehouse.ingest()

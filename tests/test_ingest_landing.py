@@ -9,6 +9,7 @@ import os
 import time
 
 import dagster as dg
+import duckdb
 import pytest
 
 from ingest.landing import Skipped, discover
@@ -390,3 +391,74 @@ def test_a_completed_gzip_supersedes_its_truncated_unreadable_attempt(warehouse)
     ) == [(first.batch_id, ["unreadable_file"], second.batch_id, "superseded")]
     assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 300
     assert balanced(warehouse)
+
+
+# --- a landed file read once: its stamp vouches for its content while it stays the same --------
+
+
+def test_a_settled_file_is_read_once_and_read_again_when_it_changes(warehouse, monkeypatch):
+    import ingest.landing
+    import orchestration.builds
+
+    reads = []
+
+    def counted(path, limit=None, read=ingest.landing.sha256_of):
+        reads.append(path.name)
+        return read(path, limit)
+
+    monkeypatch.setattr(ingest.landing, "sha256_of", counted)
+    monkeypatch.setattr(orchestration.builds, "sha256_of", counted)
+    monkeypatch.setattr(ingest.landing, "SETTLED_SECONDS", 0)  # as if written long ago
+    warehouse.register_portals()
+    path = warehouse.land("dossier", "a.jsonl", [dossier("a1"), dossier("a2")])
+    warehouse.ingest()
+    assert reads.count("a.jsonl") == 1
+    stamps = dict(warehouse.query("SELECT source_file, file_stamp FROM raw.ingest_ledger"))
+    assert stamps["dossier/a.jsonl"] == ingest.landing.file_stamp(path)
+
+    # the next ingest and the up-to-date check take the sha256 from the ledger
+    assert [f.status for f in warehouse.ingest().files] == ["already_ingested"] * 2
+    with duckdb.connect(str(warehouse.settings.db), read_only=True) as con:
+        assert not orchestration.builds._new_landed_files(con, warehouse.landing)
+    assert reads.count("a.jsonl") == 1
+
+    # Other bytes of the same size with the old modification time put back: the status-change
+    # time still moved, so the file is read again and its new record taken.
+    info = path.stat()
+    path.write_bytes(path.read_bytes().replace(b'"a2"', b'"a3"'))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size
+    with duckdb.connect(str(warehouse.settings.db), read_only=True) as con:
+        assert orchestration.builds._new_landed_files(con, warehouse.landing)
+    [portal, changed] = warehouse.ingest().files
+    assert (portal.status, changed.status, changed.accepted) == ("already_ingested", "ingested", 1)
+    assert events_by_file(warehouse) == {"dossier/a.jsonl": ["a1", "a2", "a3"]}
+
+
+def test_a_file_read_before_it_settled_is_vouched_for_once_it_has(warehouse, monkeypatch):
+    import ingest.landing
+
+    warehouse.register_portals()
+    path = warehouse.land("dossier", "a.jsonl", [dossier("a1")])
+    warehouse.ingest()  # just written: a write in the same clock tick would keep its stamp
+    stamps = "SELECT source_file, file_stamp FROM raw.ingest_ledger ORDER BY 1"
+    assert [stamp for _, stamp in warehouse.query(stamps)] == [None, None]
+    monkeypatch.setattr(ingest.landing, "SETTLED_SECONDS", 0)  # later, once it has held still
+    assert [f.status for f in warehouse.ingest().files] == ["already_ingested"] * 2
+    assert dict(warehouse.query(stamps))["dossier/a.jsonl"] == ingest.landing.file_stamp(path)
+    assert balanced(warehouse)
+
+
+def test_a_ledger_without_stamps_is_read_as_it_is_until_the_next_ingest(warehouse):
+    import orchestration.builds
+
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("a1")])
+    warehouse.ingest()
+    with duckdb.connect(str(warehouse.settings.db)) as con:  # a warehouse made before stamps
+        con.execute("ALTER TABLE raw.ingest_ledger DROP COLUMN file_stamp")
+    with duckdb.connect(str(warehouse.settings.db), read_only=True) as con:
+        assert not orchestration.builds._new_landed_files(con, warehouse.landing)
+    warehouse.land("dossier", "b.jsonl", [dossier("b1")])
+    with duckdb.connect(str(warehouse.settings.db), read_only=True) as con:
+        assert orchestration.builds._new_landed_files(con, warehouse.landing)
