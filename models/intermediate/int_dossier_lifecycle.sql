@@ -12,12 +12,16 @@
 -- memory budget. Incremental runs replay only the dossiers that new events touched.
 with
 
+-- Without the staging's `due_on`: it converts each event's due time in the time zone before any
+-- filter here (a join) can apply, so every event of the history would pay for it; the one step
+-- that needs it converts the few it keeps (an incremental replay of a quarter on 10M events:
+-- 1.9 -> 1.3 s).
 {% if is_incremental() %}
     -- the events of the dossiers new events touched, read once and kept: a fraction of the
     -- history, read by each step below. (Left to filter the whole history at each step, the
     -- replay of one quarter on 10M events ran out of memory within dbt's 2500MB.)
     events as materialized (
-        select * from {{ ref('stg_dossier_events') }}
+        select * exclude (due_on) from {{ ref('stg_dossier_events') }}
         where dossier_id in (
                 select touched.dossier_id from {{ ref('stg_dossier_events') }} as touched
                 where touched.ingested_at > {{ incremental_watermark() }}
@@ -25,7 +29,7 @@ with
     ),
 {% else %}
     events as not materialized (  -- each step scans only the columns and events it needs
-        select * from {{ ref('stg_dossier_events') }}
+        select * exclude (due_on) from {{ ref('stg_dossier_events') }}
     ),
 {% endif %}
 
@@ -150,14 +154,14 @@ closings as (
 due_at_resolution as (
     select
         replayed_events.dossier_id,
-        replayed_events.due_on as due_on_at_resolution
+        {{ local_time('replayed_events.due_at') }}::date as due_on_at_resolution
     from replayed_events
     inner join closings on replayed_events.dossier_id = closings.dossier_id
     where
         closings.closed_by = 'resolved'
         and replayed_events.event_type in ('received', 'due_changed')
         and replayed_events.occurred_at <= closings.closed_at
-        and replayed_events.due_on is not null
+        and replayed_events.due_at is not null
     qualify
         row_number() over (
             partition by replayed_events.dossier_id
