@@ -440,6 +440,7 @@ def test_a_file_read_before_it_settled_is_vouched_for_once_it_has(warehouse, mon
 
     warehouse.register_portals()
     path = warehouse.land("dossier", "a.jsonl", [dossier("a1")])
+    monkeypatch.setattr(ingest.landing, "SETTLED_SECONDS", 3600)  # however slow this machine
     warehouse.ingest()  # just written: a write in the same clock tick would keep its stamp
     stamps = "SELECT source_file, file_stamp FROM raw.ingest_ledger ORDER BY 1"
     assert [stamp for _, stamp in warehouse.query(stamps)] == [None, None]
