@@ -210,9 +210,9 @@ def sha256_of(path: Path, limit: int | None = None) -> str:
     return digest.hexdigest()
 
 
-# A landed file's sha256 is taken again at every run unless its stamp vouches for it: a file that
-# had held still this long when it was read (older changes than one tick of the file system's
-# clock, on which a write made during the read could leave the stamp as it was).
+# How long a file must have held still before it is read for its stamp to be kept: the file
+# system's clock is coarse, and a write within one of its ticks leaves the times as they were,
+# so a file changed just before or while it was read could keep a stamp its bytes no longer match.
 SETTLED_SECONDS = 2.0
 
 
