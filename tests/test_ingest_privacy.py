@@ -110,6 +110,29 @@ def test_personal_keys_at_any_depth_are_dropped_and_contacts_masked(warehouse):
     assert_nothing_personal(warehouse)
 
 
+@pytest.mark.parametrize("name", ["a.jsonl", "a.csv", "a.parquet"])
+def test_a_quarantined_record_keeps_its_unknown_keys_scrubbed(warehouse, name):
+    # Every record carries keys the contract does not know, as the sample's do (`he_thong`);
+    # the rejected one is described with them, scrubbed as in raw.
+    warehouse.register_portals()
+    unknown = {"he_thong": "DVC Lào Cai", "lien_he": f"gọi {PHONE}", "Asker Email": EMAIL}
+    records = [dossier(f"e{i}") | unknown for i in range(3)]
+    records[1] = records[1] | {"event_type": "reopened"}
+    warehouse.land("dossier", name, records)
+    warehouse.ingest()
+    [(line, _, _, codes, record)] = warehouse.quarantine("dossier")
+    assert (line, codes) == (3 if name.endswith(".csv") else 2, ["unknown_event_type"])
+    described = json.loads(record)
+    assert described["event_type"] == "reopened"
+    assert (described["he_thong"], described["lien_he"]) == ("DVC Lào Cai", "gọi [masked phone]")
+    assert "Asker Email" not in described
+    extras = warehouse.query("SELECT extra::VARCHAR FROM raw.dossier_events")
+    assert [json.loads(e) for (e,) in extras] == [
+        {"he_thong": "DVC Lào Cai", "lien_he": "gọi [masked phone]"}
+    ] * 2
+    assert_nothing_personal(warehouse)
+
+
 def test_free_text_of_every_stream_is_masked_and_plain_text_kept(warehouse):
     warehouse.register_portals()
     adjusted = {
