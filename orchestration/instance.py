@@ -136,7 +136,7 @@ class PooledSqliteStorage(DagsterSqliteStorage):
 # --- the in-memory instance -------------------------------------------------------------------
 # Dagster's in-memory storages (DagsterInstance.ephemeral(), what execute_in_process makes when
 # given no instance) hold one connection to their in-memory database, yet open another, and set
-# two pragmas on it, for every statement: about 1.2 s of a small period's run (farm-bench, four
+# two pragmas on it, for every statement: about 1.2 s of a small period's run (paired, four
 # runs in one process: 32.5 s against 37.3 s). These use the held one. SQLite refuses a
 # connection made in another thread: a statement from another thread opens its own, as before.
 
