@@ -138,7 +138,13 @@ def asker_key(key: bytes | None, name: str | None, email: str | None, phone: str
     return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
 
 
-def _json_line_extra(line: str | None, stream: str) -> str | None:
+# A file's lines often carry the same unknown keys and values (the name of the system that sent
+# them): one ingest scrubs each short one once (`extras`), and forgets them all when it ends.
+_REMEMBERED_EXTRA_CHARS = 1024
+_REMEMBERED_EXTRAS = 4096
+
+
+def _json_line_extra(line: str | None, stream: str, extras: dict[str, str | None]) -> str | None:
     if line is None:
         return None
     try:
@@ -147,7 +153,19 @@ def _json_line_extra(line: str | None, stream: str) -> str | None:
         return None
     if not isinstance(record, dict):
         return None
-    return extra_of(record, STREAMS[stream].known_keys)
+    known = STREAMS[stream].known_keys
+    unknown = {k: v for k, v in record.items() if k not in known}
+    if not unknown:
+        return None
+    # as JSON, 1 and true or 0.0 and -0.0 stay apart, as they do in the scrubbed text
+    seen = json.dumps(unknown, ensure_ascii=False)
+    if len(seen) > _REMEMBERED_EXTRA_CHARS:
+        return extra_of(unknown, known)
+    if seen not in extras:
+        if len(extras) >= _REMEMBERED_EXTRAS:
+            extras.clear()
+        extras[seen] = extra_of(unknown, known)
+    return extras[seen]
 
 
 def _scrub_json(text: str | None) -> str | None:
@@ -160,10 +178,12 @@ def _scrub_json(text: str | None) -> str | None:
 def register_privacy(con: duckdb.DuckDBPyConnection, key: bytes | None) -> None:
     """The Python side in SQL: `pw_asker_key(name, email, phone)`, `pw_extra(line, stream)` (a
     JSON line's unknown keys, scrubbed), `pw_scrub(json)` and `pw_unparsed(text)`. They run on
-    questions and on the rare records with unknown keys or faults, so Python is fast enough."""
+    questions and on the records with unknown keys or faults; `pw_extra` scrubs the unknown
+    keys and values a connection's lines repeat once (`_json_line_extra`)."""
+    extras: dict[str, str | None] = {}  # this connection's: an ingest's
     functions = {
         "pw_asker_key": (lambda n, e, p: asker_key(key, n, e, p), [VARCHAR] * 3),
-        "pw_extra": (_json_line_extra, [VARCHAR, VARCHAR]),
+        "pw_extra": (lambda line, stream: _json_line_extra(line, stream, extras), [VARCHAR] * 2),
         "pw_scrub": (_scrub_json, [VARCHAR]),
         "pw_unparsed": (lambda text: text and describe_unparsed(text), [VARCHAR]),
     }
