@@ -133,15 +133,12 @@ def test_a_quarantined_record_keeps_its_unknown_keys_scrubbed(warehouse, name):
     assert_nothing_personal(warehouse)
 
 
-
 def test_unknown_values_that_repeat_are_kept_each_as_delivered(warehouse):
     # The loader scrubs an unknown part once for the lines that repeat it: values Python holds
     # equal (1 and true, 0.0 and -0.0) are still different deliveries.
     warehouse.register_portals()
     values = [1, True, 1, 0.0, -0.0, "1", f"gọi {PHONE}", f"gọi {PHONE}", 1.0, True]
-    warehouse.land(
-        "dossier", "a.jsonl", [dossier(f"e{i}", flag=v) for i, v in enumerate(values)]
-    )
+    warehouse.land("dossier", "a.jsonl", [dossier(f"e{i}", flag=v) for i, v in enumerate(values)])
     warehouse.ingest()
     extras = warehouse.query(
         "SELECT extra::VARCHAR FROM raw.dossier_events ORDER BY length(event_id), event_id"
@@ -152,6 +149,7 @@ def test_unknown_values_that_repeat_are_kept_each_as_delivered(warehouse):
         '{"flag":1.0}', '{"flag":true}',
     ]  # fmt: skip
     assert_nothing_personal(warehouse)
+
 
 def test_free_text_of_every_stream_is_masked_and_plain_text_kept(warehouse):
     warehouse.register_portals()
