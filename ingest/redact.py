@@ -144,28 +144,23 @@ _REMEMBERED_EXTRA_CHARS = 1024
 _REMEMBERED_EXTRAS = 4096
 
 
-def _json_line_extra(line: str | None, stream: str, extras: dict[str, str | None]) -> str | None:
-    if line is None:
+def _json_line_extra(unknown: str | None, stream: str, extras: dict[str, str | None]) -> str | None:
+    """`unknown`: a JSON line's object with its known keys cut out (`load_json_lines`). Kept as
+    written, the text tells 1 from true and 0.0 from -0.0, as the scrubbed text does."""
+    if unknown is None:
         return None
+    if unknown in extras:
+        return extras[unknown]
     try:
-        record = json.loads(line)
+        record = json.loads(unknown)
     except ValueError:
         return None
-    if not isinstance(record, dict):
-        return None
-    known = STREAMS[stream].known_keys
-    unknown = {k: v for k, v in record.items() if k not in known}
-    if not unknown:
-        return None
-    # as JSON, 1 and true or 0.0 and -0.0 stay apart, as they do in the scrubbed text
-    seen = json.dumps(unknown, ensure_ascii=False)
-    if len(seen) > _REMEMBERED_EXTRA_CHARS:
-        return extra_of(unknown, known)
-    if seen not in extras:
+    extra = extra_of(record, STREAMS[stream].known_keys) if isinstance(record, dict) else None
+    if len(unknown) <= _REMEMBERED_EXTRA_CHARS:
         if len(extras) >= _REMEMBERED_EXTRAS:
             extras.clear()
-        extras[seen] = extra_of(unknown, known)
-    return extras[seen]
+        extras[unknown] = extra
+    return extra
 
 
 def _scrub_json(text: str | None) -> str | None:
@@ -176,14 +171,14 @@ def _scrub_json(text: str | None) -> str | None:
 
 
 def register_privacy(con: duckdb.DuckDBPyConnection, key: bytes | None) -> None:
-    """The Python side in SQL: `pw_asker_key(name, email, phone)`, `pw_extra(line, stream)` (a
+    """The Python side in SQL: `pw_asker_key(name, email, phone)`, `pw_extra(unknown, stream)` (a
     JSON line's unknown keys, scrubbed), `pw_scrub(json)` and `pw_unparsed(text)`. They run on
     questions and on the records with unknown keys or faults; `pw_extra` scrubs the unknown
     keys and values a connection's lines repeat once (`_json_line_extra`)."""
     extras: dict[str, str | None] = {}  # this connection's: an ingest's
     functions = {
         "pw_asker_key": (lambda n, e, p: asker_key(key, n, e, p), [VARCHAR] * 3),
-        "pw_extra": (lambda line, stream: _json_line_extra(line, stream, extras), [VARCHAR] * 2),
+        "pw_extra": (lambda text, stream: _json_line_extra(text, stream, extras), [VARCHAR] * 2),
         "pw_scrub": (_scrub_json, [VARCHAR]),
         "pw_unparsed": (lambda text: text and describe_unparsed(text), [VARCHAR]),
     }

@@ -151,6 +151,30 @@ def test_unknown_values_that_repeat_are_kept_each_as_delivered(warehouse):
     assert_nothing_personal(warehouse)
 
 
+def test_unknown_keys_are_kept_from_any_line_that_is_read(warehouse):
+    # Lines as producers write them by hand: a trailing comma (read, as DuckDB reads it), a known
+    # key repeated, a number too large for 64 bits; a personal key inside an unknown object.
+    warehouse.register_portals()
+    head = (
+        '{"event_id":"E","event_type":"withdrawn","occurred_at":"2023-03-01T09:00:00+07:00",'
+        '"portal_id":"so-tttt","dossier_id":"D-1"'
+    )
+    lines = [
+        head.replace("E", "e1") + ',"he_thong":"DVC",}',
+        head.replace("E", "e2") + f',"event_id":"e2","ma":{{"Asker_Phone":"{PHONE}","so":2}}}}',
+        head.replace("E", "e3") + ',"so_lon":123456789012345678901234567890}',
+    ]
+    warehouse.land("dossier", "a.jsonl", "\n".join(lines) + "\n")
+    warehouse.ingest()
+    extras = warehouse.query("SELECT extra::VARCHAR FROM raw.dossier_events ORDER BY event_id")
+    assert [e for (e,) in extras] == [
+        '{"he_thong":"DVC"}',
+        '{"ma":{"so":2}}',
+        '{"so_lon":123456789012345678901234567890}',
+    ]
+    assert_nothing_personal(warehouse)
+
+
 def test_free_text_of_every_stream_is_masked_and_plain_text_kept(warehouse):
     warehouse.register_portals()
     adjusted = {
