@@ -33,6 +33,7 @@ from ingest.redact import (
     is_personal_key,
     mask_text,
     normalised_key,
+    remembered,
 )
 from ingest.warehouse import ident, literal, quote
 
@@ -274,42 +275,46 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
         if repeated:
             names = ", ".join(repr(mask_text(h)) for h in repeated)
             raise UnreadableFile(f"duplicate_header: the CSV header repeats {names}")
-        fields = stream.delivered_fields
-        columns: dict[str, list] = {c: [] for c in ["_line", "_error", "_text", *fields]}
-        columns["_extra"] = []
-        # a personal column under any spelling is read for the asker's key only
-        personal_at = {normalised_key(h): i for i, h in enumerate(header) if is_personal_key(h)}
-        personal = {p: [] for p in PERSONAL_FIELDS}
-        personal["asker_key"] = []
-        unknown = [h for h in header if h not in stream.known_keys and not is_personal_key(h)]
+        width = len(header)
+        lines, errors, texts, rows = [], [], [], []
+        blank = ("",) * width  # a bad record's cells: it is described, never read
         line = reader.line_num + 1
         for row in reader:
-            columns["_line"].append(line)
+            lines.append(line)
             line = reader.line_num + 1
             problem = None
-            if len(row) != len(header):
-                problem = (
-                    f"malformed_record: CSV row has {len(row)} cells, the header has {len(header)}"
-                )
+            if len(row) != width:
+                problem = f"malformed_record: CSV row has {len(row)} cells, the header has {width}"
             elif sum(map(len, row)) > MAX_RECORD_BYTES:
                 problem = OVERSIZED
-            columns["_error"].append(problem)
-            columns["_text"].append(
-                describe_unparsed(",".join(row)[: MAX_RECORD_BYTES + 1], problem=problem)
-                if problem
-                else None
-            )
-            record = {} if problem else dict(zip(header, row, strict=True))
-            for f in fields:
-                columns[f].append(record.get(f) or None)  # empty cell = null
-            for p in personal:
-                at = personal_at.get(p, header.index(p) if p in header else None)
-                personal[p].append((None if problem or at is None else row[at]) or None)
-            cells = {k: record[k] for k in unknown if record.get(k)}
-            columns["_extra"].append(extra_of(cells, ()) if cells else None)
-    lines = pa.array(columns.pop("_line"), pa.int64())
-    arrays = {k: pa.array(v, pa.string()) for k, v in {**columns, **personal}.items()}
-    arrays["_line"] = lines
+            errors.append(problem)
+            if problem:
+                texts.append(
+                    describe_unparsed(",".join(row)[: MAX_RECORD_BYTES + 1], problem=problem)
+                )
+                rows.append(blank)
+            else:
+                texts.append(None)
+                rows.append(row)
+    # Column by column from here: a list per column from the transposed rows, not an append per
+    # cell; the unknown columns' cells are scrubbed once for the rows that repeat them.
+    cells = list(zip(*rows, strict=True)) if rows else [()] * width
+    del rows
+
+    def column(at: int | None) -> list[str | None]:
+        return [None] * len(lines) if at is None else [v or None for v in cells[at]]  # empty: null
+
+    at = {h: i for i, h in enumerate(header)}
+    fields = stream.delivered_fields
+    columns = {"_error": errors, "_text": texts} | {f: column(at.get(f)) for f in fields}
+    # a personal column under any spelling is read for the asker's key only
+    personal_at = {normalised_key(h): i for i, h in enumerate(header) if is_personal_key(h)}
+    for p in [*PERSONAL_FIELDS, "asker_key"]:
+        columns[p] = column(personal_at.get(p, at.get(p)))
+    unknown = [h for h in header if h not in stream.known_keys and not is_personal_key(h)]
+    columns["_extra"] = _csv_extras(unknown, [cells[at[h]] for h in unknown], len(lines))
+    arrays = {k: pa.array(v, pa.string()) for k, v in columns.items()}
+    arrays["_line"] = pa.array(lines, pa.int64())
     table = pa.table(arrays)
     con.register("_csv_rows", table)
     try:
@@ -323,6 +328,20 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> Non
     finally:
         con.unregister("_csv_rows")
     con.execute("CREATE OR REPLACE TEMP VIEW _src AS SELECT * FROM _csv")
+
+
+def _csv_extras(names: list[str], cells: list[tuple[str, ...]], rows: int) -> list[str | None]:
+    """Each row's non-empty cells of the unknown columns `names`, scrubbed (`remembered`)."""
+    if not names:
+        return [None] * rows
+    memo: dict = {}
+    return [
+        remembered(memo, values, _csv_extra, names, values) for values in zip(*cells, strict=True)
+    ]
+
+
+def _csv_extra(names: list[str], values: tuple[str, ...]) -> str | None:
+    return extra_of({k: v for k, v in zip(names, values, strict=True) if v}, ())
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:

@@ -16,12 +16,16 @@ import hmac
 import json
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
 from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS, STREAMS
 from ingest.warehouse import quote
+
+R = TypeVar("R")
 
 MASKED_EMAIL = "[masked email]"
 MASKED_PHONE = "[masked phone]"
@@ -138,29 +142,36 @@ def asker_key(key: bytes | None, name: str | None, email: str | None, phone: str
     return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
 
 
-# A file's lines often carry the same unknown keys and values (the name of the system that sent
-# them): one ingest scrubs each short one once (`extras`), and forgets them all when it ends.
-_REMEMBERED_EXTRA_CHARS = 1024
-_REMEMBERED_EXTRAS = 4096
+# A file's records often carry the same unknown keys and values (the name of the system that
+# sent them): one ingest scrubs each short one once, and forgets them all when it ends.
+_REMEMBERED_CHARS = 1024
+_REMEMBERED = 4096
 
 
-def _json_line_extra(unknown: str | None, stream: str, extras: dict[str, str | None]) -> str | None:
+def remembered(memo: dict, key: str | tuple[str, ...], scrubbed: Callable[..., R], *args) -> R:
+    """`scrubbed(*args)`, kept in `memo` under `key` (the text it is computed from) when short."""
+    if key in memo:
+        return memo[key]
+    value = scrubbed(*args)
+    if (len(key) if isinstance(key, str) else sum(map(len, key))) <= _REMEMBERED_CHARS:
+        if len(memo) >= _REMEMBERED:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
+def _json_line_extra(unknown: str | None, stream: str, extras: dict) -> str | None:
     """`unknown`: a JSON line's object with its known keys cut out (`load_json_lines`). Kept as
     written, the text tells 1 from true and 0.0 from -0.0, as the scrubbed text does."""
-    if unknown is None:
-        return None
-    if unknown in extras:
-        return extras[unknown]
+    return None if unknown is None else remembered(extras, unknown, _scrubbed_json, unknown, stream)
+
+
+def _scrubbed_json(unknown: str, stream: str) -> str | None:
     try:
         record = json.loads(unknown)
     except ValueError:
         return None
-    extra = extra_of(record, STREAMS[stream].known_keys) if isinstance(record, dict) else None
-    if len(unknown) <= _REMEMBERED_EXTRA_CHARS:
-        if len(extras) >= _REMEMBERED_EXTRAS:
-            extras.clear()
-        extras[unknown] = extra
-    return extra
+    return extra_of(record, STREAMS[stream].known_keys) if isinstance(record, dict) else None
 
 
 def _scrub_json(text: str | None) -> str | None:
