@@ -123,7 +123,7 @@ def load_json_lines(
     # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
     # unnest makes the struct columns, so the parse is not repeated for each column read.
     as_text = quote("{" + ", ".join(f'"{k}": "VARCHAR"' for k in keys) + "}")
-    # Only a line with a key the contract does not know goes to Python (`pw_extra`), which drops
+    # Only a line with a key the contract does not know goes to Python (`pw_scrub`), which drops
     # personal keys under any spelling and masks emails and phones (a key delivered as null is a
     # known key: such lines stay on the fast path). Each key is looked up with NOT IN:
     # `list_has_all` against a list of the known keys took 4 s more of 20 s to read 10M lines.
@@ -133,7 +133,7 @@ def load_json_lines(
     # known key to null: parsing whole lines in Python was a quarter of the sample's dossier
     # ingest, whose every line carries a key the contract does not know.
     unknown_part = f"json_merge_patch(line, {quote(json.dumps(dict.fromkeys(keys)))})"
-    extra = f"pw_extra({unknown_part}, {quote(stream.name)})"
+    extra = f"pw_scrub({unknown_part})"
     # A nested value of a one-value field starts with [ or {; only then is its JSON type asked.
     scalars = [f for f in stream.all_fields if _is_scalar(f)]
     shapes = ", ".join(

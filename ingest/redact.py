@@ -22,7 +22,7 @@ from typing import TypeVar
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
-from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS, STREAMS
+from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS
 from ingest.warehouse import quote
 
 R = TypeVar("R")
@@ -160,37 +160,29 @@ def remembered(memo: dict, key: str | tuple[str, ...], scrubbed: Callable[..., R
     return value
 
 
-def _json_line_extra(unknown: str | None, stream: str, extras: dict) -> str | None:
-    """`unknown`: a JSON line's object with its known keys cut out (`load_json_lines`). Kept as
-    written, the text tells 1 from true and 0.0 from -0.0, as the scrubbed text does."""
-    return None if unknown is None else remembered(extras, unknown, _scrubbed_json, unknown, stream)
-
-
-def _scrubbed_json(unknown: str, stream: str) -> str | None:
+def _scrub_json(text: str) -> str | None:
+    """A JSON object's text scrubbed (None when nothing is left, or when Python's json cannot
+    read what DuckDB's did, such as a `nan`)."""
     try:
-        record = json.loads(unknown)
+        value = scrub(json.loads(text))
     except ValueError:
         return None
-    return extra_of(record, STREAMS[stream].known_keys) if isinstance(record, dict) else None
-
-
-def _scrub_json(text: str | None) -> str | None:
-    if text is None:
-        return None
-    value = scrub(json.loads(text))
     return json_text(value) if value else None
 
 
 def register_privacy(con: duckdb.DuckDBPyConnection, key: bytes | None) -> None:
-    """The Python side in SQL: `pw_asker_key(name, email, phone)`, `pw_extra(unknown, stream)` (a
-    JSON line's unknown keys, scrubbed), `pw_scrub(json)` and `pw_unparsed(text)`. They run on
-    questions and on the records with unknown keys or faults; `pw_extra` scrubs the unknown
-    keys and values a connection's lines repeat once (`_json_line_extra`)."""
-    extras: dict[str, str | None] = {}  # this connection's: an ingest's
+    """The Python side in SQL: `pw_asker_key(name, email, phone)`, `pw_scrub(json)` (a record's
+    unknown keys as a JSON object, scrubbed) and `pw_unparsed(text)`. They run on questions and
+    on the records with unknown keys or faults. `pw_scrub` scrubs the texts a connection's
+    records repeat once: kept as written, a text tells 1 from true and 0.0 from -0.0, as the
+    scrubbed text does."""
+    scrubbed: dict[str, str | None] = {}  # this connection's: an ingest's
     functions = {
         "pw_asker_key": (lambda n, e, p: asker_key(key, n, e, p), [VARCHAR] * 3),
-        "pw_extra": (lambda text, stream: _json_line_extra(text, stream, extras), [VARCHAR] * 2),
-        "pw_scrub": (_scrub_json, [VARCHAR]),
+        "pw_scrub": (
+            lambda text: None if text is None else remembered(scrubbed, text, _scrub_json, text),
+            [VARCHAR],
+        ),
         "pw_unparsed": (lambda text: text and describe_unparsed(text), [VARCHAR]),
     }
     for name, (function, parameters) in functions.items():
