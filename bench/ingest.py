@@ -8,6 +8,7 @@ peak RSS is each one's own) time
 
     python bench/ingest.py                 # 1M and 10M events (about 10 minutes)
     python bench/ingest.py --sizes 200000  # a quick look
+    python bench/ingest.py --unknown-key   # every record with a key the contract does not know
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_RATIO = {"parquet": 2.0, "jsonl": 3.0}
 RSS_LIMIT_MB = 2048
+UNKNOWN_KEY = "'DVC Lào Cai' AS he_thong"  # a key the contract does not know (--unknown-key)
 
 
-def write_inputs(n: int, folder: Path) -> None:
+def write_inputs(n: int, folder: Path, unknown_key: bool) -> None:
     from sample import dossier_events, portal_registry
 
     con = duckdb.connect()
@@ -38,8 +40,10 @@ def write_inputs(n: int, folder: Path) -> None:
     registry = portal_registry()  # noqa: F841
     (folder / "portal").mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY registry TO '{folder}/portal/registry.parquet' (FORMAT parquet)")
-    con.execute(f"COPY events TO '{folder}/dossier.parquet' (FORMAT parquet)")
-    con.execute(f"COPY events TO '{folder}/dossier.jsonl' (FORMAT json)")
+    # as the sample's dossier records carry the name of the system that sent them
+    rows = f"SELECT *, {UNKNOWN_KEY} FROM events" if unknown_key else "SELECT * FROM events"
+    con.execute(f"COPY ({rows}) TO '{folder}/dossier.parquet' (FORMAT parquet)")
+    con.execute(f"COPY ({rows}) TO '{folder}/dossier.jsonl' (FORMAT json)")
 
 
 def child_ours(fmt: str, source: Path, registry: Path, work: Path) -> dict:
@@ -100,13 +104,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--formats", nargs="+", default=["parquet", "jsonl"])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest counts")
+    parser.add_argument(
+        "--unknown-key",
+        action="store_true",
+        help="every record also carries a key the contract does not know, as the sample's do",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         kind, fmt, source, *rest = args.child
         if kind == "inputs":  # in its own process, so the runs below do not inherit its memory
-            write_inputs(int(fmt), Path(source))
+            write_inputs(int(fmt), Path(source), unknown_key=bool(rest))
             print("{}")
             return
         if kind == "ours":
@@ -124,7 +133,7 @@ def main() -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             tmp = Path(tmp)
-            run_child("inputs", str(n), str(tmp / "in"))
+            run_child("inputs", str(n), str(tmp / "in"), *["unknown-key"] * args.unknown_key)
             for fmt in args.formats:
                 source = tmp / "in" / f"dossier.{fmt}"
                 ours = best_of(args.repeat, "ours", fmt, source, tmp / "in/portal/registry.parquet")
