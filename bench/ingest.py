@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_RATIO = {"parquet": 2.0, "jsonl": 3.0}
 RSS_LIMIT_MB = 2048
-UNKNOWN_KEY = "'DVC Lào Cai' AS he_thong"  # a key the contract does not know (--unknown-key)
+UNKNOWN_KEY, UNKNOWN_VALUE = "he_thong", "DVC Lào Cai"  # not in the contract (--unknown-key)
 
 
 def write_inputs(n: int, folder: Path, unknown_key: bool) -> None:
@@ -41,7 +41,8 @@ def write_inputs(n: int, folder: Path, unknown_key: bool) -> None:
     (folder / "portal").mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY registry TO '{folder}/portal/registry.parquet' (FORMAT parquet)")
     # as the sample's dossier records carry the name of the system that sent them
-    rows = f"SELECT *, {UNKNOWN_KEY} FROM events" if unknown_key else "SELECT * FROM events"
+    extra = f", '{UNKNOWN_VALUE}' AS {UNKNOWN_KEY}" if unknown_key else ""
+    rows = f"SELECT *{extra} FROM events"
     con.execute(f"COPY ({rows}) TO '{folder}/dossier.parquet' (FORMAT parquet)")
     con.execute(f"COPY ({rows}) TO '{folder}/dossier.jsonl' (FORMAT json)")
 
@@ -126,6 +127,8 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if args.unknown_key:
+        print(f'every record also carries "{UNKNOWN_KEY}": "{UNKNOWN_VALUE}", not in the contract')
     print(
         f"{'events':>11} {'format':<8} {'ours s':>8} {'events/s':>11} {'RSS MB':>7} "
         f"{'base s':>7} {'base RSS':>8} {'ratio':>6} {'target':>7}  verdict"
