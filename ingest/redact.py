@@ -160,13 +160,28 @@ def remembered(memo: dict, key: str | tuple[str, ...], scrubbed: Callable[..., R
     return value
 
 
+# A number that is not finite as DuckDB's JSON reader takes it (`nan`, `-inf`, `Infinity` in any
+# case), which Python's reads only as NaN, Infinity and -Infinity; a string is matched whole, so
+# that nothing in one is changed.
+_NOT_FINITE = re.compile(r'("(?:[^"\\]|\\.)*")|(-?)(nan|inf(?:inity)?)\b', re.IGNORECASE)
+
+
+def _as_python_reads(text: str) -> str:
+    def spelled(m: re.Match) -> str:
+        if m[1]:
+            return m[1]
+        return "NaN" if m[3].lower() == "nan" else m[2] + "Infinity"
+
+    return _NOT_FINITE.sub(spelled, text)
+
+
 def _scrub_json(text: str) -> str | None:
-    """A JSON object's text scrubbed (None when nothing is left, or when Python's json cannot
-    read what DuckDB's did, such as a `nan`)."""
+    """A JSON object's text scrubbed (None when nothing is left)."""
     try:
-        value = scrub(json.loads(text))
+        value = json.loads(text)
     except ValueError:
-        return None
+        value = json.loads(_as_python_reads(text))  # DuckDB read it: only such a number is left
+    value = scrub(value)
     return json_text(value) if value else None
 
 

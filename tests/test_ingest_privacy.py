@@ -153,7 +153,8 @@ def test_unknown_values_that_repeat_are_kept_each_as_delivered(warehouse):
 
 def test_unknown_keys_are_kept_from_any_line_that_is_read(warehouse):
     # Lines as producers write them by hand: a trailing comma (read, as DuckDB reads it), a known
-    # key repeated, a number too large for 64 bits; a personal key inside an unknown object.
+    # key repeated, a number too large for 64 bits, numbers that are not finite as DuckDB reads
+    # them; a personal key inside an unknown object.
     warehouse.register_portals()
     head = (
         '{"event_id":"E","event_type":"withdrawn","occurred_at":"2023-03-01T09:00:00+07:00",'
@@ -163,6 +164,7 @@ def test_unknown_keys_are_kept_from_any_line_that_is_read(warehouse):
         head.replace("E", "e1") + ',"he_thong":"DVC",}',
         head.replace("E", "e2") + f',"event_id":"e2","ma":{{"Asker_Phone":"{PHONE}","so":2}}}}',
         head.replace("E", "e3") + ',"so_lon":123456789012345678901234567890}',
+        head.replace("E", "e4") + ',"do_lech":nan,"vo_cung":-INF,"ghi_chu":"nan"}',
     ]
     warehouse.land("dossier", "a.jsonl", "\n".join(lines) + "\n")
     warehouse.ingest()
@@ -171,6 +173,7 @@ def test_unknown_keys_are_kept_from_any_line_that_is_read(warehouse):
         '{"he_thong":"DVC"}',
         '{"ma":{"so":2}}',
         '{"so_lon":123456789012345678901234567890}',
+        '{"do_lech":NaN,"ghi_chu":"nan","vo_cung":-Infinity}',
     ]
     assert_nothing_personal(warehouse)
 
