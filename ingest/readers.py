@@ -118,7 +118,7 @@ def load_json_lines(
 ) -> None:
     """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine.
     `oversized` names a table of (`_line`, `description`) for lines too long to have been read."""
-    keys = list(dict.fromkeys([*stream.known_keys, "asker_key"]))
+    keys = stream.known_keys
     fields = stream.delivered_fields
     # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
     # unnest makes the struct columns, so the parse is not repeated for each column read.
