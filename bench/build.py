@@ -26,11 +26,14 @@ that ingested DuckDB file, time
   whose end a unit was merged or split (none was by 2023-09-25).
 At the largest size, one more quarter (2024-Q1) is landed on top of the built warehouse: about
 1/8 more dossier events (2023-Q1's dossiers moved one year on, with new ids) plus a few events on
-old dossiers still open (late resolutions, due-date changes, withdrawals), and 2023-Q1's posts
-moved one year on plus 300 earlier publications, delivered late, of posts of June 2023. Then
+old dossiers still open (late resolutions, due-date changes, withdrawals), 2023-Q1's posts
+moved one year on plus 300 earlier publications, delivered late, of posts of June 2023, and
+2023-Q1's question events moved one year on plus 100 old questions deleted in January 2024.
+Then
 - incremental: `portal-warehouse run --period 2024-Q1` on a copy of the built warehouse;
 - full: the same command on a copy without the staging, intermediate and marts schemas;
-and the 2024-Q1 marts (and the replays of dossiers and posts) of the two must be identical.
+and the 2024-Q1 marts (and the replays of dossiers, posts and questions) of the two must be
+identical.
 
 Seconds are the wall time of the whole process, from spawn to exit (interpreter and imports
 included, for the baseline too). Peak RSS: `tree` is the largest sum of RSS over the process and
@@ -72,7 +75,8 @@ sys.path.insert(0, str(ROOT))
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 NEXT_PERIOD = "2024-Q1"
-QUARTER_FILES = ("dossier/2024-q1.parquet", "post/2024-q1.parquet")  # landed for NEXT_PERIOD
+# landed for NEXT_PERIOD
+QUARTER_FILES = ("dossier/2024-q1.parquet", "post/2024-q1.parquet", "question/2024-q1.parquet")
 TZ = os.environ.get("PORTAL_WAREHOUSE_TZ", "Asia/Ho_Chi_Minh")
 SEEDS = ROOT / "models" / "seeds"
 RUBRIC = SEEDS / "rubric_listed_agencies.csv"
@@ -658,11 +662,14 @@ def child_quarter(db: Path, landing: Path) -> dict:
     """2024-Q1 on top of 2022-2023: 2023-Q1's dossiers one year on with new ids (dropping what
     would fall after the quarter), plus late closings and due changes of old open dossiers; and
     2023-Q1's posts one year on with new ids, plus an earlier publication, delivered late, of
-    old posts (which moves them: the posts' incremental replay must see it)."""
+    old posts (which moves them: the posts' incremental replay must see it); and 2023-Q1's
+    question events one year on with new ids, plus late deletions of old questions (which the
+    questions' incremental replay must see)."""
     import duckdb
 
-    out, posts_out = (landing / name for name in QUARTER_FILES)
-    posts_out.parent.mkdir(parents=True, exist_ok=True)
+    out, posts_out, questions_out = (landing / name for name in QUARTER_FILES)
+    for folder in (posts_out.parent, questions_out.parent):
+        folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True)
     con.execute(f"SET TimeZone = '{TZ}'")
     quarter_end = "TIMESTAMPTZ '2024-04-01 00:00:00+07'"
@@ -737,13 +744,47 @@ def child_quarter(db: Path, landing: Path) -> dict:
             QUALIFY row_number() OVER (ORDER BY hash(event_id), event_id) <= 300
         ) TO '{posts_out}' (FORMAT parquet)
     """)
+    con.execute(f"""
+        COPY (
+            SELECT 'q24-' || event_id AS event_id, event_type,
+                   occurred_at + INTERVAL 365 DAY AS occurred_at,
+                   {moved_portal("portal_id", "question_id")} AS portal_id,
+                   source, 'q24-' || question_id AS question_id, topic, deletion_reason,
+                   responder_authorized, rating
+            FROM raw.question_events
+            WHERE occurred_on BETWEEN DATE '2023-01-01' AND DATE '2023-03-31'
+              AND occurred_at + INTERVAL 365 DAY < {quarter_end}
+            UNION ALL
+            SELECT 'q24-deleted-' || question_id, 'deleted', TIMESTAMPTZ '2024-01-15 10:00:00+07',
+                   portal_id, 'bench', question_id, NULL, 'violation', NULL, NULL
+            FROM (
+                SELECT question_id, arg_min(portal_id, occurred_at) AS portal_id
+                FROM raw.question_events
+                GROUP BY question_id
+                HAVING count(*) FILTER (WHERE event_type = 'submitted') > 0
+                   AND count(*) FILTER (WHERE event_type = 'deleted') = 0
+            )
+            QUALIFY row_number() OVER (ORDER BY hash(question_id), question_id) <= 100
+        ) TO '{questions_out}' (FORMAT parquet)
+    """)
     events, touches = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE event_id LIKE 'q24-touch-%') FROM '{out}'"
     ).fetchone()
     posts, earlier = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE event_id LIKE 'q24-earlier-%') FROM '{posts_out}'"
     ).fetchone()
-    return {"events": events + posts, "touches": touches, "posts": posts, "earlier": earlier}
+    questions, deletions = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE event_id LIKE 'q24-deleted-%')"
+        f" FROM '{questions_out}'"
+    ).fetchone()
+    return {
+        "events": events + posts + questions,
+        "touches": touches,
+        "posts": posts,
+        "earlier": earlier,
+        "questions": questions,
+        "deletions": deletions,
+    }
 
 
 # The baseline's outputs against the marts: (mart, its rows for the period, baseline table, the
@@ -832,7 +873,10 @@ def child_compare_marts(a_db: Path, b_db: Path, period: str) -> dict:
     con.execute(f"ATTACH '{b_db}' AS b (READ_ONLY)")
     marts = (*PERIOD_MARTS, *PERIOD_FACTS)
     relations = {f"marts.{m}": f"WHERE period_id = '{period}'" for m in marts}
-    replays = ("intermediate.int_dossier_lifecycle", "intermediate.int_post_publications")
+    replays = tuple(
+        f"intermediate.{r}"
+        for r in ("int_dossier_lifecycle", "int_post_publications", "int_question_status")
+    )
     relations |= dict.fromkeys(replays, "")
     found = {}
     for relation, where in relations.items():
@@ -1158,7 +1202,8 @@ def report(r: dict, detail: bool) -> None:
         print(
             f"{'':>13}quarter: {q['events']:,} new events ({q['touches']} on old dossiers;"
             f" {q['posts']:,} post events, {q['earlier']} of them earlier publications of old"
-            " posts);"
+            f" posts; {q['questions']:,} question events, {q['deletions']} of them late deletions"
+            " of old questions);"
             f" identical: {r['same']['relations']}",
             flush=True,
         )

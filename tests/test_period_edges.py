@@ -228,11 +228,24 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
     )
     # the first posts, after a first build that had none
     edges.land("post", "p.jsonl", [post("p1", "P1", "2023-05-02"), post("p2", "P2", "2023-10-02")])
+    # the orphan's submission arrives, and a new question
+    edges.land(
+        "question",
+        "q-late.jsonl",
+        [
+            question("q4.s", "submitted", "2023-05-30T08:00:00", "q4"),
+            question("q7.s", "submitted", "2023-09-01T08:00:00", "q7"),
+        ],
+    )
     incremental = run_period(defs, PERIOD, cutoff=CUTOFF, resources=edges.resources())
     assert incremental.exit_code == 0, incremental.summary()
     after = mart_rows(edges.settings.db)
     so_tttt = appendix_row(edges, "appendix_03_dossiers", "so-tttt", ["total", "withdrawn"])
     assert so_tttt == {"total": 8, "withdrawn": 1}  # b9 now followed from its receipt
+    columns = ["total", "waiting_answer", "waiting_acceptance"]
+    bao_yen = appendix_row(edges, "appendix_02_questions", "huyen-bao-yen", columns)
+    # q4 now followed from its submission (accepted since 01/06), q7 waits for acceptance
+    assert bao_yen == {"total": 5, "waiting_answer": 2, "waiting_acceptance": 1}
     assert mart_rows(edges.settings.db, "2023-Q3") == q3_before  # only 2023-9M was replaced
 
     # named as the warehouse, so that its first build starts from the project's parse state
@@ -245,7 +258,7 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
     full = run_period(defs, PERIOD, cutoff=CUTOFF, resources=edges.resources(rebuilt))
     assert full.exit_code == 0, full.summary()
     assert mart_rows(rebuilt) == after
-    for replay in ("int_dossier_lifecycle", "int_post_publications"):
+    for replay in ("int_dossier_lifecycle", "int_post_publications", "int_question_status"):
         rows = f"SELECT * EXCLUDE (last_ingested_at) FROM intermediate.{replay}"
         with duckdb.connect(str(rebuilt), read_only=True) as con:
             from_scratch = sorted(con.execute(rows).fetchall())
@@ -255,29 +268,33 @@ def test_more_events_incrementally_equal_a_rebuild_and_other_periods_stay(edges,
 
 
 def test_the_replays_take_what_their_last_build_had_not_seen(tmp_path):
-    """The incremental replays (dossiers, posts) start from the latest ingest their table has
-    seen: first built on no event, they take the first ones when they come; an event that comes
-    late and happened first (a post's earlier publication) replays what it belongs to; a table
-    built by a version without that column is replayed whole, once."""
+    """The incremental replays (dossiers, posts, questions) start from the latest ingest their
+    table has seen: first built on no event, they take the first ones when they come; an event
+    that comes late and happened first (a post's earlier publication, a question's submission)
+    replays what it belongs to; a table built by a version without that column is replayed
+    whole, once."""
     warehouse = Warehouse(tmp_path)
     warehouse.land("portal", "registry.jsonl", REGISTRY)
     warehouse.ingest()
     replays = ["--select", "+int_dossier_lifecycle", "+int_post_publications"]
+    replays.append("+int_question_status")
 
     def build() -> None:
         warehouse.ingest()
         run_dbt(warehouse.settings.db, "run", *replays, target=tmp_path / "t")
 
-    def replayed() -> tuple[list, list]:
+    def replayed() -> tuple[list, list, list]:
         return (
             sorted(warehouse.query("SELECT dossier_id, received_on::VARCHAR, closed_by"
                                    " FROM intermediate.int_dossier_lifecycle")),
             sorted(warehouse.query("SELECT post_id, published_on::VARCHAR"
                                    " FROM intermediate.int_post_publications")),
+            sorted(warehouse.query("SELECT question_id, submitted_on::VARCHAR, status"
+                                   " FROM intermediate.int_question_status")),
         )  # fmt: skip
 
     build()
-    assert replayed() == ([], [])
+    assert replayed() == ([], [], [])
     warehouse.land(
         "dossier",
         "d.jsonl",
@@ -286,20 +303,53 @@ def test_the_replays_take_what_their_last_build_had_not_seen(tmp_path):
     warehouse.land(
         "post", "p.jsonl", [post("p1", "P1", "2023-05-02"), post("p2", "P2", "2023-06-01")]
     )
+    # q1's acceptance comes before its submission: followed only from the submission
+    warehouse.land(
+        "question",
+        "q.jsonl",
+        [
+            question("q1.a", "accepted", "2023-06-02T08:00:00", "q1"),
+            question("q2.s", "submitted", "2023-06-01T08:00:00", "q2"),
+        ],
+    )
     build()
     assert replayed() == (
         [("d1", "2023-03-01", None)],
         [("P1", "2023-05-02"), ("P2", "2023-06-01")],
+        [("q2", "2023-06-01", "waiting_acceptance")],
     )
 
-    # P2 was first published in April, delivered now; d1 is resolved
+    # rows no new event touches are not replayed: marked here, they keep the mark
+    with duckdb.connect(str(warehouse.settings.db)) as con:
+        con.execute(
+            "UPDATE intermediate.int_post_publications SET kind = 'kept' WHERE post_id = 'P1'"
+        )
+        con.execute(
+            "UPDATE intermediate.int_question_status SET deletion_reason = 'kept'"
+            " WHERE question_id = 'q2'"
+        )
+    # P2 was first published in April, delivered now; d1 is resolved; q1's submission comes
     warehouse.land("post", "p2.jsonl", [post("p2-first", "P2", "2023-04-03")])
     warehouse.land("dossier", "d2.jsonl", [closed("d1", "2023-03-02T10:00:00+07:00")])
+    warehouse.land(
+        "question", "q2.jsonl", [question("q1.s", "submitted", "2023-06-01T09:00:00", "q1")]
+    )
     build()
     assert replayed() == (
         [("d1", "2023-03-01", "resolved")],
         [("P1", "2023-05-02"), ("P2", "2023-04-03")],
+        [
+            ("q1", "2023-06-01", "waiting_acceptance"),
+            ("q1", "2023-06-01", "waiting_answer"),
+            ("q2", "2023-06-01", "waiting_acceptance"),
+        ],
     )
+    kept = warehouse.query(
+        "SELECT post_id FROM intermediate.int_post_publications WHERE kind = 'kept'"
+        " UNION ALL SELECT question_id FROM intermediate.int_question_status"
+        " WHERE deletion_reason = 'kept'"
+    )
+    assert sorted(kept) == [("P1",), ("q2",)]
 
     # as a warehouse built before the posts' replay kept the column
     with duckdb.connect(str(warehouse.settings.db)) as con:

@@ -1,10 +1,32 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='question_id',
+    )
+}}
 -- The replay of each question: one row per lifecycle event with the status it leaves and until
 -- when that status holds, so the status at the end of any window is one interval lookup.
+-- Incremental runs replay only the questions that new lifecycle events touched (a late
+-- submission brings in the events that came before it).
 with
 
-events as (
+lifecycle as (
     select * from {{ ref('stg_question_events') }}
     where event_type in ('submitted', 'accepted', 'answered', 'deleted')
+),
+
+events as (
+    select
+        *,
+        max(ingested_at) over (partition by question_id) as last_ingested_at
+    from lifecycle
+    {% if is_incremental() %}
+        where question_id in (
+                select touched.question_id from lifecycle as touched
+                where touched.ingested_at > {{ incremental_watermark() }}
+            )
+    {% endif %}
 ),
 
 submissions as (
@@ -37,7 +59,8 @@ statuses as (
             partition by events.question_id order by events.occurred_at, events.event_id
         ) as status_to_local,
         events.responder_authorized,
-        events.deletion_reason
+        events.deletion_reason,
+        events.last_ingested_at
     from events
 )
 
@@ -51,7 +74,8 @@ select
     statuses.status_from_local,
     statuses.status_to_local,
     statuses.responder_authorized,
-    statuses.deletion_reason
+    statuses.deletion_reason,
+    statuses.last_ingested_at
 from statuses
 -- a question event with no submission is reported by data_quality_findings, not counted
 inner join submissions on statuses.question_id = submissions.question_id
