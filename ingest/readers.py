@@ -100,6 +100,16 @@ def _is_scalar(field: Field) -> bool:
     return field.kind not in ("list", "decimal_list")
 
 
+def _usual_known_keys(con: duckdb.DuckDBPyConnection, lines_table: str, keys) -> list[str]:
+    """The known keys, in order, of one JSON object among the lines (any one: they are compared
+    whole, so any list of known keys is sound); empty when no line is one."""
+    found = con.execute(
+        f"SELECT json_keys(line) FROM {lines_table}"
+        " WHERE starts_with(line, '{') AND json_valid(line) LIMIT 1"
+    ).fetchone()
+    return [k for k in found[0] if k in keys] if found else []
+
+
 def _nested_list(flags: list[tuple[str, str]]) -> str:
     """`_nested` from (field, condition that it came nested) pairs: NULL when none did."""
     if not flags:
@@ -129,6 +139,12 @@ def load_json_lines(
     # `list_has_all` against a list of the known keys took 4 s more of 20 s to read 10M lines.
     unknown = f"list_filter(json_keys(line), k -> k NOT IN ({', '.join(quote(k) for k in keys)}))"
     maybe_extra = f"len({unknown}) > 0"
+    # Most lines of a file list the same keys in the same order: a line whose keys are exactly a
+    # read line's known keys has no other, and one list comparison says so (2M lines: the test
+    # 0.55 -> 0.32 s, the whole ingest 7.35 -> 7.13 s).
+    usual = _usual_known_keys(con, lines_table, keys)
+    if usual:
+        maybe_extra = f"json_keys(line) <> [{', '.join(map(quote, usual))}] AND {maybe_extra}"
     # Python gets the line's unknown part only, cut out in C++ by a merge patch that sets every
     # known key to null: parsing whole lines in Python was a quarter of the sample's dossier
     # ingest, whose every line carries a key the contract does not know.
