@@ -276,8 +276,12 @@ def test_the_replays_take_what_their_last_build_had_not_seen(tmp_path):
     warehouse = Warehouse(tmp_path)
     warehouse.land("portal", "registry.jsonl", REGISTRY)
     warehouse.ingest()
-    replays = ["--select", "+int_dossier_lifecycle", "+int_post_publications"]
-    replays.append("+int_question_status")
+    replays = [
+        "--select",
+        "+int_dossier_lifecycle",
+        "+int_post_publications",
+        "+int_question_status",
+    ]
 
     def build() -> None:
         warehouse.ingest()
