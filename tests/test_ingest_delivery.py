@@ -140,6 +140,38 @@ def test_blank_lines_are_not_records(warehouse):
     assert warehouse.query("SELECT source_line FROM raw.dossier_events ORDER BY 1") == [(1,), (4,)]
 
 
+def test_line_numbers_hold_in_a_file_read_in_parallel_chunks(warehouse):
+    # 45 MB: DuckDB's reader splits it between threads; each record keeps its own line number,
+    # and a rejected record, read again by that number for its reasons and text, is its own.
+    warehouse.register_portals()
+    padding = " " * 400  # whitespace inside the object: valid JSON, a longer line
+    lines = []
+    for n in range(1, 100_001):
+        if n % 25_000 == 0:
+            lines.append("   ")
+        elif n % 30_001 == 0:
+            lines.append('{"event_id": ' + "x" * (n // 30_001))
+        else:
+            portal = "so-khong-co" if n == 77_777 else "so-tttt"
+            lines.append("{" + padding + json.dumps(dossier(f"e{n}", portal_id=portal))[1:])
+    warehouse.land("dossier", "big.jsonl", "\n".join(lines) + "\n")
+    warehouse.ingest()
+    quarantined = {
+        line: (reason, json.loads(record)) for line, _, reason, _, record in warehouse.quarantine()
+    }
+    assert sorted(quarantined) == [30_001, 60_002, 77_777, 90_003]
+    for line, length in ((30_001, 14), (60_002, 15), (90_003, 16)):  # described, not kept
+        assert quarantined[line][0] == "malformed_record: not a JSON object"
+        assert quarantined[line][1]["length_bytes"] == length
+    reason, record = quarantined[77_777]
+    assert reason == "unknown_portal: portal_id 'so-khong-co' is not in the portal registry"
+    assert record["event_id"] == "e77777"
+    assert warehouse.query(
+        "SELECT count(*), count(*) FILTER (source_line <> substr(event_id, 2)::INT)"
+        " FROM raw.dossier_events"
+    ) == [(100_000 - 4 - 3 - 1, 0)]
+
+
 def test_csv_row_with_the_wrong_number_of_cells(warehouse):
     warehouse.register_portals()
     warehouse.land("dossier", "d.csv", encode_csv(RECORDS[:2]) + "e9,received,2023-03-01\n")
