@@ -124,6 +124,73 @@ def record_seeds(con, inputs: str, run_id: str) -> None:
     con.execute(f"INSERT INTO {SEEDS_TABLE} VALUES (?, ?)", [run_id, _seeds_key(inputs)])
 
 
+# The code each replay's rows were built with. A replay (an incremental model of no period:
+# dossiers, posts, questions) keeps the rows earlier builds made and replays only what new events
+# touch: after a change of its code (a new release, a fix), the rows of the old code would stay
+# beside those of the new one. Such a replay is dropped before the build, which then replays
+# every event with the new code, once.
+REPLAY_CODE_TABLE = "raw.replay_code"
+
+
+def replay_code(manifest: dict[str, Any], tz: str, period_tag: str) -> dict[str, str]:
+    """Each replay's relation ("schema.name") with a hash of what its rows depend on besides the
+    events: its SQL and its ancestors' (the staging views), the project's macros (dbt records
+    only those called at parse time), dbt's version (its materializations) and the time zone."""
+    nodes = manifest["nodes"]
+
+    def ancestors(uid: str) -> set[str]:
+        parents = {p for p in nodes[uid]["depends_on"]["nodes"] if p in nodes}
+        return parents.union(*(ancestors(p) for p in parents))
+
+    project = manifest["metadata"]["project_name"]
+    macros = sorted(
+        (uid, macro["macro_sql"])
+        for uid, macro in manifest["macros"].items()
+        if macro["package_name"] == project
+    )
+    code = {}
+    for uid, node in nodes.items():
+        if node["config"].get("materialized") != "incremental" or period_tag in node["tags"]:
+            continue
+        sql = sorted((u, nodes[u]["checksum"]["checksum"]) for u in {uid} | ancestors(uid))
+        read = [sql, macros, manifest["metadata"]["dbt_version"], tz]
+        relation = f"{node['schema']}.{node.get('alias') or node['name']}"
+        code[relation] = hashlib.sha256(json.dumps(read).encode()).hexdigest()
+    return code
+
+
+def drop_changed_replays(con, code: dict[str, str]) -> list[str]:
+    """Drop each replay of `code` built with other code, or by a release that did not record
+    it; return their relations."""
+    recorded = {}
+    if _has_table(con, REPLAY_CODE_TABLE):
+        recorded = dict(con.execute(f"select relation, code from {REPLAY_CODE_TABLE}").fetchall())
+    present = _relations_present(con)
+    changed = [
+        relation
+        for relation, hashed in code.items()
+        if tuple(relation.split(".")) in present and recorded.get(relation) != hashed
+    ]
+    for relation in changed:
+        con.execute(f"drop table {relation}")
+    return changed
+
+
+def record_replay_code(con, code: dict[str, str], run_id: str) -> None:
+    """After a build of these replays that passed."""
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {REPLAY_CODE_TABLE} (
+            relation VARCHAR PRIMARY KEY,  -- schema.name
+            code VARCHAR NOT NULL,  -- replay_code()
+            run_id VARCHAR NOT NULL
+        )"""
+    )
+    con.executemany(
+        f"INSERT OR REPLACE INTO {REPLAY_CODE_TABLE} VALUES (?, ?, ?)",
+        [(relation, hashed, run_id) for relation, hashed in code.items()],
+    )
+
+
 def _relations_present(con) -> set[tuple[str, str]]:
     """(schema, name) of every table and view the warehouse holds."""
     return set(

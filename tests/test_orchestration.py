@@ -428,6 +428,47 @@ def test_a_builds_inputs_change_with_every_thing_it_reads(warehouse, tmp_path):
     assert inputs() != registered
 
 
+def test_a_replays_code_is_all_its_rows_depend_on_besides_the_events():
+    """A replay built with other code is dropped before a build (builds.replay_code): its SQL,
+    a staging view it reads, any macro of the project, dbt's version or the time zone changes
+    its code; another model's SQL does not. A period's models are not replays: a period's run
+    builds its rows again."""
+    import copy
+
+    from orchestration.assets.transform import PERIOD_TAG
+    from orchestration.builds import PROJECT_MANIFEST, replay_code
+
+    manifest = json.loads(PROJECT_MANIFEST.read_text())
+    tz = "Asia/Ho_Chi_Minh"
+    first = replay_code(manifest, tz, PERIOD_TAG)
+    assert sorted(first) == [
+        "intermediate.int_dossier_lifecycle",
+        "intermediate.int_post_publications",
+        "intermediate.int_question_status",
+    ]
+
+    def changed(edit) -> set[str]:
+        edited = copy.deepcopy(manifest)
+        edit(edited)
+        return {r for r, code in replay_code(edited, tz, PERIOD_TAG).items() if code != first[r]}
+
+    def sql_of(model: str):
+        return lambda m: m["nodes"][f"model.portal_warehouse.{model}"]["checksum"].update(
+            checksum="other"
+        )
+
+    assert changed(sql_of("int_dossier_lifecycle")) == {"intermediate.int_dossier_lifecycle"}
+    assert changed(sql_of("stg_post_events")) == {"intermediate.int_post_publications"}
+    assert changed(sql_of("fct_dossiers_period")) == set()
+    watermark = "macro.portal_warehouse.incremental_watermark"
+    assert changed(lambda m: m["macros"][watermark].update(macro_sql="{% macro x() %}")) == set(
+        first
+    )
+    assert changed(lambda m: m["metadata"].update(dbt_version="9.9.9")) == set(first)
+    other_zone = replay_code(manifest, "Asia/Bangkok", PERIOD_TAG)
+    assert all(other_zone[r] != first[r] for r in first)
+
+
 def test_the_seeds_are_kept_while_what_loaded_them_holds(warehouse, tmp_path):
     """A whole build leaves the seeds out when the last one that loaded them (and passed their
     tests) read the same reference files and project (builds.seeds_loaded): new events, another

@@ -382,8 +382,9 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
     project, period, cutoff) are the last build's. One with a new delivery builds with the project
     this process parsed for the first: nothing is parsed again; the reference seeds, loaded from
-    the same files by the first, are kept. (Last in this module: it adds events and published
-    versions.)"""
+    the same files by the first, are kept; a replay built with other code (an earlier release)
+    is replayed whole, one built with this code only where the delivery touches it. (Last in
+    this module: it adds events and published versions.)"""
     warehouse, first, root = built
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
     before, built_before = warehouse.dbt_invocations(), sorted(warehouse.query(appendix, [PERIOD]))
@@ -398,6 +399,30 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
         [PERIOD],
     )
     warehouse.land("dossier", "later.jsonl", [dossier("later-1", portal_id=portal)])
+    # one row of two replays marked (an ingest time no build wrote), and the dossiers' replay as
+    # an earlier release would have left it: built with other code
+    replays = [("int_dossier_lifecycle", "dossier_id"), ("int_post_publications", "post_id")]
+    marked = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+    with duckdb.connect(str(warehouse.settings.db)) as con:
+        for table, key in replays:
+            con.execute(
+                f"UPDATE intermediate.{table} SET last_ingested_at = {marked}"
+                f" WHERE {key} = (SELECT min({key}) FROM intermediate.{table})"
+            )
+        con.execute(
+            "UPDATE raw.replay_code SET code = 'an earlier release'"
+            " WHERE relation = 'intermediate.int_dossier_lifecycle'"
+        )
+
+    def marks() -> list[int]:
+        return [
+            warehouse.scalar(
+                f"SELECT count(*) FROM intermediate.{table} WHERE last_ingested_at = {marked}"
+            )
+            for table, _ in replays
+        ]
+
+    assert marks() == [1, 1]
     instance = dg.DagsterInstance.ephemeral()
     with environment(DBT_DEBUG_LOG):
         more = run_period(
@@ -425,3 +450,8 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     assert metadata["dagster/row_count"].value > 0
     counted = dict(warehouse.query(appendix, [PERIOD]))
     assert counted[portal] == dict(built_before)[portal] + 1
+    assert marks() == [0, 1]  # the dossiers replayed whole; the untouched post kept as it was
+    assert warehouse.query("SELECT relation, run_id FROM raw.replay_code ORDER BY 1") == [
+        (f"intermediate.{table}", more.run_id)
+        for table in ("int_dossier_lifecycle", "int_post_publications", "int_question_status")
+    ]

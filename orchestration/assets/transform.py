@@ -31,11 +31,14 @@ from ingest.reference import (
 from ingest.warehouse import connect
 from orchestration.builds import (
     build_inputs,
+    drop_changed_replays,
     forget_seeds,
     last_build,
     manifest_nodes,
     record_build,
+    record_replay_code,
     record_seeds,
+    replay_code,
     seeds_loaded,
 )
 from orchestration.dbt_project import MODELS_DIR, dbt_project, environment, invoke, profile_env
@@ -158,11 +161,18 @@ def _build(
         yield from _unchanged(context, warehouse, period_id, cutoff, seeds_from, kinds={"seed"})
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else MODELS_DIR
     settings = warehouse.settings()
+    replays = {
+        relation: code
+        for relation, code in replay_code(params.manifest, settings.tz, PERIOD_TAG).items()
+        if dg.AssetKey(relation.split(".")) in context.selected_asset_keys
+    }
     # dbt fails at once when another process holds the file: wait here first, as every writer does
     con = connect(settings.db, settings.tz)
     try:
         if seeds_from is None:
             forget_seeds(con)
+        for relation in drop_changed_replays(con, replays):
+            context.log.info(f"{relation} was built with other code: replayed whole")
     finally:
         con.close()
     # dbt's target, and so its parse state, stays with the warehouse from run to run
@@ -185,6 +195,11 @@ def _build(
     if not invocation.success:
         yield from events  # what dbt built before it failed is still recorded
         raise DagsterDbtCliRuntimeError(description=invocation.failure())
+    con = connect(settings.db, settings.tz)
+    try:
+        record_replay_code(con, replays, context.run_id)
+    finally:
+        con.close()
     yield from _with_table_metadata(events, params.manifest, warehouse, period_id, cutoff)
 
 
