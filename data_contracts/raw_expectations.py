@@ -92,7 +92,9 @@ LATEST_OCCURRED_AT_MARGIN = timedelta(days=1)  # clocks at the portals run a lit
 
 # Volume rule: with at least MIN_HISTORY recent batches, a batch may hold between
 # VOLUME_FRACTION and VOLUME_MULTIPLE times their median row count; with fewer, anything from
-# one row up to COLD_START_MAX_ROWS. An empty delivery is never healthy.
+# one row up to COLD_START_MAX_ROWS, or up to VOLUME_MULTIPLE times the largest of them when
+# that is more (a stream whose first delivery brought years of history takes its next quarter
+# without a warning). An empty delivery is never healthy.
 MIN_HISTORY = 3
 VOLUME_FRACTION = 0.2
 VOLUME_MULTIPLE = 5.0
@@ -225,7 +227,8 @@ def read_batch(
 def expected_volume(recent_volumes: Sequence[int]) -> tuple[int, int]:
     """The (min, max) row count a batch may have, given recent batches of the same stream."""
     if len(recent_volumes) < MIN_HISTORY:
-        return 1, COLD_START_MAX_ROWS
+        largest = max(recent_volumes, default=0)
+        return 1, max(COLD_START_MAX_ROWS, math.ceil(largest * VOLUME_MULTIPLE))
     median = statistics.median(recent_volumes)
     return max(1, math.floor(median * VOLUME_FRACTION)), max(1, math.ceil(median * VOLUME_MULTIPLE))
 

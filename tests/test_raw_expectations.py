@@ -266,6 +266,7 @@ def test_an_empty_delivery_fails_even_without_history(tmp_path: Path) -> None:
     [
         ([], (1, COLD_START_MAX_ROWS)),
         ([100, 5000], (1, COLD_START_MAX_ROWS)),
+        ([10_000_000], (1, 50_000_000)),  # years of history first: its next quarter is no surprise
         ([90, 100, 110], (20, 500)),
         ([1, 1000, 100, 120], (22, 550)),  # the median resists one odd delivery
         ([1, 2, 3], (1, 10)),
