@@ -1,14 +1,18 @@
 """What the warehouse holds: raw events per stream, the ledger, the open quarantine by reason,
-the files rejected unread; and what the landing folder holds that no ingest takes."""
+the files rejected unread; what the landing folder holds that no ingest takes; and the
+published periods that events ingested since could change."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.landing import Skipped, discover
 from ingest.settings import Settings
-from ingest.warehouse import connect
+from ingest.warehouse import connect, literal
+from publish.versions import latest_version
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,8 @@ class Status:
     skipped: list[Skipped] = field(default_factory=list)  # in the landing, not a delivery
     alerts: list[str] = field(default_factory=list)  # the last alerts not e-mailed: time, subject
     alerts_log: str | None = None  # where they are written in full
+    # (period, its latest version, the period's last date, events ingested since dated up to it)
+    restatable: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 def warehouse_status(settings: Settings) -> Status:
@@ -49,10 +55,50 @@ def warehouse_status(settings: Settings) -> Status:
             SELECT DISTINCT source_file, error FROM raw.ingest_ledger WHERE status = 'rejected'
             ORDER BY ALL
         """).fetchall()
+        restatable = restatable_periods(con, settings.publish)
     finally:
         con.close()
     alerts = recent_alerts(settings)  # the alerts nobody was e-mailed (orchestration/alerts.py)
-    return Status(raw, ledger, quarantine, rejected, skipped, alerts, str(settings.alerts_log))
+    return Status(
+        raw, ledger, quarantine, rejected, skipped, alerts, str(settings.alerts_log), restatable
+    )
+
+
+def restatable_periods(con, publish: Path) -> list[tuple[str, str, str, int]]:
+    """The published periods whose latest version events ingested since could change: events
+    of any stream ingested after the version's event watermark and dated on or before the
+    period's last date (a late closing of an old dossier changes what a period carried over;
+    an event after the period changes nothing in it). A run of the period restates it."""
+    versions = []
+    for period_dir in sorted(publish.iterdir()) if publish.is_dir() else []:
+        version = latest_version(period_dir) if period_dir.is_dir() else None
+        manifest = version / "manifest.json" if version else None
+        if manifest is None or not manifest.is_file():
+            continue
+        read = json.loads(manifest.read_text(encoding="utf-8"))
+        if read.get("event_watermark") and read.get("period_end"):
+            versions.append(
+                (period_dir.name, version.name, read["event_watermark"], read["period_end"])
+            )
+    if not versions:
+        return []
+    published = ", ".join(
+        f"({literal(p)}, {literal(v)}, {literal(w)}::TIMESTAMPTZ, {literal(e)}::DATE)"
+        for p, v, w, e in versions
+    )
+    # raw tables grow in ingest order: their zone maps skip what came before the earliest version
+    earliest = literal(min(w for _, _, w, _ in versions))
+    later = " UNION ALL ".join(
+        f"SELECT ingested_at, occurred_on FROM {s.table}"
+        f" WHERE ingested_at > {earliest}::TIMESTAMPTZ"
+        for s in STREAMS.values()
+    )
+    return con.execute(f"""
+        SELECT v.period_id, v.version, v.period_end::VARCHAR, count(*)
+        FROM (VALUES {published}) AS v(period_id, version, watermark, period_end)
+        JOIN ({later}) AS e ON e.ingested_at > v.watermark AND e.occurred_on <= v.period_end
+        GROUP BY ALL ORDER BY ALL
+    """).fetchall()
 
 
 def recent_alerts(settings: Settings, count: int = 5) -> list[str]:
@@ -87,6 +133,12 @@ def format_status(status: Status) -> str:
     if status.skipped:
         lines += ["", "Skipped in the landing folder (not deliveries; not recorded)"]
         lines += [f"  {s.path}: {s.reason}" for s in status.skipped]
+    if status.restatable:
+        lines += ["", "Published periods that events ingested since could change (run them again)"]
+        lines += [
+            f"  {period} {version}: {events:,} event(s) ingested since, dated up to {last}"
+            for period, version, last, events in status.restatable
+        ]
     if status.alerts:
         lines += ["", f"Recent alerts, not e-mailed (in full: {status.alerts_log})"]
         lines += [f"  {alert}" for alert in status.alerts]

@@ -33,6 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         db=getattr(args, "db", None),
         tz=getattr(args, "tz", None),
         reference=getattr(args, "reference", None),
+        publish=getattr(args, "publish", None),
     )
 
 
@@ -612,9 +613,14 @@ def parser() -> argparse.ArgumentParser:
         "re-check quarantined records; move those now valid",
         reference=True,
     )
-    command(
-        "status", cmd_status, "raw, the ledger, the quarantine, the landing's skipped entries", True
+    status = command(
+        "status",
+        cmd_status,
+        "raw, the ledger, the quarantine, the landing's skipped entries, the published periods"
+        " that events ingested since could change",
+        True,
     )
+    status.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
     command(
         "dagster-home",
         cmd_dagster_home,

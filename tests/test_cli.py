@@ -193,6 +193,19 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
     assert up_to_date(settings, "2023-Q1", None, None, None, reference) == latest
     warehouse.land("dossier", "b.jsonl", [dossier("e3")])
     assert up_to_date(settings, "2023-Q1", None, None, None, reference) is None
+    # once ingested, `status` names the published period e3 (dated in it) could change; an
+    # event dated after the period changes nothing in it
+    warehouse.land("dossier", "c.jsonl", [dossier("e4", occurred_at="2023-05-02T09:00:00+07:00")])
+    db, landing = str(warehouse.settings.db), str(warehouse.landing)
+    publish = str(version.parent.parent)
+    assert main(["status", "--db", db, "--landing", landing, "--publish", publish]) == 0
+    assert "Published periods" not in capsys.readouterr().out
+    assert main(["ingest", "--landing", landing, "--db", db]) == 0
+    assert main(["status", "--db", db, "--landing", landing, "--publish", publish]) == 0
+    assert capsys.readouterr().out.endswith(
+        "Published periods that events ingested since could change (run them again)\n"
+        "  2023-Q1 v2: 1 event(s) ingested since, dated up to 2023-03-31\n"
+    )
 
 
 def test_run_refuses_an_unknown_period_and_a_cutoff_outside_it_at_once(
