@@ -193,7 +193,7 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
     assert up_to_date(settings, "2023-Q1", None, None, None, reference) == latest
     warehouse.land("dossier", "b.jsonl", [dossier("e3")])
     assert up_to_date(settings, "2023-Q1", None, None, None, reference) is None
-    # once ingested, `status` names the published period e3 (dated in it) could change; an
+    # once ingested, `status` names the published period that e3 (dated in it) could change; an
     # event dated after the period changes nothing in it
     warehouse.land("dossier", "c.jsonl", [dossier("e4", occurred_at="2023-05-02T09:00:00+07:00")])
     db, landing = str(warehouse.settings.db), str(warehouse.landing)
