@@ -42,6 +42,7 @@ from ingest.readers import (
 from ingest.redact import mask_sql, register_privacy
 from ingest.reference import load_reference
 from ingest.settings import Settings
+from ingest.status import restatable_periods
 from ingest.validate import create_checked, explain_broken
 from ingest.warehouse import connect, ensure_schema, literal, quote
 
@@ -65,6 +66,8 @@ class IngestReport:
     files: tuple[FileResult, ...]
     # what the landing folder holds that is not a delivery, or not yet (ingest.landing)
     skipped: tuple[Skipped, ...] = ()
+    # the published periods that the events accepted (by this run or before) could change
+    restatable: tuple[tuple[str, str, str, int], ...] = ()
 
     def totals(self, stream: str | None = None) -> dict[str, int]:
         files = [f for f in self.files if stream is None or f.stream == stream]
@@ -120,14 +123,17 @@ def ingest_landing(
     run_id = _new_id("run")
     con = open_warehouse(settings)
     results = []
+    restatable = ()
     try:
         for landed in found.files:
             results.append(ingest_file(con, landed, run_id, settings.tz, contract, on_reading))
             if on_file is not None:
                 on_file(results[-1])
+        if any(r.accepted for r in results):
+            restatable = tuple(restatable_periods(con, settings.publish))
     finally:
         con.close()
-    return IngestReport(run_id, tuple(results), tuple(found.skipped))
+    return IngestReport(run_id, tuple(results), tuple(found.skipped), restatable)
 
 
 def ingest_file(

@@ -101,6 +101,15 @@ def restatable_periods(con, publish: Path) -> list[tuple[str, str, str, int]]:
     """).fetchall()
 
 
+def restatable_lines(rows) -> list[str]:
+    """`restatable_periods`' rows as lines: `2023-9M v1: 400 event(s) ingested since, dated up
+    to 2023-09-25`."""
+    return [
+        f"{period} {version}: {events:,} event(s) ingested since, dated up to {last}"
+        for period, version, last, events in rows
+    ]
+
+
 def recent_alerts(settings: Settings, count: int = 5) -> list[str]:
     """The last `count` entries' header lines (timestamp and subject) of the alerts log, oldest
     first: an entry's first line is its only one not indented."""
@@ -135,10 +144,7 @@ def format_status(status: Status) -> str:
         lines += [f"  {s.path}: {s.reason}" for s in status.skipped]
     if status.restatable:
         lines += ["", "Published periods that events ingested since could change (run them again)"]
-        lines += [
-            f"  {period} {version}: {events:,} event(s) ingested since, dated up to {last}"
-            for period, version, last, events in status.restatable
-        ]
+        lines += [f"  {line}" for line in restatable_lines(status.restatable)]
     if status.alerts:
         lines += ["", f"Recent alerts, not e-mailed (in full: {status.alerts_log})"]
         lines += [f"  {alert}" for alert in status.alerts]

@@ -61,6 +61,12 @@ def _print_report(report, files_printed: bool = False) -> None:
         f" {t['unreadable']} unreadable file(s), {t['rejected']} rejected,"
         f" {len(report.skipped)} skipped"
     )
+    if report.restatable:
+        from ingest.status import restatable_lines
+
+        print("Published periods that events ingested since could change (run them again):")
+        for line in restatable_lines(report.restatable):
+            print(f"  {line}")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -588,6 +594,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--scale", type=float, default=1.0, help="multiplies volumes (10 = 10M+ events)")
     i = command("ingest", cmd_ingest, "ingest new landed files into raw", True, reference=True)
     i.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    i.add_argument(
+        "--publish",
+        type=Path,
+        help="publish folder, whose periods the new events could change [PORTAL_WAREHOUSE_PUBLISH]",
+    )
     src = i.add_argument_group("a source database's table instead of the landing folder")
     src.add_argument(
         "--source-url",

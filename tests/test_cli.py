@@ -200,7 +200,11 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
     publish = str(version.parent.parent)
     assert main(["status", "--db", db, "--landing", landing, "--publish", publish]) == 0
     assert "Published periods" not in capsys.readouterr().out
-    assert main(["ingest", "--landing", landing, "--db", db]) == 0
+    assert main(["ingest", "--landing", landing, "--db", db, "--publish", publish]) == 0
+    assert capsys.readouterr().out.endswith(
+        "Published periods that events ingested since could change (run them again):\n"
+        "  2023-Q1 v2: 1 event(s) ingested since, dated up to 2023-03-31\n"
+    )
     assert main(["status", "--db", db, "--landing", landing, "--publish", publish]) == 0
     assert capsys.readouterr().out.endswith(
         "Published periods that events ingested since could change (run them again)\n"

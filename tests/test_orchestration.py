@@ -154,6 +154,36 @@ def test_materialising_ingests_and_reports_counts(warehouse):
     assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 1
 
 
+def test_an_ingest_names_the_published_periods_its_events_could_change(warehouse, tmp_path):
+    """Events ingested after a published version was built and dated up to its period's last
+    date could change it: the run's log says which (a period's own run leaves itself out)."""
+    from datetime import UTC
+
+    warehouse.register_portals()
+    warehouse.ingest()
+    built = datetime.now(UTC).isoformat()  # the versions below were built from what is held now
+    publish = tmp_path / "publish"
+    for period, last in (("2022-FY", "2022-12-31"), ("2023-Q1", "2023-03-31")):
+        (publish / period / "v1").mkdir(parents=True)
+        manifest = {"period_end": last, "event_watermark": built}
+        (publish / period / "v1" / "manifest.json").write_text(json.dumps(manifest))
+    warehouse.land("dossier", "a.jsonl", [dossier("e1")])  # dated 2023-03-01
+    resource = WarehouseResource(
+        landing=str(warehouse.landing), db=str(warehouse.settings.db), publish=str(publish)
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([raw_events], resources={"warehouse": resource}, instance=instance)
+    assert result.success
+    assert [
+        e.user_message
+        for e in instance.all_logs(result.run_id)
+        if e.user_message.startswith("published ")
+    ] == [
+        "published 2023-Q1 v1: 1 event(s) ingested since, dated up to 2023-03-31:"
+        " run the period again to restate it"
+    ]
+
+
 def test_a_subset_ingests_only_its_streams(warehouse):
     warehouse.register_portals()
     warehouse.land("dossier", "a.jsonl", [dossier("e1")])

@@ -6,6 +6,7 @@ from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.landing import LandedFile
 from ingest.loader import ingest_landing
 from ingest.reference import ReferenceDataError
+from ingest.status import restatable_lines
 from orchestration.checks import delivery_health, docs_index, import_expectations_early
 from orchestration.resources import WRITER_POOL, WarehouseResource
 
@@ -75,6 +76,10 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         raise dg.Failure(description=f"reference data: {e}") from None
     for entry in report.skipped:
         context.log.warning(f"skipped {entry.path}: {entry.reason}")
+    # a period's own run restates it anyway
+    own = context.run.tags.get("dagster/partition")
+    for line in restatable_lines(r for r in report.restatable if r[0] != own):
+        context.log.warning(f"published {line}: run the period again to restate it")
     for stream in streams:
         totals = report.totals(stream)
         new = [f for f in report.files if f.stream == stream and f.status != "already_ingested"]
