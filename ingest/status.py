@@ -101,6 +101,9 @@ def restatable_periods(con, publish: Path) -> list[tuple[str, str, str, int]]:
     """).fetchall()
 
 
+RESTATABLE_HEADING = "Published periods that events ingested since could change (run them again)"
+
+
 def restatable_lines(rows) -> list[str]:
     """`restatable_periods`' rows as lines: `2023-9M v1: 400 event(s) ingested since, dated up
     to 2023-09-25`."""
@@ -143,7 +146,7 @@ def format_status(status: Status) -> str:
         lines += ["", "Skipped in the landing folder (not deliveries; not recorded)"]
         lines += [f"  {s.path}: {s.reason}" for s in status.skipped]
     if status.restatable:
-        lines += ["", "Published periods that events ingested since could change (run them again)"]
+        lines += ["", RESTATABLE_HEADING]
         lines += [f"  {line}" for line in restatable_lines(status.restatable)]
     if status.alerts:
         lines += ["", f"Recent alerts, not e-mailed (in full: {status.alerts_log})"]

@@ -62,9 +62,9 @@ def _print_report(report, files_printed: bool = False) -> None:
         f" {len(report.skipped)} skipped"
     )
     if report.restatable:
-        from ingest.status import restatable_lines
+        from ingest.status import RESTATABLE_HEADING, restatable_lines
 
-        print("Published periods that events ingested since could change (run them again):")
+        print(f"{RESTATABLE_HEADING}:")
         for line in restatable_lines(report.restatable):
             print(f"  {line}")
 
