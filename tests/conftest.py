@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import gzip
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +32,12 @@ if TYPE_CHECKING:
 
 # dbt.log's debug lines (dbt_project.yml logs at info): what dbt parsed and each command's end
 DBT_DEBUG_LOG = {"DBT_LOG_LEVEL_FILE": "debug"}
+
+# A run or an ingest that names no publish folder reads the default one (data/publish, which
+# `make demo` fills): in the tests, an empty folder of the session's own, in this process and in
+# those it starts (an ingest lists the published periods its events could change).
+os.environ["PORTAL_WAREHOUSE_PUBLISH"] = tempfile.mkdtemp(prefix="portal-warehouse-publish-")
+atexit.register(shutil.rmtree, os.environ["PORTAL_WAREHOUSE_PUBLISH"], True)
 
 REGISTRY = [
     {
