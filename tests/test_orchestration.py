@@ -463,12 +463,11 @@ def test_a_replays_code_is_all_its_rows_depend_on_besides_the_events():
     a staging view it reads, any macro of the project, dbt's version or the time zone changes
     its code; another model's SQL does not. A period's models are not replays: a period's run
     builds its rows again."""
-    import copy
-
     from orchestration.assets.transform import PERIOD_TAG
     from orchestration.builds import PROJECT_MANIFEST, replay_code
 
-    manifest = json.loads(PROJECT_MANIFEST.read_text())
+    text = PROJECT_MANIFEST.read_text()
+    manifest = json.loads(text)
     tz = "Asia/Ho_Chi_Minh"
     first = replay_code(manifest, tz, PERIOD_TAG)
     assert sorted(first) == [
@@ -478,7 +477,7 @@ def test_a_replays_code_is_all_its_rows_depend_on_besides_the_events():
     ]
 
     def changed(edit) -> set[str]:
-        edited = copy.deepcopy(manifest)
+        edited = json.loads(text)  # a fresh copy
         edit(edited)
         return {r for r, code in replay_code(edited, tz, PERIOD_TAG).items() if code != first[r]}
 
