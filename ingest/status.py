@@ -4,7 +4,6 @@ published periods that events ingested since could change."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.landing import Skipped, discover
 from ingest.settings import Settings
 from ingest.warehouse import connect, literal
-from publish.versions import latest_version
+from publish.periods import RAW_TABLES
+from publish.versions import latest_manifest
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,10 @@ def restatable_periods(con, publish: Path) -> list[tuple[str, str, str, int]]:
     an event after the period changes nothing in it). A run of the period restates it."""
     versions = []
     for period_dir in sorted(publish.iterdir()) if publish.is_dir() else []:
-        version = latest_version(period_dir) if period_dir.is_dir() else None
-        manifest = version / "manifest.json" if version else None
-        if manifest is None or not manifest.is_file():
+        latest = latest_manifest(period_dir)
+        if latest is None:
             continue
-        read = json.loads(manifest.read_text(encoding="utf-8"))
+        version, read = latest
         if read.get("event_watermark") and read.get("period_end"):
             versions.append(
                 (period_dir.name, version.name, read["event_watermark"], read["period_end"])
@@ -89,9 +88,8 @@ def restatable_periods(con, publish: Path) -> list[tuple[str, str, str, int]]:
     # raw tables grow in ingest order: their zone maps skip what came before the earliest version
     earliest = literal(min(w for _, _, w, _ in versions))
     later = " UNION ALL ".join(
-        f"SELECT ingested_at, occurred_on FROM {s.table}"
-        f" WHERE ingested_at > {earliest}::TIMESTAMPTZ"
-        for s in STREAMS.values()
+        f"SELECT ingested_at, occurred_on FROM {table} WHERE ingested_at > {earliest}::TIMESTAMPTZ"
+        for table in RAW_TABLES
     )
     return con.execute(f"""
         SELECT v.period_id, v.version, v.period_end::VARCHAR, count(*)

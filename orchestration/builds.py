@@ -15,7 +15,7 @@ from ingest.landing import discover, file_stamp, sha256_of
 from ingest.reference import PROJECT, Reference
 from ingest.settings import SOURCES_VARIABLE, Settings
 from ingest.warehouse import connect, literal
-from publish.versions import code_version, latest_version
+from publish.versions import code_version, latest_manifest
 
 # A build's inputs, one row per whole build: a later build with the same inputs is not run.
 BUILDS_TABLE = "raw.model_builds"
@@ -241,13 +241,10 @@ def up_to_date(
     and every file of that version is there as published. None otherwise, or when in doubt."""
     if os.environ.get(SOURCES_VARIABLE):  # the run reads source databases too: unknown here
         return None
-    version = latest_version(Path(settings.publish) / period_id)
-    if version is None or not PROJECT_MANIFEST.is_file() or not settings.db.is_file():
+    latest = latest_manifest(Path(settings.publish) / period_id)
+    if latest is None or not PROJECT_MANIFEST.is_file() or not settings.db.is_file():
         return None
-    try:
-        published = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    version, published = latest
     asked = {"cutoff": cutoff, "report_number": report_number, "report_date": report_date}
     if any(published.get(key) != value for key, value in asked.items()):
         return None

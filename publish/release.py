@@ -51,7 +51,7 @@ from publish.appendices import (
     Appendix,
 )
 from publish.periods import RAW_TABLES, period_event_count
-from publish.versions import next_version
+from publish.versions import MANIFEST, next_version
 
 # What a release holds, in this order: also the sheets of the workbook.
 PUBLISHED: list[Appendix] = [
@@ -95,7 +95,6 @@ SCORECARDS = [
     ),
 ]  # fmt: skip
 MARTS = [Mart(a.table, a.mart_columns, a.order_by) for a in PUBLISHED] + SCORECARDS
-MANIFEST = "manifest.json"
 
 _HIDDEN = ".publishing-"  # + <id>: a version being built; + <id>.lock: its publisher's lock
 _PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # becomes a directory name

@@ -4,12 +4,14 @@ writers of a release (publish.release)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
 _VERSION = re.compile(r"v(\d+)")
+MANIFEST = "manifest.json"  # each version's own record: what it was built from, its files
 
 
 def code_version() -> str:
@@ -31,6 +33,18 @@ def latest_version(period_dir: Path) -> Path | None:
     """The period's latest published version (`v<n>` of the highest n), None before the first."""
     number = next_version(period_dir) - 1 if period_dir.is_dir() else 0
     return period_dir / f"v{number}" if number else None
+
+
+def latest_manifest(period_dir: Path) -> tuple[Path, dict] | None:
+    """The period's latest published version and its manifest; None before the first, or when
+    that manifest cannot be read (then nothing can be said of the version)."""
+    version = latest_version(period_dir)
+    if version is None:
+        return None
+    try:
+        return version, json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def next_version(period_dir: Path) -> int:

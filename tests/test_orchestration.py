@@ -167,6 +167,8 @@ def test_an_ingest_names_the_published_periods_its_events_could_change(warehouse
         (publish / period / "v1").mkdir(parents=True)
         manifest = {"period_end": last, "event_watermark": built}
         (publish / period / "v1" / "manifest.json").write_text(json.dumps(manifest))
+    (publish / "2023-Q2" / "v1").mkdir(parents=True)  # a manifest that cannot be read: passed over
+    (publish / "2023-Q2" / "v1" / "manifest.json").write_text("{cut short")
     warehouse.land("dossier", "a.jsonl", [dossier("e1")])  # dated 2023-03-01
     resource = WarehouseResource(
         landing=str(warehouse.landing), db=str(warehouse.settings.db), publish=str(publish)
