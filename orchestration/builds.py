@@ -162,10 +162,10 @@ def replay_code(manifest: dict[str, Any], tz: str, period_tag: str) -> dict[str,
 def drop_changed_replays(con, code: dict[str, str]) -> list[str]:
     """Drop each replay of `code` built with other code, or by a release that did not record
     it; return their relations."""
-    recorded = {}
-    if _has_table(con, REPLAY_CODE_TABLE):
-        recorded = dict(con.execute(f"select relation, code from {REPLAY_CODE_TABLE}").fetchall())
     present = _relations_present(con)
+    recorded = {}
+    if tuple(REPLAY_CODE_TABLE.split(".")) in present:
+        recorded = dict(con.execute(f"select relation, code from {REPLAY_CODE_TABLE}").fetchall())
     changed = [
         relation
         for relation, hashed in code.items()

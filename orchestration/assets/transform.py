@@ -145,7 +145,9 @@ def _build(
     selection); each model's event gets its row count and column schema, a period model's also
     what the period was built with (`_period_metadata`), read once dbt has closed the file.
     With `seeds_from`, the run whose build loaded the seeds from the same reference files and
-    project, the seeds and the tests of them alone are left out: their events say so."""
+    project, the seeds and the tests of them alone are left out: their events say so. A selected
+    replay built with other code is dropped first (`builds.drop_changed_replays`); returns the
+    selected replays' code, for the caller to record once the build has passed."""
     params = get_updated_cli_invocation_params_for_context(
         context=context, manifest={}, dagster_dbt_translator=TRANSLATOR
     )
@@ -195,12 +197,8 @@ def _build(
     if not invocation.success:
         yield from events  # what dbt built before it failed is still recorded
         raise DagsterDbtCliRuntimeError(description=invocation.failure())
-    con = connect(settings.db, settings.tz)
-    try:
-        record_replay_code(con, replays, context.run_id)
-    finally:
-        con.close()
     yield from _with_table_metadata(events, params.manifest, warehouse, period_id, cutoff)
+    return replays
 
 
 def _with_table_metadata(
@@ -310,9 +308,10 @@ def dbt_models(
         context.log.info(f"nothing new since run {last[0]}: its models are kept")
         yield from _unchanged(context, warehouse, period_id, cutoff, last[0])
         return
-    yield from _build(context, warehouse, reference, period_id, cutoff, seeds_from)
+    replays = yield from _build(context, warehouse, reference, period_id, cutoff, seeds_from)
     con = connect(settings.db, settings.tz)
     try:
+        record_replay_code(con, replays, context.run_id)
         if inputs is not None:
             record_build(con, period_id, inputs, context.run_id)
             if seeds_from is None:
