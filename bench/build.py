@@ -589,9 +589,10 @@ def child_inputs(n: int, landing: Path) -> dict:
 
 def child_run(landing: Path, db: Path, publish: Path, period: str, cutoff: str) -> dict:
     """`portal-warehouse run` in this process, with the job's step statistics kept."""
-    import dagster as dg
+    from orchestration.cli import main, uncollected_imports
 
-    from orchestration.cli import main
+    with uncollected_imports():  # as the command imports what it runs
+        import dagster as dg
 
     steps: dict[str, float] = {}
     run_ids: list[str] = []

@@ -405,6 +405,25 @@ def _iso_date(text: str):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+@contextlib.contextmanager
+def uncollected_imports():
+    """Import Dagster, dbt's project and the assets with Python's cyclic collector off, then
+    freeze what they made: imports leave no garbage, yet the collector walked their 350,000
+    objects over and over meanwhile (0.8 s of a 4.1 s import), and again in every later full
+    collection (a period run at scale 0.1: 1.6 s of collections, 0.6 s with this). A process
+    that holds them already (a test session running the command) is left as it is: a freeze
+    would keep its garbage of the moment for good."""
+    if "orchestration.definitions" in sys.modules:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the period job in-process for each period, one after the other: the same Dagster
     job the UI and the schedule run, recorded in the project's Dagster home. Stops at the first
@@ -430,13 +449,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         for period in periods:
             print(_said_up_to_date(period, current[period]))
         return 0
-    from orchestration.alerts import ALERTED_TAG
-    from orchestration.dbt_project import ensure_manifest
-    from orchestration.instance import open_instance
-
-    ensure_manifest()
-    from orchestration.definitions import defs
-    from orchestration.resources import WarehouseResource
+    with uncollected_imports():
+        from orchestration.alerts import ALERTED_TAG
+        from orchestration.dbt_project import ensure_manifest
+        from orchestration.instance import open_instance
+    ensure_manifest()  # dbt parses the project here on a checkout `make` has not prepared
+    with uncollected_imports():
+        from orchestration.definitions import defs
+        from orchestration.resources import WarehouseResource
 
     # the flags reach every step, dbt's subprocess included, through the warehouse resource
     warehouse = WarehouseResource(

@@ -81,6 +81,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
 
 
+def pytest_collection(session) -> None:
+    """A process that collects (a worker; not xdist's controller, which collects nothing) does
+    it with Python's cyclic collector off: importing the test modules, Dagster and dbt's project
+    leaves no garbage, and what it made is frozen after (`pytest_collection_finish`), so that no
+    collection walks it again (a worker's collections: 14-17 s of a session, 9-10 s with this)."""
+    if not session.config.pluginmanager.has_plugin("dsession"):
+        gc.disable()
+
+
+def pytest_collection_finish(session) -> None:
+    gc.freeze()
+    gc.enable()
+
+
 def pytest_unconfigure(config) -> None:
     """Each process (a worker, the controller) leaves what the session made to its own end, as
     `portal-warehouse` does (orchestration.cli.entry): Python's last garbage collection would
