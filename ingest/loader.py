@@ -123,17 +123,24 @@ def ingest_landing(
     run_id = _new_id("run")
     con = open_warehouse(settings)
     results = []
-    restatable = ()
     try:
         for landed in found.files:
             results.append(ingest_file(con, landed, run_id, settings.tz, contract, on_reading))
             if on_file is not None:
                 on_file(results[-1])
-        if any(r.accepted for r in results):
-            restatable = tuple(restatable_periods(con, settings.publish))
+        restatable = restatable_by(con, settings, results)
     finally:
         con.close()
     return IngestReport(run_id, tuple(results), tuple(found.skipped), restatable)
+
+
+def restatable_by(con, settings: Settings, results: Iterable[FileResult]) -> tuple:
+    """The published periods that events could change, once a run accepted some (a file's, a
+    source's batch or a replay's): `IngestReport.restatable`. A run that accepted nothing asks
+    nothing."""
+    if not any(r.accepted for r in results):
+        return ()
+    return tuple(restatable_periods(con, settings.publish))
 
 
 def ingest_file(
@@ -504,9 +511,10 @@ def replay_quarantine(settings: Settings) -> IngestReport:
         for name in STREAM_ORDER:
             results.append(_replay_stream(con, contract[name], run_id, settings.tz))
             drop_scratch(con)
+        restatable = restatable_by(con, settings, results)
     finally:
         con.close()
-    return IngestReport(run_id, tuple(r for r in results if r.rows_read))
+    return IngestReport(run_id, tuple(r for r in results if r.rows_read), restatable=restatable)
 
 
 def _replay_stream(con, stream: Stream, run_id: str, tz: str) -> FileResult:

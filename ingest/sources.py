@@ -61,6 +61,7 @@ from ingest.loader import (
     _transaction,
     _write_ledger,
     open_warehouse,
+    restatable_by,
     run_contract,
 )
 from ingest.readers import drop_scratch, load_relation
@@ -485,12 +486,13 @@ def ingest_source(
                     pending = reader.submit(source.read, conn, batch.last, batch_size)
                     number = len(results) + 1
                     results.append(_ingest_batch(con, source, batch, run_id, settings.tz, number))
+            restatable = restatable_by(con, settings, results)
         finally:
             con.close()
             conn.close()
     finally:
         source.dispose()
-    return IngestReport(run_id, tuple(results))
+    return IngestReport(run_id, tuple(results), restatable=restatable)
 
 
 def _ingest_batch(

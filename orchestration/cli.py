@@ -590,12 +590,17 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def command(
-        name: str, func, help: str, landing=False, db=True, reference=False
+        name: str, func, help: str, landing=False, db=True, reference=False, publish=None
     ) -> argparse.ArgumentParser:
+        """A subcommand; `publish`, when given, is what its --publish folder is for."""
         c = sub.add_parser(name, help=help)
         c.set_defaults(func=func)
         if landing:
             c.add_argument("--landing", type=Path, help="landing folder [PORTAL_WAREHOUSE_LANDING]")
+        if publish:
+            c.add_argument(
+                "--publish", type=Path, help=f"publish folder{publish} [PORTAL_WAREHOUSE_PUBLISH]"
+            )
         if db:
             c.add_argument("--db", type=Path, help="DuckDB file [PORTAL_WAREHOUSE_DB]")
             c.add_argument("--tz", help="warehouse time zone [PORTAL_WAREHOUSE_TZ]")
@@ -612,13 +617,16 @@ def parser() -> argparse.ArgumentParser:
     g = command("generate", cmd_generate, "write sample events to the landing folder", True, False)
     g.add_argument("--seed", type=int, default=2023)
     g.add_argument("--scale", type=float, default=1.0, help="multiplies volumes (10 = 10M+ events)")
-    i = command("ingest", cmd_ingest, "ingest new landed files into raw", True, reference=True)
-    i.add_argument("--stream", action="append", help="only this stream (repeatable)")
-    i.add_argument(
-        "--publish",
-        type=Path,
-        help="publish folder, whose periods the new events could change [PORTAL_WAREHOUSE_PUBLISH]",
+    restatable = ", whose periods the new events could change"
+    i = command(
+        "ingest",
+        cmd_ingest,
+        "ingest new landed files into raw",
+        True,
+        reference=True,
+        publish=restatable,
     )
+    i.add_argument("--stream", action="append", help="only this stream (repeatable)")
     src = i.add_argument_group("a source database's table instead of the landing folder")
     src.add_argument(
         "--source-url",
@@ -643,15 +651,16 @@ def parser() -> argparse.ArgumentParser:
         cmd_replay,
         "re-check quarantined records; move those now valid",
         reference=True,
+        publish=restatable,
     )
-    status = command(
+    command(
         "status",
         cmd_status,
         "raw, the ledger, the quarantine, the landing's skipped entries, the published periods"
         " that events ingested since could change",
         True,
+        publish=" of the periods to look at",
     )
-    status.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
     command(
         "dagster-home",
         cmd_dagster_home,
@@ -659,7 +668,12 @@ def parser() -> argparse.ArgumentParser:
         " warehouse), creating it; `make dev` shows it",
     )
     r = command(
-        "run", cmd_run, "ingest, build, check and publish report periods", True, reference=True
+        "run",
+        cmd_run,
+        "ingest, build, check and publish report periods",
+        True,
+        reference=True,
+        publish=", where each period's versions are kept",
     )
     r.add_argument(
         "--period",
@@ -673,7 +687,6 @@ def parser() -> argparse.ArgumentParser:
         help="last local date of the period, e.g. 2023-09-25 (with several periods, it must lie"
         " in each)",
     )
-    r.add_argument("--publish", type=Path, help="publish folder [PORTAL_WAREHOUSE_PUBLISH]")
     r.add_argument(
         "--publish-only", action="store_true", help="check and publish the marts as built"
     )

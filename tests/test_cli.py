@@ -10,7 +10,7 @@ from ingest.reference import load_reference
 from ingest.settings import Settings
 from orchestration.builds import up_to_date
 from orchestration.cli import main
-from tests.conftest import dossier
+from tests.conftest import REGISTRY, dossier
 
 
 def test_fallbacks_environment_and_flags(monkeypatch):
@@ -210,6 +210,53 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
         "Published periods that events ingested since could change (run them again)\n"
         "  2023-Q1 v2: 1 event(s) ingested since, dated up to 2023-03-31\n"
     )
+
+
+def test_a_replay_and_a_sources_ingest_name_the_published_periods_they_could_change(
+    warehouse, tmp_path, capsys
+):
+    """As an ingest of files does: the events a replay moves into raw, and a source database's
+    rows, name each published period they are dated in (or before) after the run's totals."""
+    import json
+    import sqlite3
+    from datetime import UTC, datetime
+
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("e1", portal_id="so-du-lich")])  # 2023-03-01
+    warehouse.ingest()  # quarantined: the registry does not know the portal yet
+    registration = {**REGISTRY[0], "event_id": "reg-dl", "portal_id": "so-du-lich"}
+    warehouse.land("portal", "new.jsonl", [registration | {"name": "Sở Du lịch"}])
+    warehouse.ingest()
+    publish = tmp_path / "publish"  # 2023-Q1 published from what is held now
+    (publish / "2023-Q1" / "v1").mkdir(parents=True)
+    manifest = {"period_end": "2023-03-31", "event_watermark": datetime.now(UTC).isoformat()}
+    (publish / "2023-Q1" / "v1" / "manifest.json").write_text(json.dumps(manifest))
+    db = str(warehouse.settings.db)
+    assert main(["replay-quarantine", "--db", db, "--publish", str(publish)]) == 0
+    assert capsys.readouterr().out.endswith(
+        "Published periods that events ingested since could change (run them again):\n"
+        "  2023-Q1 v1: 1 event(s) ingested since, dated up to 2023-03-31\n"
+    )
+    source = tmp_path / "source.sqlite"
+    with sqlite3.connect(source) as con:
+        con.execute(
+            "CREATE TABLE events (event_seq INTEGER PRIMARY KEY, event_id TEXT, event_type TEXT,"
+            " occurred_at TEXT, portal_id TEXT, dossier_id TEXT, channel TEXT,"
+            " service_level INTEGER, due_at TEXT)"
+        )
+        con.execute(
+            "INSERT INTO events VALUES (1, 's1', 'received', '2023-03-02T09:00:00', 'so-tttt',"
+            " 'D1', 'online', 4, '2023-03-09T17:00:00')"
+        )
+    command = ["ingest", "--db", db, "--publish", str(publish), "--stream", "dossier"]
+    command += ["--source-url", f"sqlite:///{source}", "--source-table", "events"]
+    assert main(command) == 0
+    assert (
+        "Published periods that events ingested since could change (run them again):\n"
+        "  2023-Q1 v1: 2 event(s) ingested since, dated up to 2023-03-31\n"
+    ) in capsys.readouterr().out
+    assert main(command) == 0  # nothing new from the source: nothing to name
+    assert "Published periods" not in capsys.readouterr().out
 
 
 def test_run_refuses_an_unknown_period_and_a_cutoff_outside_it_at_once(

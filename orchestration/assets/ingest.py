@@ -4,7 +4,7 @@ import dagster as dg
 
 from ingest.contract import STREAM_ORDER, STREAMS
 from ingest.landing import LandedFile
-from ingest.loader import ingest_landing
+from ingest.loader import IngestReport, ingest_landing
 from ingest.reference import ReferenceDataError
 from ingest.status import restatable_lines
 from orchestration.checks import delivery_health, docs_index, import_expectations_early
@@ -37,6 +37,14 @@ HEALTH_CHECKS = [
 
 def _health_check(stream: str) -> dg.AssetCheckKey:
     return dg.AssetCheckKey(raw_key(stream), "delivery_health")
+
+
+def warn_restatable(context: dg.AssetExecutionContext, report: IngestReport) -> None:
+    """The published periods the run's events could change, as warnings in its log; not the
+    period the run is for, which its own run restates."""
+    own = context.run.tags.get("dagster/partition")
+    for line in restatable_lines(r for r in report.restatable if r[0] != own):
+        context.log.warning(f"published {line}: run the period again to restate it")
 
 
 def _logger(context: dg.AssetExecutionContext):
@@ -76,10 +84,7 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         raise dg.Failure(description=f"reference data: {e}") from None
     for entry in report.skipped:
         context.log.warning(f"skipped {entry.path}: {entry.reason}")
-    # a period's own run restates it anyway
-    own = context.run.tags.get("dagster/partition")
-    for line in restatable_lines(r for r in report.restatable if r[0] != own):
-        context.log.warning(f"published {line}: run the period again to restate it")
+    warn_restatable(context, report)
     for stream in streams:
         totals = report.totals(stream)
         new = [f for f in report.files if f.stream == stream and f.status != "already_ingested"]

@@ -10,7 +10,7 @@ import dagster as dg
 
 from ingest.reference import ReferenceDataError
 from ingest.settings import SOURCES_VARIABLE
-from orchestration.assets.ingest import raw_key
+from orchestration.assets.ingest import raw_key, warn_restatable
 from orchestration.resources import WRITER_POOL, WarehouseResource
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def source_asset(config: "SourceConfig") -> dg.AssetsDefinition:
         totals = report.totals()
         batches = report.files
         context.log.info(f"{config.name}: {totals}")
+        warn_restatable(context, report)
         return dg.MaterializeResult(
             metadata={
                 "source": batches[0].source_file if batches else config.table,
