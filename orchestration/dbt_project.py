@@ -33,8 +33,9 @@ dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
 # dbt's events for a node's result: dagster-dbt turns them into the step's Dagster events
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 DBT_ERRORS = "Errors parsed from dbt logs:"  # a failed invocation's description: dbt's errors after
-# what dbt_project.yml reads from the environment when the project is parsed
-_PARSED_WITH = ("PORTAL_WAREHOUSE_TZ", "PORTAL_WAREHOUSE_SEED_PATH")
+# what the project and its profile read from the environment when the project is parsed: the
+# warehouse's file name is its relations' database (`profile_env`)
+_PARSED_WITH = ("PORTAL_WAREHOUSE_TZ", "PORTAL_WAREHOUSE_SEED_PATH", "PORTAL_WAREHOUSE_DB")
 _NOT_PARSED = {"target", "logs", "dbt_packages"}  # the project's folders dbt writes, not reads
 # each project's latest parse in this process, with what it was parsed from (`_parse_inputs`)
 _manifests: dict[str, tuple[tuple, object]] = {}

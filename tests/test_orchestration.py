@@ -336,6 +336,22 @@ def test_dbts_events_are_built_only_when_something_reads_them(warehouse, tmp_pat
     assert event.to_dict() == {"cmd": ["dbt", "--version", "--quiet"]}
 
 
+def test_a_warehouse_of_another_file_name_gets_a_parse_of_its_own(warehouse, tmp_path):
+    """dbt names a warehouse's relations after its file's name: in a process that has parsed
+    the project for one warehouse, a file of another name is parsed for again, rather than
+    read through relations named after the first."""
+    import shutil
+
+    warehouse.register_portals()
+    warehouse.ingest()
+    query = ("show", "--inline", "select portal_id from {{ source('raw', 'portal_events') }}")
+    assert "so-tttt" in run_dbt(warehouse.settings.db, *query, target=tmp_path / "first")
+    other = tmp_path / "other" / "province.duckdb"
+    other.parent.mkdir()
+    shutil.copy(warehouse.settings.db, other)
+    assert "so-tttt" in run_dbt(other, *query, target=tmp_path / "second")
+
+
 def test_dbt_compiles_each_template_once_per_process(warehouse, tmp_path, monkeypatch):
     """The Jinja of each node, test and macro is compiled once: a second build of the same
     nodes in the process compiles nothing, and shows the same result."""
