@@ -245,6 +245,7 @@ def check_batch(
     max_quarantined_share: float = 0.05,
     batch_rows: int | None = None,
     docs: bool = True,
+    events_passed_in: ExpectationSuiteValidationResult | None = None,
 ) -> BatchHealth:
     """Validate one batch's accepted rows and record the result in the Data Docs under docs_root.
 
@@ -252,7 +253,10 @@ def check_batch(
     recent_volumes are the accepted row counts of the stream's recent batches, this one excluded.
     batch_rows is the batch's accepted row count when `events` is a sample of it (`read_batch`);
     by default `events` is the whole batch. With `docs=False` the Data Docs are left to
-    `build_docs`, which renders several batches' at once.
+    `build_docs`, which renders several batches' at once. `events_passed_in` is a passing
+    validation of these rows among others' (`check_deliveries`): every row expectation that holds
+    for a group holds for each part of it, so only the delivery's own figures are validated, and
+    that validation is documented where it was made.
     """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}; expected one of {sorted(STREAMS)}")
@@ -288,16 +292,20 @@ def check_batch(
         run_name += f" ({coverage})"
     run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     samples = {events_check.suite.name: coverage if sampled else None}
+    checks = [(delivery_check, delivery)]
+    if events_passed_in is None:
+        checks.insert(0, (events_check, events))
     results = [
         check.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
             run_id=run_id,
         )
-        for check, frame in ((events_check, events), (delivery_check, delivery))
+        for check, frame in checks
     ]
+    judged = results if events_passed_in is None else [events_passed_in, *results]
     return BatchHealth(
-        success=all(result.success for result in results),
+        success=all(result.success for result in judged),
         failed=tuple(
             _describe(
                 result.suite_name,
@@ -305,11 +313,11 @@ def check_batch(
                 # the row expectations saw the sample; the delivery's figures are exact
                 sample=samples.get(result.suite_name),
             )
-            for result in results
+            for result in judged
             for outcome in result.results
             if not outcome.success
         ),
-        statistics=_statistics(results),
+        statistics=_statistics(judged),
         docs_index=project.build_docs([(r, run_id) for r in results]) if docs else None,
         rows=rows,
         validated_rows=validated_rows,
@@ -352,8 +360,9 @@ def check_deliveries(
 def _check_group(
     stream: str, group: list[Delivery], docs_root: Path, max_quarantined_share: float
 ) -> list[BatchHealth]:
-    together = _check_together(stream, group, docs_root, max_quarantined_share)
-    return [
+    together, validations = _check_together(stream, group, docs_root, max_quarantined_share)
+    events_passed = validations[0][0] if validations else None  # the events', first
+    healths = [
         health
         or check_batch(
             d.events,
@@ -366,9 +375,14 @@ def _check_group(
             max_quarantined_share=max_quarantined_share,
             batch_rows=d.rows,
             docs=False,
+            events_passed_in=events_passed,
         )
         for d, health in zip(group, together, strict=True)
     ]
+    if validations:  # the group's validations, documented once (build_docs)
+        first = healths[0]
+        healths[0] = dataclasses.replace(first, validations=validations + first.validations)
+    return healths
 
 
 # The deliveries table's failures name their deliveries: the table has a row per delivery.
@@ -377,14 +391,15 @@ _BY_DELIVERY = {"result_format": "COMPLETE", "unexpected_index_column_names": ["
 
 def _check_together(
     stream: str, group: list[Delivery], docs_root: Path, max_quarantined_share: float
-) -> list[BatchHealth | None]:
+) -> tuple[list[BatchHealth | None], tuple]:
     """The health of each delivery of the group that passes validated with the others; None
     for a delivery to validate alone: each, when the group is one delivery or its events fail;
     else those whose row of the deliveries table fails (impossible figures included, which
-    `check_batch` then refuses)."""
+    `check_batch` then refuses). With the group's validations and their run (its events', then
+    its deliveries'), when its events passed (else none)."""
     alone: list[BatchHealth | None] = [None] * len(group)
     if len(group) < 2 or len({tuple(d.events.columns) for d in group}) > 1:
-        return alone  # a missing column would be filled with nulls, which pass
+        return alone, ()  # a missing column would be filled with nulls, which pass
     project = _project(docs_root.resolve())
     events_check, _ = project.validations(STREAMS[stream])
     deliveries_check = project.deliveries_validation(STREAMS[stream])
@@ -423,13 +438,14 @@ def _check_together(
     ]
     events_result, deliveries_result = results
     if not events_result.success:
-        return alone  # which delivery's rows failed is left to each one's own validation
+        return alone, ()  # which delivery's rows failed is left to each one's own validation
+    validations = tuple((r, run_id) for r in results)
     failing: set[str] = set()
     for outcome in deliveries_result.results:
         if not outcome.success:
             rows = outcome.result.get("unexpected_index_list")
             if not rows:  # it raised: no row to blame
-                return alone
+                return alone, validations
             failing |= {row["batch_id"] for row in rows}
     passing = [i for i, d in enumerate(group) if d.batch_id not in failing]
     for i in passing:
@@ -440,10 +456,8 @@ def _check_together(
             docs_index=None,
             rows=group[i].rows,
             validated_rows=len(group[i].events),
-            # the group's validations, documented once (build_docs)
-            validations=tuple((r, run_id) for r in results) if i == passing[0] else (),
         )
-    return alone
+    return alone, validations
 
 
 def _statistics(results: Sequence[ExpectationSuiteValidationResult]) -> dict:

@@ -570,8 +570,10 @@ def test_a_bad_delivery_among_good_ones_fails_as_it_would_alone(
     assert [h.success for h in healths] == [True, False, True]
     assert list(map(_without_now, healths[1].failed)) == list(map(_without_now, alone.failed))
     assert healths[1].failed[0].startswith(expected)
-    if expected.startswith(DELIVERY):  # its row of the deliveries table failed
-        assert _results(tmp_path / "together")["raw.dossier_delivery"] == 1  # it alone again
+    if expected.startswith(DELIVERY):  # its row of the deliveries table failed: its own
+        # figures validated again alone, its rows not (they passed with the group's)
+        results = _results(tmp_path / "together")
+        assert (results["raw.dossier_delivery"], results["raw.dossier_events"]) == (1, 1)
 
 
 def test_each_delivery_is_judged_on_its_own_recent_volumes(tmp_path: Path) -> None:
@@ -583,10 +585,21 @@ def test_each_delivery_is_judged_on_its_own_recent_volumes(tmp_path: Path) -> No
 
     assert [h.success for h in healths] == [True, False]
     assert healths[1].failed[0].startswith(DELIVERY + "expect_column_max_to_be_between(accepted")
-    # the deliveries table named the surge: only it was validated again, alone
+    # the deliveries table named the surge: only its own figures were validated again, alone;
+    # its rows passed with the group's, so they hold alone too
     assert _results(tmp_path) == {
-        "raw.dossier_events": 2, "raw.dossier_deliveries": 1, "raw.dossier_delivery": 1
+        "raw.dossier_events": 1, "raw.dossier_deliveries": 1, "raw.dossier_delivery": 1
     }  # fmt: skip
+    assert (
+        healths[1].statistics
+        == check(
+            group[1].events,
+            "dossier",
+            tmp_path / "alone",
+            batch_id="surge",
+            recent_volumes=[2, 3, 2],
+        ).statistics
+    )  # the same expectations judged, the same counts
 
 
 def test_the_same_event_id_in_two_deliveries_is_not_a_duplicate_within_either(
