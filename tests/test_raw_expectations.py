@@ -602,6 +602,21 @@ def test_each_delivery_is_judged_on_its_own_recent_volumes(tmp_path: Path) -> No
     )  # the same expectations judged, the same counts
 
 
+def test_a_group_whose_every_delivery_fails_its_figures_documents_its_rows_once(
+    tmp_path: Path,
+) -> None:
+    group = [_delivery(f"surge-{i}", recent_volumes=[2, 3, 2]) for i in range(2)]
+
+    healths = list(check_deliveries("dossier", group, docs_root=tmp_path))
+
+    assert [h.success for h in healths] == [False, False]
+    assert _results(tmp_path) == {
+        "raw.dossier_events": 1, "raw.dossier_deliveries": 1, "raw.dossier_delivery": 2
+    }  # fmt: skip
+    index = build_docs(tmp_path, healths).read_text(encoding="utf-8")
+    assert "2 deliveries, surge-0 to surge-1" in index  # the rows' validation, with the group's
+
+
 def test_the_same_event_id_in_two_deliveries_is_not_a_duplicate_within_either(
     tmp_path: Path,
 ) -> None:
