@@ -12,13 +12,14 @@
   `max_quarantined_share`. They have their own one-row table because the events may be a sample,
   and because a delivery whose every row was quarantined has no rows in the events table.
 
-`read_batch` reads a batch from the warehouse for it: only the columns the events suite looks at
-(`suite_columns`), and, for a batch of more than `SAMPLE_ROWS` rows, a deterministic sample of
-`SAMPLE_ROWS` of them, so that the check's cost stays bounded however large the delivery. Such a
-batch's row expectations judge the sample only: the verdict (`BatchHealth.coverage`), each
-failure line and the run's name in the Data Docs say "sampled N of M rows". The sample is the
-rows whose `event_id`s hash lowest, so the rows sharing an `event_id` are taken or left together
-and the uniqueness expectation sees a duplicated id whenever the sample holds it.
+`read_batch` reads a batch from the warehouse for it (the rows `batch_rows.batch_query` picks):
+only the columns the events suite looks at, and, for a batch of more than `SAMPLE_ROWS` rows
+(`batch_rows`), a deterministic sample of `SAMPLE_ROWS` of them, so that the check's cost stays
+bounded however large the delivery. Such a batch's row expectations judge the sample only: the
+verdict (`BatchHealth.coverage`), each failure line and the run's name in the Data Docs say
+"sampled N of M rows". The sample is the rows whose `event_id`s hash lowest, so the rows sharing
+an `event_id` are taken or left together and the uniqueness expectation sees a duplicated id
+whenever the sample holds it.
 
 `check_deliveries` validates a run's deliveries of a stream: several small ones together, in
 groups of up to `SAMPLE_ROWS` rows, since most of a validation's cost is GX building its metric
@@ -41,6 +42,7 @@ lets several processes share a docs root without writing a shared config file.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import numbers
@@ -48,6 +50,7 @@ import os
 import re
 import shutil
 import statistics
+import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -83,7 +86,9 @@ from great_expectations.render.view import (  # noqa: E402
     DefaultJinjaPageView,
 )
 
+from data_contracts import batch_rows  # noqa: E402
 from ingest.contract import ALL, ENVELOPE, STREAMS, Field, Stream  # noqa: E402
+from ingest.warehouse import literal  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +105,6 @@ VOLUME_FRACTION = 0.2
 VOLUME_MULTIPLE = 5.0
 COLD_START_MAX_ROWS = 1_000_000
 
-# A batch of more rows than this has its row expectations run on a sample of this many rows
-# (`read_batch`); the seed makes the sample of a batch the same on every run.
-SAMPLE_ROWS = 100_000
-SAMPLE_SEED = 20_260_301
 
 DOCS_SITE = "raw_batches"
 # The index re-reads every result it lists, so listing all of them would slow each check as
@@ -183,45 +184,14 @@ def _coverage(validated_rows: int, rows: int) -> str:
     return f"all {rows} rows"
 
 
-def suite_columns(stream: Stream) -> list[str]:
-    """The columns of raw.<stream>_events that the events suite looks at, in table order."""
-    columns = [field.name for field in ENVELOPE if ALL in field.required_for]
-    columns += ["event_type", "occurred_at", "event_id"]
-    columns += [
-        field.name
-        for field in stream.fields
-        if field.values is not None or field.minimum is not None
-    ]
-    return list(dict.fromkeys(columns))
-
-
 def read_batch(
     con: duckdb.DuckDBPyConnection, stream: str, batch_id: str, *, sample_rows: int | None = None
 ) -> tuple[pd.DataFrame, int]:
-    """(the batch's rows for `check_batch`, the batch's row count) from the warehouse.
-
-    Only the columns the events suite looks at are read, and of a batch of more than
-    `sample_rows` rows (default `SAMPLE_ROWS`) only a sample of `sample_rows`: those whose
-    event_id hashes lowest (with `SAMPLE_SEED`), a pseudo-random choice that is the same on every
-    run, keeps the rows of one event_id together, and costs one scan and a top-N, never the whole
-    batch in pandas.
-    """
-    sample_rows = SAMPLE_ROWS if sample_rows is None else sample_rows
-    if sample_rows < 1:
-        raise ValueError(f"sample_rows={sample_rows} must be at least 1")
-    contract = STREAMS[stream]
-    (rows,) = con.execute(
-        f"SELECT count(*) FROM {contract.table} WHERE batch_id = ?", [batch_id]
-    ).fetchone()
-    columns = ", ".join(f'"{column}"' for column in suite_columns(contract))
-    query = f"SELECT {columns} FROM {contract.table} WHERE batch_id = ?"
-    if rows > sample_rows:
-        # event_id is NOT NULL in the warehouse; a null one (never together) falls back on its line
-        query += (
-            " ORDER BY hash(coalesce(event_id, source_file || '#' || source_line::VARCHAR),"
-            f" {SAMPLE_SEED}::BIGINT) LIMIT {int(sample_rows)}"
-        )
-    return con.execute(query, [batch_id]).df(), rows
+    """(the batch's rows for `check_batch`, the batch's row count) from the warehouse: the rows
+    `batch_rows.batch_query` picks, of `sample_rows` (default `SAMPLE_ROWS`)."""
+    sample_rows = batch_rows.SAMPLE_ROWS if sample_rows is None else sample_rows
+    query, rows = batch_rows.batch_query(con, stream, batch_id, sample_rows)
+    return con.execute(query).df(), rows
 
 
 def expected_volume(recent_volumes: Sequence[int]) -> tuple[int, int]:
@@ -349,7 +319,8 @@ def check_deliveries(
     `SAMPLE_ROWS` rows, so a delivery of more is a group of its own."""
     group: list[Delivery] = []
     for delivery in deliveries:
-        if group and sum(len(d.events) for d in group) + len(delivery.events) > SAMPLE_ROWS:
+        held = sum(len(d.events) for d in group) + len(delivery.events)
+        if group and held > batch_rows.SAMPLE_ROWS:
             yield from _check_group(stream, group, docs_root, max_quarantined_share)
             group = []
         group.append(delivery)
@@ -771,3 +742,65 @@ def _exception_message(info: dict) -> str | None:
         if isinstance(detail, dict) and detail.get("raised_exception")
     ]
     return nested[0] if nested else None
+
+
+def judge(stream: str, deliveries: Iterable[Delivery], docs_root: Path) -> dict:
+    """The verdict of a run's check of a stream's deliveries (each as `check_deliveries` judges
+    it, the Data Docs built), as plain data: `passed`, `description`, and `metadata` whose
+    `rows_validated` and `failures` are Markdown and `data_docs` a path
+    (orchestration.checks makes it Dagster's check result)."""
+    batch_ids: list[str] = []
+
+    def listed(deliveries: Iterable[Delivery]) -> Iterator[Delivery]:
+        for delivery in deliveries:
+            batch_ids.append(delivery.batch_id)
+            yield delivery
+
+    healths = list(check_deliveries(stream, listed(deliveries), docs_root=docs_root))
+    failed: list[str] = []
+    coverage: list[str] = []  # per delivery, "all N rows" or "sampled N of M rows"
+    for batch_id, health in zip(batch_ids, healths, strict=True):
+        failed += [f"{batch_id}: {f}" for f in health.failed]
+        coverage.append(f"{batch_id}: {health.coverage}")
+    sampled = sum(health.sampled for health in healths)
+    docs = build_docs(docs_root, healths)
+    metadata = {
+        "deliveries": len(batch_ids),
+        "sampled_deliveries": sampled,
+        "rows_validated": "\n".join(f"- {c}" for c in coverage[:50]),
+        "failed_expectations": len(failed),
+    }
+    if failed:
+        metadata["failures"] = "\n".join(f"- {f}" for f in failed[:50])
+    if docs is not None:
+        metadata["data_docs"] = str(docs)
+    description = (
+        f"{sampled} of {len(batch_ids)} deliveries validated on a sample of their rows"
+        " (row count and quarantined share on all of them); see rows_validated"
+    )
+    return {"passed": not failed, "description": description if sampled else None,
+            "metadata": metadata}  # fmt: skip
+
+
+def judge_exported(folder: Path, docs_root: Path, tz: str) -> None:
+    """Judge the deliveries `batch_rows.export` wrote to `folder` (their rows read back as the
+    warehouse's connection in time zone `tz` hands them to pandas) and write the verdicts, by
+    stream, to `folder`/batch_rows.VERDICTS."""
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = {literal(tz)}")
+
+    def deliveries(listed: list[dict]) -> Iterator[Delivery]:
+        for d in listed:
+            events = con.execute("SELECT * FROM read_parquet(?)", [str(folder / d["file"])]).df()
+            yield Delivery(d["batch_id"], events, d["rows"], d["rows_read"], d["quarantined"],
+                           d["recent_volumes"])  # fmt: skip
+
+    exported = json.loads((folder / batch_rows.EXPORTED).read_text())
+    verdicts = {
+        stream: judge(stream, deliveries(listed), docs_root) for stream, listed in exported.items()
+    }
+    (folder / batch_rows.VERDICTS).write_text(json.dumps(verdicts))
+
+
+if __name__ == "__main__":  # python -m data_contracts.raw_expectations FOLDER DOCS_ROOT TZ
+    judge_exported(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])

@@ -80,6 +80,10 @@ class IngestReport:
             "rejected": sum(f.status == "rejected" for f in files),
         }
 
+    def batches(self, stream: str) -> list[str]:
+        """The batch ids of the deliveries of `stream` this run ingested, in their order."""
+        return [f.batch_id for f in self.files if f.stream == stream and f.status == "ingested"]
+
 
 def _failpoint(name: str) -> None:
     """Crash here on purpose when the tests ask for it: proves a file is all or nothing."""
@@ -111,13 +115,11 @@ def ingest_landing(
     streams: Iterable[str] | None = None,
     settle_seconds: float = 0,
     on_file: Callable[[FileResult], None] | None = None,
-    on_reading: Callable[[LandedFile], None] | None = None,
 ) -> IngestReport:
     """Ingest every new file of the landing folder (optionally only some streams; ValueError
     for an unknown one). With `settle_seconds`, a file modified more recently is left for a
     later run (listed as skipped): the landing sensor's and the schedule's runs wait.
-    `on_file` hears each file's result as soon as that file is committed; `on_reading` hears
-    each new file just before it is read."""
+    `on_file` hears each file's result as soon as that file is committed."""
     contract = run_contract(settings)  # before the warehouse is opened: a bad folder stops here
     found = discover(settings.landing, streams, settle_seconds)
     run_id = _new_id("run")
@@ -125,7 +127,7 @@ def ingest_landing(
     results = []
     try:
         for landed in found.files:
-            results.append(ingest_file(con, landed, run_id, settings.tz, contract, on_reading))
+            results.append(ingest_file(con, landed, run_id, settings.tz, contract))
             if on_file is not None:
                 on_file(results[-1])
         restatable = restatable_by(con, settings, results)
@@ -149,7 +151,6 @@ def ingest_file(
     run_id: str,
     tz: str,
     contract: dict[str, Stream] = STREAMS,
-    on_reading: Callable[[LandedFile], None] | None = None,
 ) -> FileResult:
     if landed.rejected:  # recorded with its reason, never read
         return _reject(con, landed, run_id)
@@ -177,8 +178,6 @@ def ingest_file(
         _write_ledger(con, ledger, "same_content", error=error)
         return FileResult(landed.relative, landed.stream, "same_content", batch_id=batch_id)
 
-    if on_reading is not None:
-        on_reading(landed)
     stream = contract[landed.stream]
     # DuckDB's readers take a path as a pattern: they get a plain one, while `_src` is read
     reading, source = ExitStack(), None

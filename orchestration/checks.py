@@ -2,19 +2,26 @@
 marts' Pandera contracts as blocking checks (a failure stops the publish of its period)."""
 
 import contextlib
-import importlib
-import threading
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
+from data_contracts.batch_rows import SAMPLE_ROWS, VERDICTS, export, figures, rows_to_validate
 from ingest.settings import Settings
 from ingest.warehouse import connect
 from orchestration.partitions import report_periods
 from orchestration.resources import WarehouseResource
 
-RECENT_BATCHES = 10  # the volume expectation compares a delivery with this many before it
+DELIVERY_CHECK = "delivery_health"  # Great Expectations' check of each raw stream
 
 
 def docs_root(settings: Settings) -> Path:
@@ -28,25 +35,6 @@ def docs_index(settings: Settings) -> Path:
     )  # as data_contracts.raw_expectations builds it
 
 
-_expectations_import: threading.Thread | None = None
-
-
-def import_expectations_early() -> None:
-    """Start importing Great Expectations (7-8 s of Python) in a thread, once per process. The
-    loader reads a delivery in DuckDB, which releases the GIL, so the read hides most of the
-    import; a run with nothing new never imports it."""
-    global _expectations_import
-    if _expectations_import is None:
-        _expectations_import = threading.Thread(target=_import_expectations)
-        _expectations_import.start()
-
-
-def _import_expectations() -> None:
-    # An error here would be a thread's traceback: delivery_health imports again and reports it
-    with contextlib.suppress(Exception):
-        importlib.import_module("data_contracts.raw_expectations")
-
-
 def delivery_health(
     settings: Settings, asset_key: dg.AssetKey, stream: str, batch_ids: list[str]
 ) -> dg.AssetCheckResult:
@@ -54,82 +42,125 @@ def delivery_health(
     (small ones together: raw_expectations.check_deliveries); it fails (as a warning) when any
     one does.
 
-    A delivery of more than raw_expectations.SAMPLE_ROWS rows has its row expectations run on a
+    A delivery of more than batch_rows.SAMPLE_ROWS rows has its row expectations run on a
     sample of that many (its row count and quarantined share are judged whole); the metadata
     and the Data Docs say so."""
     if not batch_ids:
-        return dg.AssetCheckResult(
-            asset_key=asset_key,
-            check_name="delivery_health",
-            passed=True,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"deliveries": 0, "note": "no new delivery in this run"},
-        )
-    if _expectations_import is not None:  # started by import_expectations_early
-        _expectations_import.join()
-    from data_contracts.raw_expectations import (
-        Delivery,
-        build_docs,
-        check_deliveries,
-        read_batch,
-    )
+        return _check_result(asset_key, NO_DELIVERY)
+    from data_contracts.raw_expectations import Delivery, judge, read_batch
 
-    def delivery(con, batch_id: str) -> Delivery:
-        rows_read, quarantined, ingested_at = con.execute(
-            "SELECT rows_read, quarantined, ingested_at FROM raw.ingest_ledger WHERE batch_id = ?",
-            [batch_id],
-        ).fetchone()
-        recent = [
-            n
-            for (n,) in con.execute(
-                "SELECT accepted FROM raw.ingest_ledger WHERE stream = ?"
-                " AND status = 'ingested' AND ingested_at < ?"
-                " ORDER BY ingested_at DESC LIMIT ?",
-                [stream, ingested_at, RECENT_BATCHES],
-            ).fetchall()
-        ]
-        events, rows = read_batch(con, stream, batch_id)
-        return Delivery(batch_id, events, rows, rows_read, quarantined, recent)
-
-    failed: list[str] = []
-    coverage: list[str] = []  # per delivery, "all N rows" or "sampled N of M rows"
-    sampled = 0
-    healths = []
     con = connect(settings.db, settings.tz, read_only=True)
-    try:
-        deliveries = (delivery(con, batch_id) for batch_id in batch_ids)  # read one by one
-        checked = check_deliveries(stream, deliveries, docs_root=docs_root(settings))
-        for batch_id, health in zip(batch_ids, checked, strict=True):
-            failed += [f"{batch_id}: {f}" for f in health.failed]
-            coverage.append(f"{batch_id}: {health.coverage}")
-            sampled += health.sampled
-            healths.append(health)
+    try:  # read one by one, as they are validated
+        deliveries = (
+            Delivery(b, *read_batch(con, stream, b), *figures(con, stream, b)) for b in batch_ids
+        )
+        return _check_result(asset_key, judge(stream, deliveries, docs_root(settings)))
     finally:
         con.close()
-    docs = build_docs(docs_root(settings), healths)
-    metadata = {
-        "deliveries": len(batch_ids),
-        "sampled_deliveries": sampled,
-        "rows_validated": dg.MetadataValue.md("\n".join(f"- {c}" for c in coverage[:50])),
-        "failed_expectations": len(failed),
-    }
-    if failed:
-        metadata["failures"] = dg.MetadataValue.md("\n".join(f"- {f}" for f in failed[:50]))
-    if docs is not None:
-        metadata["data_docs"] = dg.MetadataValue.path(str(docs))
+
+
+NO_DELIVERY = {"passed": True, "metadata": {"deliveries": 0, "note": "no new delivery in this run"}}
+_MARKDOWN = ("rows_validated", "failures")  # in a verdict's metadata (raw_expectations.judge)
+
+
+def _check_result(asset_key: dg.AssetKey, verdict: dict) -> dg.AssetCheckResult:
+    metadata = dict(verdict["metadata"])
+    for key in _MARKDOWN:
+        if key in metadata:
+            metadata[key] = dg.MetadataValue.md(metadata[key])
+    if "data_docs" in metadata:
+        metadata["data_docs"] = dg.MetadataValue.path(metadata["data_docs"])
     return dg.AssetCheckResult(
         asset_key=asset_key,
-        check_name="delivery_health",
-        passed=not failed,
+        check_name=DELIVERY_CHECK,
+        passed=verdict["passed"],
         severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{sampled} of {len(batch_ids)} deliveries validated on a sample of their rows"
-            " (row count and quarantined share on all of them); see rows_validated"
-            if sampled
-            else None
-        ),
+        description=verdict.get("description"),
         metadata=metadata,
     )
+
+
+# Great Expectations beside the build. A period run's steps run one after another in one process
+# (jobs.period_job). When the deliveries its ingest accepted give the check at least BESIDE_ROWS
+# rows to validate, those rows are exported as soon as the ingest ends (DuckDB's COPY: neither
+# pandas nor GX in the run's process) and a process of their own, at the lowest priority, imports
+# GX and validates them while dbt builds, on what the build leaves of the cores. The check's own
+# step runs after every other step of the run (DELIVERY_CHECK_TAGS) and reports what that process
+# found (`beside_results`). Fewer rows, or a run whose steps have processes of their own (the
+# landing sensor's ingest job), and the check's step validates them itself. Tried before this: a
+# thread (the dbt step took 5-7 s longer, waiting for the GIL) and a process at normal priority
+# (the dossier replay took up to twice as long).
+DELIVERY_CHECK_TAGS = {"dagster/priority": "-1"}  # after every other step of its run
+BESIDE_ROWS = SAMPLE_ROWS
+BESIDE_NICENESS = 19  # the lowest priority: the build first
+_IN_PROCESS_EXECUTORS = ("in_process", "execute_in_process_executor")
+
+
+@dataclass(frozen=True)
+class _Beside:
+    process: subprocess.Popen
+    folder: Path
+    asset_keys: dict  # stream -> the stream's raw asset
+
+
+_beside: dict[str, _Beside] = {}  # by Dagster run id
+
+
+def validate_beside(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    batches: Mapping[str, tuple[dg.AssetKey, list[str]]],
+) -> None:
+    """Start validating `batches` (each stream's asset and the deliveries this run ingested) in
+    a process of their own, when the check's step runs later in this process and they are
+    worth it (BESIDE_ROWS)."""
+    if context.job_def.executor_def.name not in _IN_PROCESS_EXECUTORS:
+        return
+    by_stream = {stream: batch_ids for stream, (_, batch_ids) in batches.items()}
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        if rows_to_validate(con, [b for ids in by_stream.values() for b in ids]) < BESIDE_ROWS:
+            return
+        root = docs_root(settings)
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="beside-", dir=root))
+        try:
+            export(con, by_stream, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+    finally:
+        con.close()
+    with open(folder / "stderr.log", "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "data_contracts.raw_expectations", str(folder), str(root),
+             settings.tz],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+    with contextlib.suppress(ProcessLookupError):  # it may have ended already
+        os.setpriority(os.PRIO_PROCESS, process.pid, BESIDE_NICENESS)
+    keys = {stream: asset_key for stream, (asset_key, _) in batches.items()}
+    _beside[context.run.run_id] = _Beside(process, folder, keys)
+
+
+def beside_results(run_id: str) -> dict[str, dg.AssetCheckResult]:
+    """The results, by stream, of what `validate_beside` started for this run, once its process
+    ended (dg.Failure with its last line of error when it failed); none when it started none."""
+    beside = _beside.pop(run_id, None)
+    if beside is None:
+        return {}
+    try:
+        if beside.process.wait() != 0:
+            said = (beside.folder / "stderr.log").read_text(errors="replace").strip()
+            last = said.splitlines()[-1] if said else f"exit code {beside.process.returncode}"
+            raise dg.Failure(description=f"Great Expectations' validation failed: {last}")
+        verdicts = json.loads((beside.folder / VERDICTS).read_text())
+    finally:
+        shutil.rmtree(beside.folder, ignore_errors=True)
+    return {
+        stream: _check_result(beside.asset_keys[stream], verdict)
+        for stream, verdict in verdicts.items()
+    }
 
 
 # The period marts with a blocking contract, and so the marts a period's publish waits for; the

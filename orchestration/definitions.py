@@ -4,7 +4,7 @@ import warnings
 
 import dagster as dg
 
-from orchestration.assets.ingest import raw_events
+from orchestration.assets.ingest import raw_delivery_health, raw_events
 from orchestration.assets.publish import published_report
 from orchestration.assets.serving import serving_marts
 from orchestration.assets.sources import configured_source_assets
@@ -38,7 +38,7 @@ defs = dg.Definitions(
             published_report,
         ]
     ),
-    asset_checks=[mart_contracts],
+    asset_checks=[raw_delivery_health, mart_contracts],
     jobs=[ingest_job, period_job, publish_job],
     schedules=[quarterly_publish],
     sensors=[landing_sensor, run_failure_alert],

@@ -22,7 +22,10 @@ from orchestration.runs import RunOutcome
 from tests.conftest import Warehouse, dossier
 
 PERIODS = ["2023-Q1", "2023-Q2"]
-STEPS = ["raw_events", "dbt_models", "mart_contracts", "serving__marts", "publish__report"]
+STEPS = [
+    "raw_events", "dbt_models", "mart_contracts", "serving__marts", "publish__report",
+    "raw_delivery_health",  # after every other step: orchestration.checks
+]  # fmt: skip
 
 
 def run_args(warehouse: Warehouse, *extra: str) -> list[str]:

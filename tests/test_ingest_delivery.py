@@ -298,19 +298,6 @@ def test_the_same_content_under_another_name_is_skipped(warehouse):
     assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 5
 
 
-def test_only_a_file_about_to_be_read_is_announced(warehouse):
-    """What the run's early import of Great Expectations waits for (orchestration.checks)."""
-    warehouse.register_portals()
-    warehouse.land("dossier", "a.jsonl", RECORDS)
-    warehouse.land("dossier", "copy-of-a.jsonl", RECORDS)
-    heard = []
-    warehouse.ingest(on_reading=lambda f: heard.append(f.relative))
-    assert "dossier/a.jsonl" in heard and "dossier/copy-of-a.jsonl" not in heard
-    heard.clear()
-    warehouse.ingest(on_reading=lambda f: heard.append(f.relative))
-    assert heard == []  # nothing new: nothing read
-
-
 def test_ledger_rows_read_equal_accepted_plus_duplicates_plus_quarantined(warehouse):
     warehouse.register_portals()
     warehouse.land("dossier", "a.jsonl", RECORDS + [RECORDS[0], dossier("x", channel="fax")])

@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -14,14 +15,17 @@ from dbt_common.events import base_types, event_manager
 from dbt_common.events import logger as dbt_logger
 from dbt_common.events.types import SystemExecutingCmd
 
-from orchestration.assets.ingest import raw_events, raw_key
+from data_contracts import batch_rows
+from orchestration import checks
+from orchestration.assets import ingest as ingest_assets
+from orchestration.assets.ingest import raw_delivery_health, raw_events, raw_key
 from orchestration.assets.transform import REPORT_RESOURCE, ReportRun, dbt_models
 from orchestration.checks import PERIOD_MARTS
 from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
-from tests.conftest import DBT_DEBUG_LOG, REGISTRY, dossier, run_dbt
+from tests.conftest import DBT_DEBUG_LOG, REGISTRY, Warehouse, dossier, run_dbt
 
 STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
 
@@ -133,7 +137,9 @@ def test_materialising_ingests_and_reports_counts(warehouse):
     warehouse.land(
         "dossier", "a.jsonl", [dossier("e1"), dossier("e1"), dossier("e2", channel="fax")]
     )
-    result = dg.materialize([raw_events], resources={"warehouse": resource_for(warehouse)})
+    result = dg.materialize(
+        [raw_events, raw_delivery_health], resources={"warehouse": resource_for(warehouse)}
+    )
     assert result.success
     metadata = {
         m.asset_key.path[-1]: m.metadata
@@ -152,6 +158,99 @@ def test_materialising_ingests_and_reports_counts(warehouse):
     assert "data_docs" in checks["dossier_events"].metadata
     assert checks["portal_events"].passed
     assert warehouse.scalar("SELECT count(*) FROM raw.dossier_events") == 1
+
+
+def _ingest_and_check(root: Path) -> dg.ExecuteInProcessResult:
+    """Two dossier deliveries (one with a repeated id and a channel outside the contract)
+    materialised with the delivery check and an asset downstream of the raw dossiers, in one
+    process."""
+    warehouse = Warehouse(root)
+    warehouse.register_portals()
+    warehouse.land(
+        "dossier", "a.jsonl", [dossier("e1"), dossier("e1"), dossier("e2", channel="fax")]
+    )
+    warehouse.land("dossier", "b.jsonl", [dossier(f"b{i}") for i in range(5)])
+
+    @dg.asset(deps=[raw_key("dossier")])
+    def downstream() -> None:  # stands for the build
+        pass
+
+    return dg.materialize(
+        [raw_events, raw_delivery_health, downstream],
+        resources={"warehouse": resource_for(warehouse)},
+        raise_on_error=False,
+    )
+
+
+def _judged(result: dg.ExecuteInProcessResult) -> dict:
+    """Each delivery check's verdict and metadata, batch ids and Data Docs paths left out."""
+    return {
+        check.asset_key.path[-1]: (
+            check.passed,
+            {
+                key: re.sub(r"[a-z]+-\d{8}T\d{6}-[0-9a-f]{8}", "<batch>", str(value.value))
+                for key, value in check.metadata.items()
+                if key != "data_docs"
+            },
+        )
+        for check in result.get_asset_check_evaluations()
+    }
+
+
+def test_many_rows_are_validated_beside_the_run_as_the_check_would_itself(tmp_path, monkeypatch):
+    """A run in one process whose deliveries give the check many rows to validate exports them
+    as its ingest ends and validates them in a process of their own while its other steps go
+    on; the check's step, the run's last, reports what that process found: what the check finds
+    validating them itself, as it does with fewer rows."""
+    validated_itself = []
+    validate = ingest_assets.delivery_health
+
+    def counted(*args):
+        validated_itself.append(args[2])
+        return validate(*args)
+
+    monkeypatch.setattr(ingest_assets, "delivery_health", counted)
+    monkeypatch.setattr(checks, "BESIDE_ROWS", 9)  # the portals' 3 rows and the dossiers' 6
+    beside = _ingest_and_check(tmp_path / "beside")
+    assert beside.success
+    assert "dossier" not in validated_itself and "portal" not in validated_itself
+    steps = [e.step_key for e in beside.all_events if e.event_type_value == "STEP_START"]
+    assert steps == ["raw_events", "downstream", "raw_delivery_health"]
+    assert sorted(p.name for p in (tmp_path / "beside" / "data_docs").iterdir()) == [
+        "results",
+        "site",
+    ]
+
+    monkeypatch.setattr(checks, "BESIDE_ROWS", 10)  # one row short: the check validates them
+    itself = _ingest_and_check(tmp_path / "itself")
+    assert itself.success and {"dossier", "portal"} <= set(validated_itself)
+
+    judged = _judged(beside)
+    assert judged == _judged(itself)
+    passed, metadata = judged["dossier_events"]
+    assert not passed  # one record in three quarantined in a.jsonl
+    assert metadata["deliveries"] == "2" and metadata["rows_validated"] == (
+        "- <batch>: all 1 rows\n- <batch>: all 5 rows"
+    )
+    assert judged["portal_events"][0]
+    assert judged["post_events"][1] == {"deliveries": "0", "note": "no new delivery in this run"}
+
+
+def test_a_failed_validation_beside_the_run_fails_the_checks_step_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(checks, "BESIDE_ROWS", 1)
+    # the export under a name its process does not read: that process fails
+    monkeypatch.setattr(batch_rows, "EXPORTED", "elsewhere.json")
+    result = _ingest_and_check(tmp_path)
+    failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failed] == ["raw_delivery_health"]
+    said = failed[0].step_failure_data.user_failure_data.description
+    assert said.startswith("Great Expectations' validation failed: FileNotFoundError")
+    assert "deliveries.json" in said and "Traceback" not in said
+    assert {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"} == {
+        "raw_events",
+        "downstream",
+    }
+    assert not list((tmp_path / "data_docs").glob("beside-*"))  # the export is removed
 
 
 def test_an_ingest_names_the_published_periods_its_events_could_change(warehouse, tmp_path):

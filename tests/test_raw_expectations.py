@@ -11,10 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from data_contracts import raw_expectations
+from data_contracts import batch_rows, raw_expectations
+from data_contracts.batch_rows import SAMPLE_ROWS, suite_columns
 from data_contracts.raw_expectations import (
     COLD_START_MAX_ROWS,
-    SAMPLE_ROWS,
     BatchHealth,
     Delivery,
     build_docs,
@@ -22,7 +22,6 @@ from data_contracts.raw_expectations import (
     check_deliveries,
     expected_volume,
     read_batch,
-    suite_columns,
 )
 from ingest.contract import STREAMS, Field
 from orchestration.assets.ingest import raw_key
@@ -509,7 +508,7 @@ def test_delivery_health_says_which_deliveries_it_sampled(
     warehouse.register_portals()
     warehouse.land("dossier", "d.jsonl", [dossier(f"d-{i}") for i in range(40)])
     (ingested,) = [f for f in warehouse.ingest().files if f.stream == "dossier"]
-    monkeypatch.setattr(raw_expectations, "SAMPLE_ROWS", sample_rows)
+    monkeypatch.setattr(batch_rows, "SAMPLE_ROWS", sample_rows)
 
     result = delivery_health(warehouse.settings, raw_key("dossier"), "dossier", [ingested.batch_id])
 
@@ -632,7 +631,7 @@ def test_the_same_event_id_in_two_deliveries_is_not_a_duplicate_within_either(
 def test_a_group_holds_at_most_sample_rows_rows(
     sample_rows: int, groups: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(raw_expectations, "SAMPLE_ROWS", sample_rows)
+    monkeypatch.setattr(batch_rows, "SAMPLE_ROWS", sample_rows)
 
     healths = list(check_deliveries(
         "dossier", [_delivery(f"d{i}") for i in range(3)], docs_root=tmp_path

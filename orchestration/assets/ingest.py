@@ -3,11 +3,18 @@
 import dagster as dg
 
 from ingest.contract import STREAM_ORDER, STREAMS
-from ingest.landing import LandedFile
 from ingest.loader import IngestReport, ingest_landing
 from ingest.reference import ReferenceDataError
 from ingest.status import restatable_lines
-from orchestration.checks import delivery_health, docs_index, import_expectations_early
+from ingest.warehouse import connect
+from orchestration.checks import (
+    DELIVERY_CHECK,
+    DELIVERY_CHECK_TAGS,
+    beside_results,
+    delivery_health,
+    docs_index,
+    validate_beside,
+)
 from orchestration.resources import WRITER_POOL, WarehouseResource
 
 
@@ -24,19 +31,16 @@ RAW_SPECS = [
     )
     for stream in STREAM_ORDER
 ]
+STREAM_OF_CHECK = {dg.AssetCheckKey(raw_key(s), DELIVERY_CHECK): s for s in STREAM_ORDER}
 HEALTH_CHECKS = [
     dg.AssetCheckSpec(
-        "delivery_health",
-        asset=raw_key(stream),
+        DELIVERY_CHECK,
+        asset=key.asset_key,
         blocking=False,
         description="Great Expectations on each delivery ingested by the run (Data Docs linked).",
     )
-    for stream in STREAM_ORDER
+    for key in STREAM_OF_CHECK
 ]
-
-
-def _health_check(stream: str) -> dg.AssetCheckKey:
-    return dg.AssetCheckKey(raw_key(stream), "delivery_health")
 
 
 def warn_restatable(context: dg.AssetExecutionContext, report: IngestReport) -> None:
@@ -57,7 +61,7 @@ def _logger(context: dg.AssetExecutionContext):
     return log
 
 
-@dg.multi_asset(specs=RAW_SPECS, check_specs=HEALTH_CHECKS, can_subset=True, pool=WRITER_POOL)
+@dg.multi_asset(specs=RAW_SPECS, can_subset=True, pool=WRITER_POOL)
 def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Ingest new files of the selected streams; the registry is always read first."""
     settings = warehouse.settings()
@@ -66,25 +70,25 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     # the settle interval; a run launched by hand (the UI, `portal-warehouse run`) takes all.
     automatic = {"dagster/sensor_name", "dagster/schedule_name"} & set(context.run.tags)
     settle = settings.settle_seconds if automatic else 0
-    checked = [s for s in streams if _health_check(s) in context.selected_asset_check_keys]
-
-    def reading(landed: LandedFile) -> None:  # the check's import beside its first file's read
-        if landed.stream in checked:
-            import_expectations_early()
-
     try:
         report = ingest_landing(
-            settings,
-            streams=streams,
-            settle_seconds=settle,
-            on_file=_logger(context),
-            on_reading=reading,
+            settings, streams=streams, settle_seconds=settle, on_file=_logger(context)
         )
     except ReferenceDataError as e:  # checked before the warehouse is opened: nothing ingested
         raise dg.Failure(description=f"reference data: {e}") from None
     for entry in report.skipped:
         context.log.warning(f"skipped {entry.path}: {entry.reason}")
     warn_restatable(context, report)
+    checked = context.job_def.asset_layer.asset_graph.asset_check_keys  # those of this run
+    validate_beside(
+        context,
+        settings,
+        {
+            stream: (key.asset_key, report.batches(stream))
+            for key, stream in STREAM_OF_CHECK.items()
+            if key in checked and report.batches(stream)
+        },
+    )
     for stream in streams:
         totals = report.totals(stream)
         new = [f for f in report.files if f.stream == stream and f.status != "already_ingested"]
@@ -113,6 +117,44 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 ),
             },
         )
-        if stream in checked:
-            batches = [f.batch_id for f in new if f.status == "ingested"]
-            yield delivery_health(settings, raw_key(stream), stream, batches)
+
+
+@dg.multi_asset_check(
+    specs=HEALTH_CHECKS,
+    can_subset=True,
+    op_tags=DELIVERY_CHECK_TAGS,
+    description=(
+        "Great Expectations on each delivery the run ingested, after the run's other steps; many"
+        " rows are validated in a process of their own while the build goes on"
+        " (orchestration.checks)."
+    ),
+)
+def raw_delivery_health(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    held = beside_results(context.run.run_id)
+    for key in context.selected_asset_check_keys:
+        stream = STREAM_OF_CHECK[key]
+        if stream in held:
+            yield held[stream]
+        else:
+            batches = _ingested_by_this_run(context, settings, stream)
+            yield delivery_health(settings, key.asset_key, stream, batches)
+
+
+def _ingested_by_this_run(context: dg.AssetCheckExecutionContext, settings, stream: str) -> list:
+    """The deliveries of `stream` that this run's `raw_events` ingested, in their order."""
+    event = context.instance.get_latest_materialization_event(raw_key(stream))
+    if event is None or event.run_id != context.run.run_id:
+        return []
+    con = connect(settings.db, settings.tz, read_only=True)
+    try:
+        return [
+            batch_id
+            for (batch_id,) in con.execute(
+                "SELECT batch_id FROM raw.ingest_ledger WHERE run_id = ? AND stream = ?"
+                " AND status = 'ingested' ORDER BY ingested_at, batch_id",
+                [event.asset_materialization.metadata["run_id"].value, stream],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
