@@ -28,7 +28,10 @@ one table of a row each, with each delivery's own volume bounds (`deliveries_sui
 whose row passes, in a group whose events pass, passes alone (every row expectation holds on a
 part of the rows it holds on, and each delivery keeps its own bounds). The others are validated
 again alone, so that each failure names its delivery exactly as `check_batch` alone would: the
-deliveries whose row fails, or every delivery of a group whose events fail.
+deliveries whose row fails, or every delivery of a group whose events fail. `judge` makes the
+results of a run's deliveries of a stream the check's verdict; run as `python -m
+data_contracts.raw_expectations FOLDER DOCS_ROOT TZ`, this module judges the deliveries a run
+exported to FOLDER (`batch_rows.export`) while the run goes on (orchestration.checks).
 
 The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
 suites are built once per process. Validation results are kept as JSON under
