@@ -253,6 +253,47 @@ def test_a_failed_validation_beside_the_run_fails_the_checks_step_only(tmp_path,
     assert not list((tmp_path / "data_docs").glob("beside-*"))  # the export is removed
 
 
+def _ingest_job() -> dg.JobDefinition:
+    return defs.resolve_job_def("ingest_job")
+
+
+def test_a_check_re_executed_from_failure_checks_what_its_first_run_ingested(
+    warehouse, tmp_path, monkeypatch
+):
+    """The UI's "re-execute from failure" after the check's step failed runs that step alone:
+    it validates the deliveries the failed run ingested, not "no new delivery"."""
+    warehouse.register_portals()
+    warehouse.land("dossier", "a.jsonl", [dossier("e1"), dossier("e2")])
+    monkeypatch.setenv("PORTAL_WAREHOUSE_LANDING", str(warehouse.landing))
+    monkeypatch.setenv("PORTAL_WAREHOUSE_DB", str(warehouse.settings.db))
+    validate = ingest_assets.delivery_health
+
+    def broken(*args):
+        raise RuntimeError("the check could not run")
+
+    monkeypatch.setattr(ingest_assets, "delivery_health", broken)
+    in_process = {"execution": {"config": {"in_process": {}}}}
+    job = dg.reconstructable(_ingest_job)
+    (tmp_path / "home").mkdir()
+    with dg.DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+        first = dg.execute_job(job, instance, run_config=in_process)
+        assert not first.success
+        monkeypatch.setattr(ingest_assets, "delivery_health", validate)
+        again = dg.execute_job(
+            job,
+            instance,
+            run_config=in_process,
+            reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance),
+        )
+        assert again.success
+        started = [e.step_key for e in again.all_events if e.event_type_value == "STEP_START"]
+        assert started == ["raw_delivery_health"]
+        checks = {c.asset_key.path[-1]: c for c in again.get_asset_check_evaluations()}
+    assert checks["dossier_events"].metadata["deliveries"].value == 1
+    assert checks["dossier_events"].metadata["rows_validated"].value.endswith(": all 2 rows")
+    assert checks["post_events"].metadata["deliveries"].value == 0
+
+
 def test_an_ingest_names_the_published_periods_its_events_could_change(warehouse, tmp_path):
     """Events ingested after a published version was built and dated up to its period's last
     date could change it: the run's log says which (a period's own run leaves itself out)."""

@@ -142,9 +142,13 @@ def raw_delivery_health(context: dg.AssetCheckExecutionContext, warehouse: Wareh
 
 
 def _ingested_by_this_run(context: dg.AssetCheckExecutionContext, settings, stream: str) -> list:
-    """The deliveries of `stream` that this run's `raw_events` ingested, in their order."""
+    """The deliveries of `stream` that this run's `raw_events` ingested, in their order; a run
+    that re-executes a failed one's check (the UI's "re-execute from failure") checks those its
+    group's run ingested."""
     event = context.instance.get_latest_materialization_event(raw_key(stream))
-    if event is None or event.run_id != context.run.run_id:
+    if event is None or _group(context.instance, event.run_id) != _group(
+        context.instance, context.run.run_id
+    ):
         return []
     con = connect(settings.db, settings.tz, read_only=True)
     try:
@@ -158,3 +162,9 @@ def _ingested_by_this_run(context: dg.AssetCheckExecutionContext, settings, stre
         ]
     finally:
         con.close()
+
+
+def _group(instance: dg.DagsterInstance, run_id: str) -> str:
+    """The id of the run that `run_id` re-executes, however many times over (its own if none)."""
+    run = instance.get_run_by_id(run_id)
+    return (run.root_run_id or run.run_id) if run is not None else run_id
