@@ -123,7 +123,8 @@ def validate_beside(
             return
         root = docs_root(settings)
         root.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="beside-", dir=root))
+        _remove_abandoned(root)
+        folder = Path(tempfile.mkdtemp(prefix=f"beside-{os.getpid()}-", dir=root))
         try:
             export(con, by_stream, folder)
         except BaseException:
@@ -141,6 +142,29 @@ def validate_beside(
         os.setpriority(os.PRIO_PROCESS, process.pid, BESIDE_NICENESS)
     keys = {stream: asset_key for stream, (asset_key, _) in batches.items()}
     _beside[context.run.run_id] = _Beside(process, folder, keys)
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Remove the exports of runs whose process ended before their check's step collected them
+    (killed, say): each export's folder is named after its run's process."""
+    collecting = {beside.folder for beside in _beside.values()}
+    for folder in root.glob("beside-*-*"):
+        owner = folder.name.split("-")[1]
+        if not owner.isdigit():
+            continue
+        pid = int(owner)
+        if (pid == os.getpid() and folder not in collecting) or not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def beside_results(run_id: str) -> dict[str, dg.AssetCheckResult]:

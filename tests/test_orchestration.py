@@ -2,7 +2,9 @@
 
 import contextlib
 import json
+import os
 import re
+import subprocess
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -234,6 +236,22 @@ def test_many_rows_are_validated_beside_the_run_as_the_check_would_itself(tmp_pa
     )
     assert judged["portal_events"][0]
     assert judged["post_events"][1] == {"deliveries": "0", "note": "no new delivery in this run"}
+
+
+def test_the_export_of_a_run_whose_process_ended_is_removed_by_the_next(tmp_path, monkeypatch):
+    """A run killed before its check's step leaves its export; the next run that exports removes
+    it, and leaves those of runs whose process still runs."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its process id now names no process
+    docs = tmp_path / "data_docs"
+    abandoned = docs / f"beside-{ended.pid}-x"
+    running = docs / f"beside-{os.getppid()}-y"
+    for folder in (abandoned, running):
+        folder.mkdir(parents=True)
+        (folder / "dossier-0.parquet").write_bytes(b"rows")
+    monkeypatch.setattr(checks, "BESIDE_ROWS", 1)
+    assert _ingest_and_check(tmp_path).success
+    assert not abandoned.exists() and running.exists()
 
 
 def test_a_failed_validation_beside_the_run_fails_the_checks_step_only(tmp_path, monkeypatch):
