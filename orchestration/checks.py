@@ -114,7 +114,7 @@ def validate_beside(
     """Start validating `batches` (each stream's asset and the deliveries this run ingested) in
     a process of their own, when the check's step runs later in this process and they are
     worth it (BESIDE_ROWS)."""
-    if context.job_def.executor_def.name not in _IN_PROCESS_EXECUTORS:
+    if not batches or context.job_def.executor_def.name not in _IN_PROCESS_EXECUTORS:
         return
     by_stream = {stream: batch_ids for stream, (_, batch_ids) in batches.items()}
     con = connect(settings.db, settings.tz, read_only=True)
