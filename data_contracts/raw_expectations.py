@@ -30,8 +30,9 @@ part of the rows it holds on, and each delivery keeps its own bounds). The other
 again alone, so that each failure names its delivery exactly as `check_batch` alone would: the
 deliveries whose row fails, or every delivery of a group whose events fail. `judge` makes the
 results of a run's deliveries of a stream the check's verdict; run as `python -m
-data_contracts.raw_expectations FOLDER DOCS_ROOT TZ`, this module judges the deliveries a run
-exported to FOLDER (`batch_rows.export`) while the run goes on (orchestration.checks).
+data_contracts.raw_expectations FOLDER DOCS_ROOT TZ PARENT`, this module judges the deliveries a
+run exported to FOLDER (`batch_rows.export`) while the run, in process PARENT, goes on, and ends
+when that process does (orchestration.checks).
 
 The bounds that change per call (volume, quarantine share, "now") are suite parameters, so the
 suites are built once per process. Validation results are kept as JSON under
@@ -54,6 +55,7 @@ import re
 import shutil
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -805,5 +807,18 @@ def judge_exported(folder: Path, docs_root: Path, tz: str) -> None:
     (folder / batch_rows.VERDICTS).write_text(json.dumps(verdicts))
 
 
-if __name__ == "__main__":  # python -m data_contracts.raw_expectations FOLDER DOCS_ROOT TZ
+def _end_with(parent: int) -> None:
+    """End this process once `parent`, which started it, has ended: its verdicts would have
+    nobody to read them (the next run's export removes the folder)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(ORPHANED)
+
+
+PARENT_POLL_SECONDS = 0.5
+ORPHANED = 3  # exit code of a judging process whose run's process ended first
+
+
+if __name__ == "__main__":  # python -m data_contracts.raw_expectations FOLDER DOCS_ROOT TZ PARENT
+    threading.Thread(target=_end_with, args=(int(sys.argv[4]),), daemon=True).start()
     judge_exported(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])

@@ -132,16 +132,23 @@ def validate_beside(
             raise
     finally:
         con.close()
+    keys = {stream: asset_key for stream, (asset_key, _) in batches.items()}
+    _beside[context.run.run_id] = _Beside(start_judging(folder, root, settings.tz), folder, keys)
+
+
+def start_judging(folder: Path, root: Path, tz: str) -> subprocess.Popen:
+    """The process that judges the export in `folder` at the lowest priority, its errors in
+    `folder`/stderr.log. It ends when this process does (given its id): a killed run's
+    validation would have nobody to collect it."""
     with open(folder / "stderr.log", "wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "data_contracts.raw_expectations", str(folder), str(root),
-             settings.tz],
+             tz, str(os.getpid())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
         )  # fmt: skip
     with contextlib.suppress(ProcessLookupError):  # it may have ended already
         os.setpriority(os.PRIO_PROCESS, process.pid, BESIDE_NICENESS)
-    keys = {stream: asset_key for stream, (asset_key, _) in batches.items()}
-    _beside[context.run.run_id] = _Beside(process, folder, keys)
+    return process
 
 
 def _remove_abandoned(root: Path) -> None:

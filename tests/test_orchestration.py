@@ -5,12 +5,15 @@ import json
 import os
 import re
 import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import parsedatetime
+import psutil
 import pytest
 from dbt_common.clients.jinja import MacroFuzzEnvironment
 from dbt_common.events import base_types, event_manager
@@ -252,6 +255,48 @@ def test_the_export_of_a_run_whose_process_ended_is_removed_by_the_next(tmp_path
     monkeypatch.setattr(checks, "BESIDE_ROWS", 1)
     assert _ingest_and_check(tmp_path).success
     assert not abandoned.exists() and running.exists()
+
+
+def test_the_validation_beside_a_killed_run_ends_with_it(tmp_path):
+    """The process judging a run's export ends soon after the run's process is killed, rather
+    than validating for nobody. Its export here never reads to an end (a FIFO): only the end of
+    the run's process can end it."""
+    folder = tmp_path / "data_docs" / "beside-x"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / batch_rows.EXPORTED)
+    run = subprocess.Popen(  # stands for the run's process
+        [sys.executable, "-c", "import sys, time; from orchestration import checks;"
+         " from pathlib import Path; folder = Path(sys.argv[1]);"
+         " print(checks.start_judging(folder, folder.parent, 'UTC').pid, flush=True);"
+         " time.sleep(600)", str(folder)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    judging = psutil.Process(int(run.stdout.readline()))
+    try:
+        assert judging.nice() == checks.BESIDE_NICENESS
+        time.sleep(1)
+        assert judging.status() != psutil.STATUS_ZOMBIE
+        run.kill()
+        run.wait()
+        assert _ends(judging, within=30), "the judging process outlived its run's process"
+        assert not (folder / batch_rows.VERDICTS).exists()
+    finally:
+        for process in (run, judging):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+
+
+def _ends(process: psutil.Process, within: float) -> bool:
+    """Whether the process ends (or is left a zombie for its new parent to reap) in time."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_a_failed_validation_beside_the_run_fails_the_checks_step_only(tmp_path, monkeypatch):
