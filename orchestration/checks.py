@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from data_contracts.batch_rows import SAMPLE_ROWS, VERDICTS, export, figures, rows_to_validate
+from ingest.processes import make_folder, remove_abandoned
 from ingest.settings import Settings
 from ingest.warehouse import connect
 from orchestration.partitions import report_periods
@@ -93,6 +93,7 @@ def _check_result(asset_key: dg.AssetKey, verdict: dict) -> dg.AssetCheckResult:
 DELIVERY_CHECK_TAGS = {"dagster/priority": "-1"}  # after every other step of its run
 BESIDE_ROWS = SAMPLE_ROWS
 BESIDE_NICENESS = 19  # the lowest priority: the build first
+BESIDE_FOLDER = "beside-"  # prefix of an export's folder in the Data Docs root
 _IN_PROCESS_EXECUTORS = ("in_process", "execute_in_process_executor")
 
 
@@ -124,7 +125,7 @@ def validate_beside(
         root = docs_root(settings)
         root.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(root)
-        folder = Path(tempfile.mkdtemp(prefix=f"beside-{os.getpid()}-", dir=root))
+        folder = make_folder(BESIDE_FOLDER, root)
         try:
             export(con, by_stream, folder)
         except BaseException:
@@ -153,25 +154,12 @@ def start_judging(folder: Path, root: Path, tz: str) -> subprocess.Popen:
 
 def _remove_abandoned(root: Path) -> None:
     """Remove the exports of runs whose process ended before their check's step collected them
-    (killed, say): each export's folder is named after its run's process."""
+    (killed, say), and those of this process that no run is collecting."""
+    remove_abandoned(root, BESIDE_FOLDER)
     collecting = {beside.folder for beside in _beside.values()}
-    for folder in root.glob("beside-*-*"):
-        owner = folder.name.split("-")[1]
-        if not owner.isdigit():
-            continue
-        pid = int(owner)
-        if (pid == os.getpid() and folder not in collecting) or not _alive(pid):
+    for folder in root.glob(f"{BESIDE_FOLDER}{os.getpid()}-*"):
+        if folder not in collecting:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        return True
-    return True
 
 
 def beside_results(run_id: str) -> dict[str, dg.AssetCheckResult]:

@@ -24,6 +24,7 @@ from ingest.errors import (
     check_writable,
     storage_reason,
 )
+from ingest.processes import alive
 from ingest.settings import Settings
 
 
@@ -302,20 +303,10 @@ def _release_abandoned_runs(instance) -> None:
     host = socket.gethostname()
     for run in unfinished:
         run_host, _, pid = run.tags.get(PROCESS_TAG, "").rpartition(":")  # others: not ours
-        if run_host != host or not pid.isdigit() or _alive(int(pid)):
+        if run_host != host or not pid.isdigit() or alive(int(pid)):
             continue
         instance.report_run_failed(run, f"its process ({host}:{pid}) ended before the run did")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 class _StepLines:

@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from ingest.landing import READ_FOLDER
+from ingest.processes import alive, owner
 from ingest.warehouse import LEDGER_SOURCE_COLUMNS, literal
 from tests.conftest import Warehouse, dossier
 
@@ -400,24 +402,30 @@ def test_replay_moves_records_once_the_registry_knows_their_portal(warehouse):
 # --- crashes ------------------------------------------------------------------------------
 
 
-def test_a_process_killed_in_the_middle_of_a_file_leaves_none_of_it(warehouse):
+def test_a_process_killed_in_the_middle_of_a_file_leaves_none_of_it(warehouse, tmp_path):
     warehouse.register_portals()
     warehouse.ingest()
     many = [dossier(f"e{i}") for i in range(20_000)]
     warehouse.land("dossier", "big.parquet", encode_parquet(many))
     command = warehouse.ingest_command()
+    temporary = tmp_path / "tmp"  # the processes' temporary folder, where the reads are linked
+    temporary.mkdir()
+    env = os.environ | {"TMPDIR": str(temporary)}
     # The failpoint kills the process after the file's rows were written, before its commit.
     killed = subprocess.run(
         command,
-        env=os.environ | {"PORTAL_WAREHOUSE_FAILPOINT": "before_commit"},
+        env=env | {"PORTAL_WAREHOUSE_FAILPOINT": "before_commit"},
         capture_output=True,
         check=False,
     )
     assert killed.returncode == -9
     assert counts(warehouse) == {"raw": 0, "quarantine": 0, "ledger": 1}
+    (left,) = temporary.iterdir()  # the killed process's read of the file
+    assert left.name.startswith(READ_FOLDER) and not alive(owner(left, READ_FOLDER))
 
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, env=env, check=True, capture_output=True)
     assert counts(warehouse) == {"raw": 20_000, "quarantine": 0, "ledger": 2}
+    assert list(temporary.iterdir()) == []  # the killed one's folder went with the next read
     assert warehouse.query(
         "SELECT rows_read, accepted FROM raw.ingest_ledger WHERE stream = 'dossier'"
     ) == [(20_000, 20_000)]

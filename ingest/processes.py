@@ -1,0 +1,39 @@
+"""Processes by their ids: whether one still runs, and scratch folders named after the process
+that made them (`<prefix><pid>-<random>`), which a process killed before it removed its own
+leaves behind and a later process making one of the same kind removes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def make_folder(prefix: str, root: Path) -> Path:
+    """A new scratch folder of this process in `root`."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=root))
+
+
+def owner(folder: Path, prefix: str) -> int | None:
+    """The id of the process that made `folder` (None for a folder not named by `make_folder`)."""
+    pid = folder.name.removeprefix(prefix).split("-", 1)[0]
+    return int(pid) if folder.name.startswith(prefix) and pid.isdigit() else None
+
+
+def remove_abandoned(root: Path, prefix: str) -> None:
+    """Remove the scratch folders of `prefix` in `root` whose process has ended."""
+    for folder in root.glob(f"{prefix}*-*"):
+        pid = owner(folder, prefix)
+        if pid is not None and not alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
