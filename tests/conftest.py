@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from ingest.loader import ingest_landing, replay_quarantine
 from ingest.reference import dbt_dir
 from ingest.settings import DEFAULT_TZ, Settings
 from sample import GenerateSummary, generate
+from tests.offline.sitecustomize import LOG_VARIABLE, guards
 
 # xdist's controller loads this file too and runs no test: Dagster and dbt are imported where
 # they are used, so that the workers start without waiting for them (3 s of every session).
@@ -285,3 +287,19 @@ def sample_ingested(sample_warehouse):
     """The sample deliveries ingested by the real loader: (warehouse, summary, report)."""
     warehouse, summary = sample_warehouse
     return warehouse, summary, warehouse.ingest()
+
+
+OFFLINE = Path(__file__).parent / "offline"  # its sitecustomize refuses the network
+
+
+def refuse_the_network(monkeypatch, log: Path):
+    """From now on, in this process and the Python processes it starts, every attempt to reach
+    another machine (a name looked up, an internet socket connected) fails and is written to
+    `log`. Returns a function that lists the attempts so far."""
+    connect, getaddrinfo = guards(str(log))
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setenv(LOG_VARIABLE, str(log))
+    paths = [str(OFFLINE), os.environ.get("PYTHONPATH", "")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, paths)))
+    return lambda: log.read_text(encoding="utf-8").splitlines() if log.exists() else []

@@ -1,7 +1,6 @@
 """The command line and its settings: flags over environment over fallbacks."""
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from ingest.reference import load_reference
 from ingest.settings import Settings
 from orchestration.builds import up_to_date
 from orchestration.cli import main
-from tests.conftest import REGISTRY, dossier
+from tests.conftest import REGISTRY, dossier, refuse_the_network
 
 
 def test_fallbacks_environment_and_flags(monkeypatch):
@@ -119,29 +118,6 @@ def keep_environment(monkeypatch) -> None:
     monkeypatch.setenv("PORTAL_WAREHOUSE_TZ", "Asia/Ho_Chi_Minh")
 
 
-def refuse_the_network(monkeypatch) -> list[tuple[str, object]]:
-    """From now on in this process, every attempt to reach another machine (a name looked up,
-    an internet socket connected) fails, and is listed in the list returned."""
-    attempts: list[tuple[str, object]] = []
-    connect = socket.socket.connect
-
-    def refused(what: str, target: object) -> OSError:
-        attempts.append((what, target))
-        return OSError(f"no network in this test ({what} {target!r})")
-
-    def guarded_connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            raise refused("connect", address)
-        return connect(self, address)  # a unix socket stays on this machine
-
-    def guarded_getaddrinfo(host, *args, **kwargs):
-        raise refused("getaddrinfo", host)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
-    return attempts
-
-
 def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
     keep_environment(monkeypatch)
     warehouse.register_portals()
@@ -149,9 +125,9 @@ def test_run_publishes_a_period_and_says_where(warehouse, capsys, monkeypatch):
         "dossier", "a.jsonl", [dossier("e1"), dossier("e2", "resolved", dossier_id="D-e1")]
     )
     # offline by construction: ingest, checks, dbt, contracts and publish reach for no network
-    attempts = refuse_the_network(monkeypatch)
+    attempts = refuse_the_network(monkeypatch, warehouse.landing.parent / "network.log")
     assert main(run_args(warehouse, "--period", "2023-Q1")) == 0
-    assert attempts == []
+    assert attempts() == []
     out = capsys.readouterr().out
     version = warehouse.landing.parent / "publish" / "2023-Q1" / "v1"
     assert f"2023-Q1: published to {version.resolve()}" in out

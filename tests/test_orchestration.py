@@ -30,7 +30,14 @@ from orchestration.definitions import OWNER, defs
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from orchestration.sensors import landing_sensor
-from tests.conftest import DBT_DEBUG_LOG, REGISTRY, Warehouse, dossier, run_dbt
+from tests.conftest import (
+    DBT_DEBUG_LOG,
+    REGISTRY,
+    Warehouse,
+    dossier,
+    refuse_the_network,
+    run_dbt,
+)
 
 STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
 
@@ -215,9 +222,11 @@ def test_many_rows_are_validated_beside_the_run_as_the_check_would_itself(tmp_pa
         return validate(*args)
 
     monkeypatch.setattr(ingest_assets, "delivery_health", counted)
+    # offline by construction, the validating process too
+    attempts = refuse_the_network(monkeypatch, tmp_path / "network.log")
     monkeypatch.setattr(checks, "BESIDE_ROWS", 9)  # the portals' 3 rows and the dossiers' 6
     beside = _ingest_and_check(tmp_path / "beside")
-    assert beside.success
+    assert beside.success and attempts() == []
     assert "dossier" not in validated_itself and "portal" not in validated_itself
     steps = [e.step_key for e in beside.all_events if e.event_type_value == "STEP_START"]
     assert steps == ["raw_events", "downstream", "raw_delivery_health"]
@@ -229,6 +238,7 @@ def test_many_rows_are_validated_beside_the_run_as_the_check_would_itself(tmp_pa
     monkeypatch.setattr(checks, "BESIDE_ROWS", 10)  # one row short: the check validates them
     itself = _ingest_and_check(tmp_path / "itself")
     assert itself.success and {"dossier", "portal"} <= set(validated_itself)
+    assert attempts() == []
 
     judged = _judged(beside)
     assert judged == _judged(itself)
