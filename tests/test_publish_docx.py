@@ -12,6 +12,10 @@ from pathlib import Path
 import docx
 import duckdb
 import pytest
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+from lxml import etree
 
 from orchestration.definitions import defs
 from orchestration.runs import run_period
@@ -22,6 +26,9 @@ from publish.report_docx import (
     SECTION_II,
     SECTION_III,
     SECTION_IV,
+    _cell_text,
+    _merge_across,
+    _new_row,
     write_report_docx,
 )
 from tests.conftest import REGISTRY, Warehouse, dossier
@@ -534,3 +541,50 @@ def test_missing_period_is_refused(built, tmp_path):
             write_report_docx(con, "2019-Q1", Path(tmp_path) / "x.docx")
     finally:
         con.close()
+
+
+def test_table_rows_are_written_as_python_docx_would_write_them():
+    """The appendix tables' shortcuts (a new row's cells, a merge within the row, a cell's text
+    from copied properties) make the XML that python-docx's own calls make."""
+    widths = [Cm(1), Cm(4), Cm(2), Cm(2)]
+
+    def table_with(build) -> bytes:
+        table = Document().add_table(rows=1, cols=4)
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+        # a paragraph with properties of its own, which writing in its cell keeps
+        table.cell(0, 1).paragraphs[0].paragraph_format.keep_with_next = True
+        build(table)
+        return etree.tostring(table._tbl)
+
+    def by_python_docx(table) -> None:
+        p = table.cell(0, 1).paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(0)
+        run = p.add_run("Tên")
+        run.bold, run.italic, run.font.size = True, False, Pt(9)
+        for texts, merge in ((["1", "Sở A", "12", "3"], False), (["I", "Khối\nhai dòng"], True)):
+            cells = table.add_row().cells
+            for cell, width in zip(cells, widths, strict=True):
+                cell.width = width
+            if merge:
+                cells = [cells[0], cells[1].merge(cells[3])]
+            for i, (cell, text) in enumerate(zip(cells, texts, strict=False)):
+                for n, line in enumerate(text.split("\n")):
+                    p = cell.paragraphs[0] if n == 0 else cell.add_paragraph()
+                    p.alignment = WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.RIGHT
+                    p.paragraph_format.space_after = Pt(0)
+                    run = p.add_run(line)
+                    run.bold, run.italic, run.font.size = merge, False, Pt(9)
+
+    def by_shortcuts(table) -> None:
+        _cell_text(table.cell(0, 1), "Tên", bold=True, size=9)
+        for texts, merge in ((["1", "Sở A", "12", "3"], False), (["I", "Khối\nhai dòng"], True)):
+            cells = _new_row(table)
+            if merge:
+                cells = [cells[0], _merge_across(cells, 1, 3)]
+            for i, (cell, text) in enumerate(zip(cells, texts, strict=False)):
+                align = WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.RIGHT
+                _cell_text(cell, text, bold=merge, size=9, align=align)
+
+    assert table_with(by_shortcuts) == table_with(by_python_docx)
