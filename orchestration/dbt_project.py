@@ -71,7 +71,8 @@ def invoke(args: Sequence[str], target: Path, project_dir: Path = MODELS_DIR) ->
     inputs = _parse_inputs(project_dir)
     kept = _manifests.get(str(project_dir))
     if kept is None or kept[0] != inputs:
-        parsed, manifest = _dbt(["parse"], target, project_dir)
+        # without the manifest.json nobody reads (dagster-dbt reads the project's): 0.15 s a run
+        parsed, manifest = _dbt(["parse", "--no-write-json"], target, project_dir)
         if not parsed.success:
             return parsed
         kept = _manifests[str(project_dir)] = (inputs, manifest)
