@@ -46,7 +46,7 @@ def delivery_health(
     sample of that many (its row count and quarantined share are judged whole); the metadata
     and the Data Docs say so."""
     if not batch_ids:
-        return _check_result(asset_key, NO_DELIVERY)
+        return check_result(asset_key, NO_DELIVERY)
     from data_contracts.raw_expectations import Delivery, judge, read_batch
 
     con = connect(settings.db, settings.tz, read_only=True)
@@ -54,7 +54,7 @@ def delivery_health(
         deliveries = (
             Delivery(b, *read_batch(con, stream, b), *figures(con, stream, b)) for b in batch_ids
         )
-        return _check_result(asset_key, judge(stream, deliveries, docs_root(settings)))
+        return check_result(asset_key, judge(stream, deliveries, docs_root(settings)))
     finally:
         con.close()
 
@@ -63,7 +63,8 @@ NO_DELIVERY = {"passed": True, "metadata": {"deliveries": 0, "note": "no new del
 _MARKDOWN = ("rows_validated", "failures")  # in a verdict's metadata (raw_expectations.judge)
 
 
-def _check_result(asset_key: dg.AssetKey, verdict: dict) -> dg.AssetCheckResult:
+def check_result(asset_key: dg.AssetKey, verdict: dict) -> dg.AssetCheckResult:
+    """A verdict of `raw_expectations.judge` as the delivery check's result on `asset_key`."""
     metadata = dict(verdict["metadata"])
     for key in _MARKDOWN:
         if key in metadata:
@@ -101,40 +102,35 @@ _IN_PROCESS_EXECUTORS = ("in_process", "execute_in_process_executor")
 class _Beside:
     process: subprocess.Popen
     folder: Path
-    asset_keys: dict  # stream -> the stream's raw asset
 
 
 _beside: dict[str, _Beside] = {}  # by Dagster run id
 
 
 def validate_beside(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    batches: Mapping[str, tuple[dg.AssetKey, list[str]]],
+    context: dg.AssetExecutionContext, settings: Settings, batches: Mapping[str, list[str]]
 ) -> None:
-    """Start validating `batches` (each stream's asset and the deliveries this run ingested) in
-    a process of their own, when the check's step runs later in this process and they are
-    worth it (BESIDE_ROWS)."""
+    """Start validating `batches` (by stream, the deliveries this run ingested) in a process of
+    their own, when the check's step runs later in this process and they are worth it
+    (BESIDE_ROWS)."""
     if not batches or context.job_def.executor_def.name not in _IN_PROCESS_EXECUTORS:
         return
-    by_stream = {stream: batch_ids for stream, (_, batch_ids) in batches.items()}
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        if rows_to_validate(con, [b for ids in by_stream.values() for b in ids]) < BESIDE_ROWS:
+        if rows_to_validate(con, [b for ids in batches.values() for b in ids]) < BESIDE_ROWS:
             return
         root = docs_root(settings)
         root.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(root)
         folder = make_folder(BESIDE_FOLDER, root)
         try:
-            export(con, by_stream, folder)
+            export(con, batches, folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
     finally:
         con.close()
-    keys = {stream: asset_key for stream, (asset_key, _) in batches.items()}
-    _beside[context.run.run_id] = _Beside(start_judging(folder, root, settings.tz), folder, keys)
+    _beside[context.run.run_id] = _Beside(start_judging(folder, root, settings.tz), folder)
 
 
 def start_judging(folder: Path, root: Path, tz: str) -> subprocess.Popen:
@@ -162,9 +158,10 @@ def _remove_abandoned(root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def beside_results(run_id: str) -> dict[str, dg.AssetCheckResult]:
-    """The results, by stream, of what `validate_beside` started for this run, once its process
-    ended (dg.Failure with its last line of error when it failed); none when it started none."""
+def beside_results(run_id: str) -> dict[str, dict]:
+    """The verdicts (`check_result` takes them), by stream, of what `validate_beside` started
+    for this run, once its process ended (dg.Failure with its last line of error when it
+    failed); none when it started none."""
     beside = _beside.pop(run_id, None)
     if beside is None:
         return {}
@@ -173,13 +170,9 @@ def beside_results(run_id: str) -> dict[str, dg.AssetCheckResult]:
             said = (beside.folder / "stderr.log").read_text(errors="replace").strip()
             last = said.splitlines()[-1] if said else f"exit code {beside.process.returncode}"
             raise dg.Failure(description=f"Great Expectations' validation failed: {last}")
-        verdicts = json.loads((beside.folder / VERDICTS).read_text())
+        return json.loads((beside.folder / VERDICTS).read_text())
     finally:
         shutil.rmtree(beside.folder, ignore_errors=True)
-    return {
-        stream: _check_result(beside.asset_keys[stream], verdict)
-        for stream, verdict in verdicts.items()
-    }
 
 
 # The period marts with a blocking contract, and so the marts a period's publish waits for; the

@@ -11,6 +11,7 @@ from orchestration.checks import (
     DELIVERY_CHECK,
     DELIVERY_CHECK_TAGS,
     beside_results,
+    check_result,
     delivery_health,
     docs_index,
     validate_beside,
@@ -84,9 +85,9 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         context,
         settings,
         {
-            stream: (key.asset_key, report.batches(stream))
+            stream: batches
             for key, stream in STREAM_OF_CHECK.items()
-            if key in checked and report.batches(stream)
+            if key in checked and (batches := report.batches(stream))
         },
     )
     for stream in streams:
@@ -135,7 +136,7 @@ def raw_delivery_health(context: dg.AssetCheckExecutionContext, warehouse: Wareh
     for key in context.selected_asset_check_keys:
         stream = STREAM_OF_CHECK[key]
         if stream in held:
-            yield held[stream]
+            yield check_result(key.asset_key, held[stream])
         else:
             batches = _ingested_by_this_run(context, settings, stream)
             yield delivery_health(settings, key.asset_key, stream, batches)
