@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 from ingest.contract import FORMATS, STREAM_ORDER, file_format
-from ingest.processes import make_folder, remove_abandoned
+from ingest.processes import read_folder
 
 GLOB_CHARACTERS = "*?[]{}"
 
@@ -243,29 +240,15 @@ def _stamp(info: os.stat_result) -> str:
     return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
 
 
-READ_FOLDER = "portal-warehouse-read-"  # prefix of `literal_path`'s folders
-
-
 @contextmanager
 def literal_path(landed: LandedFile) -> Iterator[Path]:
     """A path to the landed file that DuckDB's readers cannot take as a pattern: a symlink with a
-    plain name (keeping the format's suffix) in a private folder, to the file's absolute path.
-    The folder goes with the read; those of killed processes go with this process's first."""
+    plain name (keeping the format's suffix) in a private folder, to the file's absolute path."""
     name = landed.relative.rsplit("/", 1)[-1].lower()
     suffix = next((s for s in sorted(FORMATS, key=len, reverse=True) if name.endswith(s)), "")
-    root = Path(tempfile.gettempdir())
-    _remove_abandoned_once(root)
-    folder = make_folder(READ_FOLDER, root)
-    try:
+    with read_folder() as folder:
         if any(c in str(folder) for c in GLOB_CHARACTERS):
             raise RuntimeError(f"the temporary folder {str(folder)!r} would be read as a pattern")
         link = folder / f"landed{suffix}"
         link.symlink_to(Path(landed.path).absolute())
         yield link
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@cache
-def _remove_abandoned_once(root: Path) -> None:
-    remove_abandoned(root, READ_FOLDER)

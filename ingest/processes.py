@@ -7,12 +7,36 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+
+READ_FOLDER = "portal-warehouse-read-"  # prefix of `read_folder`'s folders
 
 
 def make_folder(prefix: str, root: Path) -> Path:
     """A new scratch folder of this process in `root`."""
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=root))
+
+
+@contextmanager
+def read_folder() -> Iterator[Path]:
+    """A folder of this process in the system's temporary folder, for what reading a landed file
+    needs (a plain-named link to it, a decompressed copy), removed after the read; those of
+    killed processes go with this process's first."""
+    root = Path(tempfile.gettempdir())
+    _remove_abandoned_once(root)
+    folder = make_folder(READ_FOLDER, root)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@cache
+def _remove_abandoned_once(root: Path) -> None:
+    remove_abandoned(root, READ_FOLDER)
 
 
 def owner(folder: Path, prefix: str) -> int | None:

@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.contract import MAX_RECORD_BYTES, PERSONAL_FIELDS, Field, Stream
+from ingest.processes import read_folder
 from ingest.redact import (
     describe_unparsed,
     extra_of,
@@ -209,7 +209,7 @@ def load_json_lines(
 def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> None:
     if path.name.lower().endswith(".gz"):
         # DuckDB reads a truncated gzip up to the cut without a word; Python's gzip raises.
-        with tempfile.TemporaryDirectory() as tmp:
+        with read_folder() as tmp:
             plain = Path(tmp) / "plain.jsonl"
             with gzip.open(path, "rb") as packed, open(plain, "wb") as out:
                 shutil.copyfileobj(packed, out, 1 << 20)
@@ -222,7 +222,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
             raise
         # A line too long to read: copy the file without it (a blank line in its place keeps the
         # numbering), and describe it instead. Rare, so the slower way is taken only then.
-        with tempfile.TemporaryDirectory() as tmp:
+        with read_folder() as tmp:
             short = Path(tmp) / "short.jsonl"
             described = _without_long_lines(path, short)
             _read_lines(con, short)

@@ -15,8 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from ingest.landing import READ_FOLDER
-from ingest.processes import alive, owner
+from ingest.processes import READ_FOLDER, alive, owner
 from ingest.warehouse import LEDGER_SOURCE_COLUMNS, literal
 from tests.conftest import Warehouse, dossier
 
