@@ -3,6 +3,7 @@ independent replay of the raw events, published, read back, and blocked by a bro
 
 import csv
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -17,9 +18,10 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
+from ingest.reference import dbt_dir
 from orchestration import dbt_project
 from orchestration.builds import PROJECT_MANIFEST, manifest_nodes
-from orchestration.dbt_project import environment
+from orchestration.dbt_project import RESULT_EVENTS, environment
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
@@ -220,6 +222,20 @@ def test_a_processs_first_build_parses_the_project_from_its_parse_state(built):
     assert "UnableToPartialParse" not in names
     assert "PartialParsingFile" not in names  # dbt's event for each file it parses again
     assert completed(build, "build")
+
+
+def test_the_build_leaves_its_run_results_and_no_manifest(built):
+    """The warehouse's dbt target keeps what the build did (run_results.json: each node it ran,
+    with its time), not the manifest and graph dbt writes with it, which nobody reads
+    (dagster-dbt reads the project's): 0.1 s of every build, whatever its data."""
+    warehouse, _, _ = built
+    target = dbt_dir(warehouse.settings.db) / "target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    _, build = warehouse.dbt_invocations()
+    ran = [e for e in build if e["name"] in RESULT_EVENTS]
+    assert len(results) == len(ran) > 100
+    assert {r["status"] for r in results} == {"success", "pass"}
+    assert not (target / "manifest.json").exists() and not (target / "graph.gpickle").exists()
 
 
 def test_orphans_are_findings_not_counts(built):
