@@ -28,7 +28,7 @@ from ingest.reference import (
     record_used,
     seed_path,
 )
-from ingest.warehouse import connect
+from ingest.warehouse import connect, ident, literal
 from orchestration.builds import (
     build_inputs,
     drop_changed_replays,
@@ -210,18 +210,17 @@ def _with_table_metadata(
 ) -> Iterator:
     settings = warehouse.settings()
     nodes = manifest["nodes"]
+    built = [
+        nodes[uid] for e in events if _built(e) and (uid := e.metadata["unique_id"].value) in nodes
+    ]
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        period_metadata = _period_metadata(con, period_id, cutoff)
-        for event in events:
-            node = nodes.get(event.metadata["unique_id"].value) if _built(event) else None
-            if node is None:
-                yield event
-                continue
-            extra = _node_metadata(con, node, period_id, period_metadata)
-            yield event.with_metadata({**event.metadata, **extra})
+        extra = _nodes_metadata(con, built, period_id, cutoff)
     finally:
         con.close()
+    for event in events:
+        uid = event.metadata["unique_id"].value if _built(event) else None
+        yield event.with_metadata({**event.metadata, **extra[uid]}) if uid in extra else event
 
 
 def _built(event) -> bool:
@@ -230,43 +229,62 @@ def _built(event) -> bool:
     )
 
 
-def _node_metadata(
-    con, node: Mapping[str, Any], period_id: str | None, period_metadata: dict[str, Any]
+def _nodes_metadata(
+    con, nodes: list[Mapping[str, Any]], period_id: str | None, cutoff: str | None
+) -> dict[str, dict[str, Any]]:
+    """Each model's or seed's table metadata by its unique id: the relation's columns as built,
+    described by the yml, and its row count (a period model's rows of `period_id`; none for a
+    view, counting one runs its query); a period model's also what its period was built with.
+    Two queries for all of them (two a node took 0.2 s of a small build)."""
+    period_metadata = _period_metadata(con, period_id, cutoff)
+    by_id = {n["unique_id"]: n for n in nodes}
+    relations = {uid: (n["schema"], n.get("alias") or n["name"]) for uid, n in by_id.items()}
+    schemas = sorted({schema for schema, _ in relations.values()})
+    columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, name, data_type in con.execute(  # a hundred times information_schema's speed
+        "select schema_name, table_name, column_name, data_type from duckdb_columns()"
+        f" where database_name = current_database() and list_contains({literal(schemas)},"
+        " schema_name) order by column_index"
+    ).fetchall():
+        columns.setdefault((schema, table), []).append((name, data_type))
+    counts = [
+        f"select {literal(uid)}, count(*) from {ident(schema)}.{ident(table)}"
+        + _period_filter(by_id[uid], period_id, columns[schema, table])
+        for uid, (schema, table) in relations.items()
+        if (schema, table) in columns and by_id[uid]["config"].get("materialized") != "view"
+    ]
+    rows = dict(con.execute(" union all ".join(counts)).fetchall()) if counts else {}
+    found = {}
+    for uid, relation in relations.items():
+        node = by_id[uid]
+        metadata = _table_metadata(node, columns.get(relation, []), rows.get(uid))
+        found[uid] = metadata | period_metadata if PERIOD_TAG in node["tags"] else metadata
+    return found
+
+
+def _period_filter(node: Mapping[str, Any], period_id: str | None, columns: list) -> str:
+    """A period model's rows of `period_id` are the ones counted."""
+    if period_id is None or PERIOD_TAG not in node["tags"] or "period_id" not in dict(columns):
+        return ""
+    return f" where period_id = {literal(period_id)}"
+
+
+def _table_metadata(
+    node: Mapping[str, Any], columns: list[tuple[str, str]], rows: int | None
 ) -> dict[str, Any]:
-    """A model's or seed's table metadata, and a period model's what its period was built with."""
-    extra = _table_metadata(con, node, period_id)
-    return extra | period_metadata if PERIOD_TAG in node["tags"] else extra
-
-
-def _table_metadata(con, node: Mapping[str, Any], period_id: str | None) -> dict[str, Any]:
-    """The relation's columns as built, described by the yml, and its row count: a period
-    model's rows of `period_id`; none for a view (counting one runs its query)."""
-    schema, table = node["schema"], node.get("alias") or node["name"]
-    columns = con.execute(  # duckdb_columns(): a hundred times faster than information_schema
-        "select column_name, data_type from duckdb_columns() where database_name ="
-        " current_database() and schema_name = ? and table_name = ? order by column_index",
-        [schema, table],
-    ).fetchall()
     if not columns:  # ephemeral: no relation
         return {}
     described = {
         name.lower(): (c.get("description") or "").strip() for name, c in node["columns"].items()
     }
-    metadata: dict[str, Any] = {
-        "dagster/column_schema": dg.TableSchema(
-            columns=[
-                dg.TableColumn(name, data_type, description=described.get(name.lower()) or None)
-                for name, data_type in columns
-            ]
-        )
-    }
-    if node["config"].get("materialized") == "view":
-        return metadata
-    where, params = "", []
-    if period_id is not None and PERIOD_TAG in node["tags"] and "period_id" in dict(columns):
-        where, params = " where period_id = ?", [period_id]
-    (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"{where}', params).fetchone()
-    return metadata | {"dagster/row_count": rows}
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, data_type, description=described.get(name.lower()) or None)
+            for name, data_type in columns
+        ]
+    )
+    metadata: dict[str, Any] = {"dagster/column_schema": schema}
+    return metadata if rows is None else metadata | {"dagster/row_count": rows}
 
 
 TRANSLATOR = Translator()
@@ -344,18 +362,17 @@ def _unchanged(
         for uid in order.static_order()
         if uid in nodes and nodes[uid]["resource_type"] in kinds
     ]
+    selected = [n for n in built if TRANSLATOR.get_asset_key(n) in context.selected_asset_keys]
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        period_metadata = _period_metadata(con, period_id, cutoff)
-        for node in built:
-            key = TRANSLATOR.get_asset_key(node)
-            if key in context.selected_asset_keys:
-                metadata = _node_metadata(con, node, period_id, period_metadata)
-                yield dg.MaterializeResult(
-                    asset_key=key, metadata={"unchanged_since_run": run_id, **metadata}
-                )
+        metadata = _nodes_metadata(con, selected, period_id, cutoff)
     finally:
         con.close()
+    for node in selected:
+        yield dg.MaterializeResult(
+            asset_key=TRANSLATOR.get_asset_key(node),
+            metadata={"unchanged_since_run": run_id, **metadata[node["unique_id"]]},
+        )
 
 
 def _period_metadata(con, period_id: str | None, cutoff: str | None) -> dict[str, Any]:
