@@ -133,36 +133,46 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 def raw_delivery_health(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
     held = beside_results(context.run.run_id)
-    for key in context.selected_asset_check_keys:
-        stream = STREAM_OF_CHECK[key]
+    streams = {key: STREAM_OF_CHECK[key] for key in context.selected_asset_check_keys}
+    ingested = _ingested_by_this_run(
+        context, settings, [s for s in streams.values() if s not in held]
+    )
+    for key, stream in streams.items():
         if stream in held:
             yield check_result(key.asset_key, held[stream])
         else:
-            batches = _ingested_by_this_run(context, settings, stream)
-            yield delivery_health(settings, key.asset_key, stream, batches)
+            yield delivery_health(settings, key.asset_key, stream, ingested[stream])
 
 
-def _ingested_by_this_run(context: dg.AssetCheckExecutionContext, settings, stream: str) -> list:
-    """The deliveries of `stream` that this run's `raw_events` ingested, in their order; a run
-    that re-executes a failed one's check (the UI's "re-execute from failure") checks those its
-    group's run ingested."""
-    event = context.instance.get_latest_materialization_event(raw_key(stream))
-    if event is None or _group(context.instance, event.run_id) != _group(
-        context.instance, context.run.run_id
-    ):
-        return []
+def _ingested_by_this_run(
+    context: dg.AssetCheckExecutionContext, settings, streams: list[str]
+) -> dict[str, list[str]]:
+    """The deliveries of each stream that this run's `raw_events` ingested, in their order; a
+    run that re-executes a failed one's check (the UI's "re-execute from failure") checks those
+    its group's run ingested. One connection for them all (30 ms each)."""
+    ingested: dict[str, list[str]] = {stream: [] for stream in streams}
+    group = _group(context.instance, context.run.run_id)
+    by_run = {}  # stream -> the run id its raw asset's latest materialization names
+    for stream in streams:
+        event = context.instance.get_latest_materialization_event(raw_key(stream))
+        if event is not None and _group(context.instance, event.run_id) == group:
+            by_run[stream] = event.asset_materialization.metadata["run_id"].value
+    if not by_run:
+        return ingested
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        return [
-            batch_id
-            for (batch_id,) in con.execute(
-                "SELECT batch_id FROM raw.ingest_ledger WHERE run_id = ? AND stream = ?"
-                " AND status = 'ingested' ORDER BY ingested_at, batch_id",
-                [event.asset_materialization.metadata["run_id"].value, stream],
-            ).fetchall()
-        ]
+        for stream, run_id in by_run.items():
+            ingested[stream] = [
+                batch_id
+                for (batch_id,) in con.execute(
+                    "SELECT batch_id FROM raw.ingest_ledger WHERE run_id = ? AND stream = ?"
+                    " AND status = 'ingested' ORDER BY ingested_at, batch_id",
+                    [run_id, stream],
+                ).fetchall()
+            ]
     finally:
         con.close()
+    return ingested
 
 
 def _group(instance: dg.DagsterInstance, run_id: str) -> str:
