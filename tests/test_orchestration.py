@@ -1,6 +1,7 @@
 """The Dagster code location: definitions load, the ingest materialises, the sensor reacts."""
 
 import contextlib
+import importlib
 import json
 import os
 import re
@@ -40,6 +41,14 @@ from tests.conftest import (
 )
 
 STREAMS = ["portal", "post", "question", "dossier", "assessment", "channel"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def great_expectations_imported():
+    """A run validates a few rows in its check's step when its process has imported Great
+    Expectations already (orchestration.checks), as a test session's has, whichever of its
+    files it collected: so here."""
+    importlib.import_module(checks.GX_MODULE)
 
 
 def test_definitions_hold_the_graph_from_raw_to_publish():
