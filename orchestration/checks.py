@@ -91,13 +91,13 @@ def check_result(asset_key: dg.AssetKey, verdict: dict) -> dg.AssetCheckResult:
 # run (DELIVERY_CHECK_TAGS) and reports what that process found (`beside_results`). Fewer rows
 # in a process that has imported GX already (a test session), or a run whose steps have
 # processes of their own (the landing sensor's ingest job), and the check's step validates them
-# itself. Tried before this: a thread (the dbt step took 5-7 s longer, waiting for
-# the GIL) and a process at normal priority (the dossier replay took up to twice as long).
+# itself. Tried before this: a thread (the dbt step took 5-7 s longer, waiting for the GIL) and a
+# process at normal priority (the dossier replay took up to twice as long).
 DELIVERY_CHECK_TAGS = {"dagster/priority": "-1"}  # after every other step of its run
 BESIDE_ROWS = SAMPLE_ROWS
 BESIDE_NICENESS = 19  # the lowest priority: the build first
 BESIDE_FOLDER = "beside-"  # prefix of an export's folder in the Data Docs root
-GX_MODULE = "great_expectations"
+GX_MODULE = "great_expectations"  # imported in this process or not: see above
 _IN_PROCESS_EXECUTORS = ("in_process", "execute_in_process_executor")
 
 

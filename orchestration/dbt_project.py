@@ -77,7 +77,7 @@ def invoke(args: Sequence[str], target: Path, project_dir: Path = MODELS_DIR) ->
             return parsed
         kept = _manifests[str(project_dir)] = (inputs, manifest)
     # the command's run_results.json is written here, without the manifest.json and graph dbt
-    # writes with it (0.25 s a small build, whatever the data): nobody reads them
+    # writes with it (0.1 s a build, whatever its data): nobody reads them
     invocation, result = _dbt([*args, "--no-write-json"], target, project_dir, kept[1])
     if hasattr(result, "write"):
         result.write(str(target / "run_results.json"))

@@ -139,11 +139,8 @@ def delivery_checks(warehouse) -> dict[str, tuple[bool, int]]:
         ):
             evaluation = event.dagster_event.event_specific_data
             if evaluation.check_name == DELIVERY_CHECK:
-                deliveries = evaluation.metadata["deliveries"].value
-                found[evaluation.asset_key.path[-1].removesuffix("_events")] = (
-                    evaluation.passed,
-                    deliveries,
-                )
+                stream = evaluation.asset_key.path[-1].removesuffix("_events")
+                found[stream] = (evaluation.passed, evaluation.metadata["deliveries"].value)
         return found
     finally:
         instance.dispose()
