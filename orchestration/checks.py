@@ -120,8 +120,9 @@ def validate_beside(
         return
     con = connect(settings.db, settings.tz, read_only=True)
     try:
-        few = rows_to_validate(con, [b for ids in batches.values() for b in ids]) < BESIDE_ROWS
-        if few and GX_MODULE in sys.modules:
+        if GX_MODULE in sys.modules and (  # else the import alone is worth a process
+            rows_to_validate(con, [b for ids in batches.values() for b in ids]) < BESIDE_ROWS
+        ):
             return
         root = docs_root(settings)
         root.mkdir(parents=True, exist_ok=True)
