@@ -36,15 +36,45 @@ CELLS = [f"resolved_l{lv}_{t}" for lv in (2, 3, 4) for t in ("early", "on_time",
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def instance():
+    """The module's Dagster history: its later runs read what the first one recorded."""
+    return dg.DagsterInstance.ephemeral()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, instance):
     root = tmp_path_factory.mktemp("period")
     warehouse = Warehouse(root)
     generate(warehouse.landing, scale=0.05)
     dbt_project._manifests.clear()  # as in a new process: no project parsed yet
     with environment(DBT_DEBUG_LOG):
-        outcome = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
+        outcome = run_period(
+            defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources(), instance=instance
+        )
     assert outcome.exit_code == 0, outcome.summary()
     return warehouse, outcome, root
+
+
+def verdicts(instance: dg.DagsterInstance, run_id: str) -> dict:
+    """Each check's evaluation in run `run_id`, by its key."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    return {
+        evaluation.asset_check_key: evaluation
+        for record in records
+        if (evaluation := record.event_log_entry.dagster_event.event_specific_data)
+    }
+
+
+def given_again(instance: dg.DagsterInstance, run_id: str, by: str) -> dict:
+    """The verdicts run `run_id` gave again from run `by` (which it did not evaluate itself)."""
+    return {
+        key: evaluation
+        for key, evaluation in verdicts(instance, run_id).items()
+        if "verdict_of_run" in evaluation.metadata
+        and evaluation.metadata["verdict_of_run"].value == by
+    }
 
 
 def completed(invocation: list[dict], command: str) -> bool:
@@ -394,21 +424,37 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
     assert after == before
 
 
-def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built):
+def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built, instance):
     """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
-    project, period, cutoff) are the last build's. One with a new delivery builds with the project
-    this process parsed for the first: nothing is parsed again; the reference seeds, loaded from
-    the same files by the first, are kept; a replay built with other code (an earlier release)
+    project, period, cutoff) are the last build's, and so are its dbt tests' verdicts, which it
+    gives again. One with a new delivery builds with the project this process parsed for the
+    first: nothing is parsed again; the reference seeds, loaded from the same files by the first,
+    are kept, with their tests' verdicts; a replay built with other code (an earlier release)
     is replayed whole, one built with this code only where the delivery touches it. (Last in
     this module: it adds events and published versions.)"""
     warehouse, first, root = built
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
     before, built_before = warehouse.dbt_invocations(), sorted(warehouse.query(appendix, [PERIOD]))
-    again = run_period(defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources())
+    again = run_period(
+        defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources(), instance=instance
+    )
     assert again.exit_code == 0, again.summary()
     assert warehouse.dbt_invocations() == before
     assert sorted(warehouse.query(appendix, [PERIOD])) == built_before
     assert again.published.endswith("v2")  # published again, from the same marts
+    # every check has a verdict; each dbt test's is the first run's, saying so
+    tests = [n for n in manifest_nodes(PROJECT_MANIFEST).values() if n["resource_type"] == "test"]
+    first_verdicts, again_verdicts = (
+        verdicts(instance, first.run_id),
+        verdicts(instance, again.run_id),
+    )
+    assert again_verdicts.keys() == first_verdicts.keys()
+    kept = given_again(instance, again.run_id, by=first.run_id)
+    assert {key.name for key in kept} == {n["name"] for n in tests}
+    assert all(
+        (v.passed, v.severity) == (first_verdicts[k].passed, first_verdicts[k].severity)
+        for k, v in kept.items()
+    )
 
     portal = warehouse.scalar(
         "SELECT portal_id FROM marts.appendix_03_dossiers WHERE period_id = ? ORDER BY 1 LIMIT 1",
@@ -439,7 +485,6 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
         ]
 
     assert marks() == [1, 1]
-    instance = dg.DagsterInstance.ephemeral()
     with environment(DBT_DEBUG_LOG):
         more = run_period(
             defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources(), instance=instance
@@ -452,7 +497,6 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     # the seeds are the first build's: not loaded again, nor the tests that read only them; a
     # test of a model against a seed is run, and each seed's materialization says whose it is
     assert not [e["msg"] for e in last if e["name"] == "LogSeedResult"]
-    tests = [n for n in manifest_nodes(PROJECT_MANIFEST).values() if n["resource_type"] == "test"]
     of_seeds = {
         n["name"] for n in tests if all(d.startswith("seed.") for d in n["depends_on"]["nodes"])
     }
@@ -460,6 +504,8 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     assert "relationships_dim_portal_portal_group__portal_group__ref_portal_groups_" in tested
     assert len(of_seeds) > 10 and not tested & of_seeds
     assert len(tested) == len(tests) - len(of_seeds)
+    assert {key.name for key in given_again(instance, more.run_id, by=first.run_id)} == of_seeds
+    assert verdicts(instance, more.run_id).keys() == first_verdicts.keys()
     groups = instance.get_latest_materialization_event(dg.AssetKey(["reference", "portal_groups"]))
     metadata = groups.asset_materialization.metadata
     assert metadata["unchanged_since_run"].value == first.run_id

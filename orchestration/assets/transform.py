@@ -198,6 +198,15 @@ def _build(
         yield from events  # what dbt built before it failed is still recorded
         raise DagsterDbtCliRuntimeError(description=invocation.failure())
     yield from _with_table_metadata(events, params.manifest, warehouse, period_id, cutoff)
+    if seeds_from is not None:  # the tests of the seeds alone were left out with them
+        evaluated = {
+            dg.AssetCheckKey(e.asset_key, e.check_name)
+            for e in events
+            if isinstance(e, dg.AssetCheckResult)
+        }
+        yield from _earlier_verdicts(
+            context, seeds_from, context.selected_asset_check_keys - evaluated
+        )
     return replays
 
 
@@ -325,6 +334,7 @@ def dbt_models(
     if last is not None:
         context.log.info(f"nothing new since run {last[0]}: its models are kept")
         yield from _unchanged(context, warehouse, period_id, cutoff, last[0])
+        yield from _earlier_verdicts(context, last[0], context.selected_asset_check_keys)
         return
     replays = yield from _build(context, warehouse, reference, period_id, cutoff, seeds_from)
     con = connect(settings.db, settings.tz)
@@ -350,7 +360,7 @@ def _unchanged(
     kinds: Set[str] = frozenset({"model", "seed"}),
 ) -> Iterator[dg.MaterializeResult]:
     """Each model and seed (of `kinds`) as the last build left it, with its row count and
-    columns read now; dbt's tests, which passed on the same data, are not run again."""
+    columns read now; dbt's tests are not run again on the same data (`_earlier_verdicts`)."""
     settings = warehouse.settings()
     nodes = manifest_nodes(dbt_project.manifest_path)
     # Dagster takes a multi-asset's results in the order of their dependencies
@@ -372,6 +382,38 @@ def _unchanged(
         yield dg.MaterializeResult(
             asset_key=TRANSLATOR.get_asset_key(node),
             metadata={"unchanged_since_run": run_id, **metadata[node["unique_id"]]},
+        )
+
+
+def _earlier_verdicts(
+    context: dg.AssetExecutionContext, run_id: str, checks: Set[dg.AssetCheckKey]
+) -> Iterator[dg.AssetCheckResult]:
+    """The verdicts run `run_id` gave `checks` (dbt's tests) on the data this run keeps, given
+    again, each saying whose it is: left without a result, a blocking check warns in every step
+    downstream. A check that run has no verdict for in this Dagster instance (its history kept
+    elsewhere) is named in the log and left without one."""
+    given = {
+        evaluation.asset_check_key: evaluation
+        for record in context.instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+        if (evaluation := record.event_log_entry.dagster_event.event_specific_data)
+    }
+    unknown = sorted(key.to_user_string() for key in checks if key not in given)
+    if unknown:
+        context.log.warning(
+            f"{len(unknown)} checks have no verdict of run {run_id} in this Dagster instance:"
+            f" not reported again ({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''})"
+        )
+    for key in sorted(checks & given.keys(), key=lambda k: k.to_user_string()):
+        evaluation = given[key]
+        yield dg.AssetCheckResult(
+            asset_key=key.asset_key,
+            check_name=key.name,
+            passed=evaluation.passed,
+            severity=evaluation.severity,
+            description=evaluation.description,
+            metadata={**evaluation.metadata, "verdict_of_run": run_id},
         )
 
 
