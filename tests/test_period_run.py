@@ -427,7 +427,7 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
 def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built, instance):
     """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
     project, period, cutoff) are the last build's, and so are its dbt tests' verdicts, which it
-    gives again. One with a new delivery builds with the project this process parsed for the
+    gives again where the Dagster instance holds them. One with a new delivery builds with the project this process parsed for the
     first: nothing is parsed again; the reference seeds, loaded from the same files by the first,
     are kept, with their tests' verdicts; a replay built with other code (an earlier release)
     is replayed whole, one built with this code only where the delivery touches it. (Last in
@@ -455,6 +455,18 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
         (v.passed, v.severity) == (first_verdicts[k].passed, first_verdicts[k].severity)
         for k, v in kept.items()
     )
+    # a Dagster instance without the first run's history has no verdict to give: the run says so
+    elsewhere = dg.DagsterInstance.ephemeral()
+    apart = run_period(
+        defs, PERIOD, cutoff=CUTOFF, resources=warehouse.resources(), instance=elsewhere
+    )
+    assert apart.exit_code == 0, apart.summary()
+    said = [
+        e.user_message for e in elsewhere.all_logs(apart.run_id) if "no verdict" in e.user_message
+    ]
+    assert len(said) == 1
+    assert said[0].startswith(f"{len(tests)} checks have no verdict of run {first.run_id} ")
+    assert not given_again(elsewhere, apart.run_id, by=first.run_id)
 
     portal = warehouse.scalar(
         "SELECT portal_id FROM marts.appendix_03_dossiers WHERE period_id = ? ORDER BY 1 LIMIT 1",
