@@ -427,11 +427,12 @@ def test_a_broken_contract_blocks_the_publish_and_keeps_earlier_versions(built, 
 def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothing(built, instance):
     """A second run with nothing new does not start dbt: its inputs (raw rows, reference data,
     project, period, cutoff) are the last build's, and so are its dbt tests' verdicts, which it
-    gives again where the Dagster instance holds them. One with a new delivery builds with the project this process parsed for the
-    first: nothing is parsed again; the reference seeds, loaded from the same files by the first,
-    are kept, with their tests' verdicts; a replay built with other code (an earlier release)
-    is replayed whole, one built with this code only where the delivery touches it. (Last in
-    this module: it adds events and published versions.)"""
+    gives again where the Dagster instance holds them. One with a new delivery builds with the
+    project this process parsed for the first: nothing is parsed again; the reference seeds,
+    loaded from the same files by the first, are kept, with their tests' verdicts; a replay
+    built with other code (an earlier release) is replayed whole, one built with this code only
+    where the delivery touches it. (Last in this module: it adds events and published
+    versions.)"""
     warehouse, first, root = built
     appendix = "SELECT portal_id, total FROM marts.appendix_03_dossiers WHERE period_id = ?"
     before, built_before = warehouse.dbt_invocations(), sorted(warehouse.query(appendix, [PERIOD]))
