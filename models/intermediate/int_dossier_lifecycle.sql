@@ -24,7 +24,7 @@ with
     -- are those of the dossiers new events touch again (hundreds), found first by the
     -- history's ids alone. Joined at once to the whole history, every touched dossier (562k in
     -- a quarter on 10M events) made a hash join that went to disk with every event's columns
-    -- when dbt's other thread held DuckDB's memory (5 of 18 quarter runs: the replay 6-13 s at
+    -- when dbt's other thread held DuckDB's memory (5 of 18 quarter runs: the replay 5-13 s at
     -- a 2.8 GB peak against 3 s at 1.4 GB); now only the ids go (3 of 24: 4-6 s, 1.9 GB).
     events as materialized (
         select * exclude (due_on) from {{ ref('stg_dossier_events') }}
