@@ -12,7 +12,7 @@ from ingest.settings import Settings
 from orchestration.builds import up_to_date
 from orchestration.checks import DELIVERY_CHECK, GX_MODULE
 from orchestration.cli import DAGSTER_HOME_FOLDER, main
-from tests.conftest import REGISTRY, dossier, refuse_the_network
+from tests.conftest import REGISTRY, check_evaluations, dossier, refuse_the_network
 
 
 def test_fallbacks_environment_and_flags(monkeypatch):
@@ -133,15 +133,14 @@ def delivery_checks(warehouse) -> dict[str, tuple[bool, int]]:
     instance = dg.DagsterInstance.from_config(str(warehouse.landing.parent / DAGSTER_HOME_FOLDER))
     try:
         (run,) = instance.get_runs(limit=1)
-        found = {}
-        for event in instance.all_logs(
-            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-        ):
-            evaluation = event.dagster_event.event_specific_data
-            if evaluation.check_name == DELIVERY_CHECK:
-                stream = evaluation.asset_key.path[-1].removesuffix("_events")
-                found[stream] = (evaluation.passed, evaluation.metadata["deliveries"].value)
-        return found
+        return {
+            key.asset_key.path[-1].removesuffix("_events"): (
+                evaluation.passed,
+                evaluation.metadata["deliveries"].value,
+            )
+            for key, evaluation in check_evaluations(instance, run.run_id).items()
+            if key.name == DELIVERY_CHECK
+        }
     finally:
         instance.dispose()
 

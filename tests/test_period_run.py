@@ -26,7 +26,7 @@ from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
 from sample import generate
-from tests.conftest import DBT_DEBUG_LOG, Warehouse, dossier
+from tests.conftest import DBT_DEBUG_LOG, Warehouse, check_evaluations, dossier
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 START, END = date(2023, 1, 1), date(2023, 9, 25)
@@ -55,23 +55,11 @@ def built(tmp_path_factory, instance):
     return warehouse, outcome, root
 
 
-def verdicts(instance: dg.DagsterInstance, run_id: str) -> dict:
-    """Each check's evaluation in run `run_id`, by its key."""
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    return {
-        evaluation.asset_check_key: evaluation
-        for record in records
-        if (evaluation := record.event_log_entry.dagster_event.event_specific_data)
-    }
-
-
 def given_again(instance: dg.DagsterInstance, run_id: str, by: str) -> dict:
     """The verdicts run `run_id` gave again from run `by` (which it did not evaluate itself)."""
     return {
         key: evaluation
-        for key, evaluation in verdicts(instance, run_id).items()
+        for key, evaluation in check_evaluations(instance, run_id).items()
         if "verdict_of_run" in evaluation.metadata
         and evaluation.metadata["verdict_of_run"].value == by
     }
@@ -446,8 +434,8 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     # every check has a verdict; each dbt test's is the first run's, saying so
     tests = [n for n in manifest_nodes(PROJECT_MANIFEST).values() if n["resource_type"] == "test"]
     first_verdicts, again_verdicts = (
-        verdicts(instance, first.run_id),
-        verdicts(instance, again.run_id),
+        check_evaluations(instance, first.run_id),
+        check_evaluations(instance, again.run_id),
     )
     assert again_verdicts.keys() == first_verdicts.keys()
     kept = given_again(instance, again.run_id, by=first.run_id)
@@ -518,7 +506,7 @@ def test_a_run_with_nothing_new_keeps_the_models_and_one_with_more_parses_nothin
     assert len(of_seeds) > 10 and not tested & of_seeds
     assert len(tested) == len(tests) - len(of_seeds)
     assert {key.name for key in given_again(instance, more.run_id, by=first.run_id)} == of_seeds
-    assert verdicts(instance, more.run_id).keys() == first_verdicts.keys()
+    assert check_evaluations(instance, more.run_id).keys() == first_verdicts.keys()
     groups = instance.get_latest_materialization_event(dg.AssetKey(["reference", "portal_groups"]))
     metadata = groups.asset_materialization.metadata
     assert metadata["unchanged_since_run"].value == first.run_id
