@@ -361,6 +361,10 @@ def test_the_replays_take_what_their_last_build_had_not_seen(tmp_path):
     warehouse.land("post", "p3.jsonl", [post("p3", "P3", "2023-07-01")])
     build()
     assert replayed()[1] == [("P1", "2023-05-02"), ("P2", "2023-04-03"), ("P3", "2023-07-01")]
+    # a later publication of P2, delivered last: replayed with its earlier ones, P2 stays April's
+    warehouse.land("post", "p4.jsonl", [post("p2-again", "P2", "2023-08-01")])
+    build()
+    assert replayed()[1] == [("P1", "2023-05-02"), ("P2", "2023-04-03"), ("P3", "2023-07-01")]
 
 
 def test_dbt_unit_tests_pass(tmp_path):

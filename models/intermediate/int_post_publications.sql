@@ -12,43 +12,63 @@
 -- only at the posts that new `published` events name: a late event may be a post's first.
 with
 
-published as (
-    select * from {{ ref('stg_post_events') }}
-    where event_type = 'published'
-),
-
 {% if is_incremental() %}
-    touched as (
-        select distinct
+    -- As in int_dossier_lifecycle: the new events by their ingest time alone (the newest row
+    -- groups), and the earlier events of the posts they name again (hundreds in a quarter),
+    -- found first by the history's keys alone. Joined at once to the whole history, every
+    -- post a quarter names made a hash join with every event's columns (10M post events and
+    -- a quarter naming 970k posts, in plain DuckDB: 2.0-2.2 s -> 1.4-1.5 s).
+    {% set watermark = incremental_watermark() %}  {#- it asks the warehouse for columns: once -#}
+    named as (
+        select
             portal_id,
             post_id
-        from published
-        where ingested_at > {{ incremental_watermark() }}
+        from {{ ref('stg_post_events') }}
+        where event_type = 'published' and ingested_at > {{ watermark }}
+    ),
+
+    named_again as (
+        select
+            earlier.portal_id,
+            earlier.post_id
+        from {{ ref('stg_post_events') }} as earlier
+        semi join named
+            on earlier.portal_id = named.portal_id and earlier.post_id = named.post_id
+        where earlier.event_type = 'published' and earlier.ingested_at <= {{ watermark }}
+    ),
+
+    published as materialized (
+        select * from {{ ref('stg_post_events') }}
+        where event_type = 'published' and ingested_at > {{ watermark }}
+        union all
+        select history.* from {{ ref('stg_post_events') }} as history
+        semi join named_again
+            on history.portal_id = named_again.portal_id and history.post_id = named_again.post_id
+        where history.event_type = 'published' and history.ingested_at <= {{ watermark }}
+    ),
+{% else %}
+    published as (
+        select * from {{ ref('stg_post_events') }}
+        where event_type = 'published'
     ),
 {% endif %}
 
 replayed as (
     select
-        published.portal_id,
-        published.post_id,
-        published.event_id,
-        published.occurred_at as published_at,
-        published.occurred_on as published_on,
-        published.kind,
-        published.category,
-        published.language,
-        max(published.ingested_at)
-            over (partition by published.portal_id, published.post_id)
-            as last_ingested_at
+        portal_id,
+        post_id,
+        event_id,
+        occurred_at as published_at,
+        occurred_on as published_on,
+        kind,
+        category,
+        language,
+        max(ingested_at) over (partition by portal_id, post_id) as last_ingested_at
     from published
-    {% if is_incremental() %}
-        semi join touched
-            on published.portal_id = touched.portal_id and published.post_id = touched.post_id
-    {% endif %}
     qualify
         row_number() over (
-            partition by published.portal_id, published.post_id
-            order by published.occurred_at, published.event_id
+            partition by portal_id, post_id
+            order by occurred_at, event_id
         ) = 1
 )
 
