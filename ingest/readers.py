@@ -89,7 +89,7 @@ SCRATCH_TABLES = (
 
 def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
     """Free what a reader held (the JSON Lines' text may carry personal data)."""
-    for kind, name in [("VIEW", "_checked"), ("VIEW", "_src")] + [
+    for kind, name in [("VIEW", "_verdict"), ("VIEW", "_checked"), ("VIEW", "_src")] + [
         ("TABLE", table) for table in ("_checked", *SCRATCH_TABLES)
     ]:
         with contextlib.suppress(duckdb.CatalogException):  # a name held by the other kind

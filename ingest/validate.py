@@ -261,9 +261,9 @@ def _fixed_offset(con, tz: str) -> int | None:
     return _FIXED_OFFSETS[tz]
 
 
-def explain_broken(con, stream: Stream, verdicts: str) -> None:
-    """Each record of `verdicts` (a table of `_line` and `reasons`) whose reasons are an empty
-    list, read again from `_src`, gets every rule it breaks as 'code: message'."""
+def explain_broken(con, stream: Stream, verdicts: str, reasons: str = "reasons") -> None:
+    """Each record of `verdicts` (a table of `_line` and its `reasons` column) whose reasons are
+    an empty list, read again from `_src`, gets every rule it breaks as 'code: message'."""
     src_types = _src_types(con)
     messages = ", ".join(
         f"CASE WHEN {condition} THEN {message} END"
@@ -271,11 +271,11 @@ def explain_broken(con, stream: Stream, verdicts: str) -> None:
     )
     con.execute(f"""
         UPDATE {verdicts}
-        SET reasons = CASE WHEN len(explained.reasons) > 0 THEN explained.reasons END
+        SET {reasons} = CASE WHEN len(explained.reasons) > 0 THEN explained.reasons END
         FROM (
             SELECT _line, list_filter([{messages}], r -> r IS NOT NULL) AS reasons
             FROM ({_typed(stream, src_types)})
-            WHERE _line IN (SELECT _line FROM {verdicts} WHERE len(reasons) = 0)
+            WHERE _line IN (SELECT _line FROM {verdicts} WHERE len({reasons}) = 0)
         ) AS explained
         WHERE {verdicts}._line = explained._line
     """)
