@@ -2,6 +2,7 @@
 UTC and local time, carried-over dossiers, changed due dates, orphans, late answers, renames;
 then more events arrive and the incremental build must equal a rebuild from scratch."""
 
+import re
 import shutil
 
 import duckdb
@@ -11,7 +12,7 @@ from ingest.warehouse import connect, ensure_schema
 from orchestration.dbt_project import environment
 from orchestration.definitions import defs
 from orchestration.runs import run_period
-from tests.conftest import DBT_DEBUG_LOG, REGISTRY, Warehouse, dossier, run_dbt
+from tests.conftest import DBT_DEBUG_LOG, REGISTRY, Warehouse, dossier, invoke_dbt, run_dbt
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 MARTS = ("appendix_02_questions", "appendix_03_dossiers", "data_quality_findings")
@@ -365,6 +366,31 @@ def test_the_replays_take_what_their_last_build_had_not_seen(tmp_path):
     warehouse.land("post", "p4.jsonl", [post("p2-again", "P2", "2023-08-01")])
     build()
     assert replayed()[1] == [("P1", "2023-05-02"), ("P2", "2023-04-03"), ("P3", "2023-07-01")]
+
+
+def test_a_key_twice_fails_its_uniqueness_test(edges, tmp_path):
+    """`unique_combination` (models/macros/tests.sql, by the key's hash first) finds every
+    repeated key, one with a null part included, and nothing where the keys are unique."""
+    db = tmp_path / edges.settings.db.name  # a copy: the module's warehouse stays as built
+    shutil.copy(edges.settings.db, db)
+    with duckdb.connect(str(db)) as con:
+        for table in ("intermediate.int_question_status", "marts.fct_dossiers_period"):
+            con.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+        con.execute(  # twice, with no event id: one key repeated, its null part included
+            "INSERT INTO intermediate.int_question_status SELECT q.* REPLACE (NULL AS event_id)"
+            " FROM (FROM intermediate.int_question_status LIMIT 1) AS q, range(2)"
+        )
+    selected = ["int_question_status", "fct_dossiers_period", "appendix_03_dossiers"]
+    invocation, printed = invoke_dbt(db, "test", "--select", *selected, target=tmp_path / "t")
+    assert not invocation.success
+    verdicts = dict(
+        (m[2], m[1]) for m in re.finditer(r" (PASS|FAIL \d+) (unique_combination_\w+) ", printed)
+    )
+    assert verdicts == {
+        "unique_combination_int_question_status_question_id__event_id": "FAIL 2",
+        "unique_combination_fct_dossiers_period_period_id__period_window__portal_id": "FAIL 1",
+        "unique_combination_appendix_03_dossiers_period_id__portal_id": "PASS",
+    }
 
 
 def test_dbt_unit_tests_pass(tmp_path):
