@@ -383,9 +383,8 @@ def test_a_key_twice_fails_its_uniqueness_test(edges, tmp_path):
     selected = ["int_question_status", "fct_dossiers_period", "appendix_03_dossiers"]
     invocation, printed = invoke_dbt(db, "test", "--select", *selected, target=tmp_path / "t")
     assert not invocation.success
-    verdicts = dict(
-        (m[2], m[1]) for m in re.finditer(r" (PASS|FAIL \d+) (unique_combination_\w+) ", printed)
-    )
+    found = re.finditer(r" (PASS|FAIL \d+) (unique_combination_\w+) ", printed)
+    verdicts = {m[2]: m[1] for m in found}
     assert verdicts == {
         "unique_combination_int_question_status_question_id__event_id": "FAIL 2",
         "unique_combination_fct_dossiers_period_period_id__period_window__portal_id": "FAIL 1",

