@@ -11,22 +11,45 @@
 -- submission brings in the events that came before it).
 with
 
-lifecycle as (
-    select * from {{ ref('stg_question_events') }}
-    where event_type in ('submitted', 'accepted', 'answered', 'deleted')
-),
+{% set kinds = "('submitted', 'accepted', 'answered', 'deleted')" %}
+{% if is_incremental() %}
+    -- As in int_dossier_lifecycle: the new lifecycle events by their ingest time alone, and the
+    -- earlier events of the questions they touch again, found first by the history's ids alone
+    -- (the whole history was read, every column, and joined to the questions touched).
+    {% set watermark = incremental_watermark() %}  {#- it asks the warehouse for columns: once -#}
+    lifecycle as materialized (
+        select * from {{ ref('stg_question_events') }}
+        where event_type in {{ kinds }} and ingested_at > {{ watermark }}
+        union all
+        select * from {{ ref('stg_question_events') }}
+        where
+            event_type in {{ kinds }}
+            and ingested_at <= {{ watermark }}
+            and question_id in (
+                select earlier.question_id from {{ ref('stg_question_events') }} as earlier
+                where
+                    earlier.event_type in {{ kinds }}
+                    and earlier.ingested_at <= {{ watermark }}
+                    and earlier.question_id in (
+                        select touched.question_id from {{ ref('stg_question_events') }} as touched
+                        where
+                            touched.event_type in {{ kinds }}
+                            and touched.ingested_at > {{ watermark }}
+                    )
+            )
+    ),
+{% else %}
+    lifecycle as (
+        select * from {{ ref('stg_question_events') }}
+        where event_type in {{ kinds }}
+    ),
+{% endif %}
 
 events as (
     select
         *,
         max(ingested_at) over (partition by question_id) as last_ingested_at
     from lifecycle
-    {% if is_incremental() %}
-        where question_id in (
-                select touched.question_id from lifecycle as touched
-                where touched.ingested_at > {{ incremental_watermark() }}
-            )
-    {% endif %}
 ),
 
 submissions as (
