@@ -223,6 +223,20 @@ def contract_results(settings: Settings, period_id: str) -> list:
         con.close()
 
 
+def check_evaluations(
+    instance: dg.DagsterInstance, run_id: str
+) -> dict[dg.AssetCheckKey, dg.AssetCheckEvaluation]:
+    """Each check's evaluation in run `run_id`, by its key, as the instance recorded it
+    (whichever process ran the check)."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    evaluations = (
+        r.event_log_entry.get_dagster_event().asset_check_evaluation_data for r in records
+    )
+    return {evaluation.asset_check_key: evaluation for evaluation in evaluations}
+
+
 def verified_contracts(context: dg.AssetExecutionContext, settings: Settings) -> list:
     """The period's contract results as this run's check recorded them (its evaluations in the
     run's event log, read from the instance whichever process ran the check), when it passed
@@ -231,17 +245,13 @@ def verified_contracts(context: dg.AssetExecutionContext, settings: Settings) ->
     from data_contracts.marts import ContractResult
 
     period_id = context.partition_key
-    records = context.instance.get_records_for_run(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
     recorded = {}
-    for record in records:
-        evaluation = record.event_log_entry.get_dagster_event().asset_check_evaluation_data
+    for key, evaluation in check_evaluations(context.instance, context.run_id).items():
         metadata = evaluation.metadata
-        if evaluation.check_name != CONTRACT_CHECK or not evaluation.passed:
+        if key.name != CONTRACT_CHECK or not evaluation.passed:
             continue
         if metadata["period_id"].value == period_id:
-            mart = evaluation.asset_key.path[-1]
+            mart = key.asset_key.path[-1]
             recorded[mart] = ContractResult(mart, period_id, metadata["rows"].value, ())
     if set(recorded) == set(PERIOD_MARTS):
         return [recorded[mart] for mart in PERIOD_MARTS]

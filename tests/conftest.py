@@ -292,20 +292,6 @@ def sample_ingested(sample_warehouse):
 OFFLINE = Path(__file__).parent / "offline"  # its sitecustomize refuses the network
 
 
-def check_evaluations(instance, run_id: str) -> dict:
-    """Each check's evaluation in run `run_id` of a Dagster instance, by its check key."""
-    import dagster as dg
-
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    return {
-        evaluation.asset_check_key: evaluation
-        for record in records
-        if (evaluation := record.event_log_entry.dagster_event.event_specific_data)
-    }
-
-
 def refuse_the_network(monkeypatch, log: Path):
     """From now on, in this process and the Python processes it starts, every attempt to reach
     another machine (a name looked up, an internet socket connected) fails and is written to

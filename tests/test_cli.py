@@ -10,9 +10,9 @@ import dagster as dg
 from ingest.reference import load_reference
 from ingest.settings import Settings
 from orchestration.builds import up_to_date
-from orchestration.checks import DELIVERY_CHECK, GX_MODULE
+from orchestration.checks import DELIVERY_CHECK, GX_MODULE, check_evaluations
 from orchestration.cli import DAGSTER_HOME_FOLDER, main
-from tests.conftest import REGISTRY, check_evaluations, dossier, refuse_the_network
+from tests.conftest import REGISTRY, dossier, refuse_the_network
 
 
 def test_fallbacks_environment_and_flags(monkeypatch):

@@ -21,12 +21,13 @@ import pytest
 from ingest.reference import dbt_dir
 from orchestration import dbt_project
 from orchestration.builds import PROJECT_MANIFEST, manifest_nodes
+from orchestration.checks import check_evaluations
 from orchestration.dbt_project import RESULT_EVENTS, environment
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
 from orchestration.runs import CONTRACT_BLOCKED, run_period
 from sample import generate
-from tests.conftest import DBT_DEBUG_LOG, Warehouse, check_evaluations, dossier
+from tests.conftest import DBT_DEBUG_LOG, Warehouse, dossier
 
 PERIOD, CUTOFF = "2023-9M", "2023-09-25"
 START, END = date(2023, 1, 1), date(2023, 9, 25)

@@ -41,6 +41,7 @@ from orchestration.builds import (
     replay_code,
     seeds_loaded,
 )
+from orchestration.checks import check_evaluations
 from orchestration.dbt_project import MODELS_DIR, dbt_project, environment, invoke, profile_env
 from orchestration.partitions import report_periods
 from orchestration.resources import WRITER_POOL, WarehouseResource
@@ -392,13 +393,7 @@ def _earlier_verdicts(
     again, each saying whose it is: left without a result, a blocking check warns in every step
     downstream. A check that run has no verdict for in this Dagster instance (its history kept
     elsewhere) is named in the log and left without one."""
-    given = {
-        evaluation.asset_check_key: evaluation
-        for record in context.instance.get_records_for_run(
-            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-        ).records
-        if (evaluation := record.event_log_entry.dagster_event.event_specific_data)
-    }
+    given = check_evaluations(context.instance, run_id)
     unknown = sorted(key.to_user_string() for key in checks if key not in given)
     if unknown:
         context.log.warning(
