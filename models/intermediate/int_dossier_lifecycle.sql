@@ -19,30 +19,10 @@ with
 {% if is_incremental() %}
     -- the events of the dossiers new events touched, read once and kept: a fraction of the
     -- history, read by each step below. (Left to filter the whole history at each step, the
-    -- replay of one quarter on 10M events ran out of memory within dbt's 2500MB.) The new
-    -- events are the newest row groups, found by their ingest time alone; the earlier events
-    -- are those of the dossiers new events touch again (hundreds), found first by the
-    -- history's ids alone. Joined at once to the whole history, every touched dossier (562k in
-    -- a quarter on 10M events) made a hash join that went to disk with every event's columns
-    -- when dbt's other thread held DuckDB's memory (5 of 18 quarter runs: the replay 5-13 s at
-    -- a 2.8 GB peak against 3 s at 1.4 GB); now only the ids go (3 of 24: 4-6 s, 1.9 GB).
-    {% set watermark = incremental_watermark() %}  {#- it asks the warehouse for columns: once -#}
+    -- replay of one quarter on 10M events ran out of memory within dbt's 2500MB.)
     events as materialized (
-        select * exclude (due_on) from {{ ref('stg_dossier_events') }}
-        where ingested_at > {{ watermark }}
-        union all
-        select * exclude (due_on) from {{ ref('stg_dossier_events') }}
-        where
-            ingested_at <= {{ watermark }}
-            and dossier_id in (
-                select earlier.dossier_id from {{ ref('stg_dossier_events') }} as earlier
-                where
-                    earlier.ingested_at <= {{ watermark }}
-                    and earlier.dossier_id in (
-                        select touched.dossier_id from {{ ref('stg_dossier_events') }} as touched
-                        where touched.ingested_at > {{ watermark }}
-                    )
-            )
+        {{ new_and_touched_again(ref('stg_dossier_events'), ['dossier_id'],
+                                 columns='* exclude (due_on)') }}
     ),
 {% else %}
     events as not materialized (  -- each step scans only the columns and events it needs

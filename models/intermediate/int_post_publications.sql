@@ -13,38 +13,9 @@
 with
 
 {% if is_incremental() %}
-    -- As in int_dossier_lifecycle: the new events by their ingest time alone (the newest row
-    -- groups), and the earlier events of the posts they name again (hundreds in a quarter),
-    -- found first by the history's keys alone. Joined at once to the whole history, every
-    -- post a quarter names made a hash join with every event's columns (10M post events and
-    -- a quarter naming 970k posts, in plain DuckDB: 2.0-2.2 s -> 1.4-1.5 s).
-    {% set watermark = incremental_watermark() %}  {#- it asks the warehouse for columns: once -#}
-    named as (
-        select
-            portal_id,
-            post_id
-        from {{ ref('stg_post_events') }}
-        where event_type = 'published' and ingested_at > {{ watermark }}
-    ),
-
-    named_again as (
-        select
-            earlier.portal_id,
-            earlier.post_id
-        from {{ ref('stg_post_events') }} as earlier
-        semi join named
-            on earlier.portal_id = named.portal_id and earlier.post_id = named.post_id
-        where earlier.event_type = 'published' and earlier.ingested_at <= {{ watermark }}
-    ),
-
     published as materialized (
-        select * from {{ ref('stg_post_events') }}
-        where event_type = 'published' and ingested_at > {{ watermark }}
-        union all
-        select history.* from {{ ref('stg_post_events') }} as history
-        semi join named_again
-            on history.portal_id = named_again.portal_id and history.post_id = named_again.post_id
-        where history.event_type = 'published' and history.ingested_at <= {{ watermark }}
+        {{ new_and_touched_again(ref('stg_post_events'), ['portal_id', 'post_id'],
+                                 where="event_type = 'published'") }}
     ),
 {% else %}
     published as (

@@ -13,30 +13,9 @@ with
 
 {% set kinds = "('submitted', 'accepted', 'answered', 'deleted')" %}
 {% if is_incremental() %}
-    -- As in int_dossier_lifecycle: the new lifecycle events by their ingest time alone, and the
-    -- earlier events of the questions they touch again, found first by the history's ids alone
-    -- (the whole history was read, every column, and joined to the questions touched).
-    {% set watermark = incremental_watermark() %}  {#- it asks the warehouse for columns: once -#}
     lifecycle as materialized (
-        select * from {{ ref('stg_question_events') }}
-        where event_type in {{ kinds }} and ingested_at > {{ watermark }}
-        union all
-        select * from {{ ref('stg_question_events') }}
-        where
-            event_type in {{ kinds }}
-            and ingested_at <= {{ watermark }}
-            and question_id in (
-                select earlier.question_id from {{ ref('stg_question_events') }} as earlier
-                where
-                    earlier.event_type in {{ kinds }}
-                    and earlier.ingested_at <= {{ watermark }}
-                    and earlier.question_id in (
-                        select touched.question_id from {{ ref('stg_question_events') }} as touched
-                        where
-                            touched.event_type in {{ kinds }}
-                            and touched.ingested_at > {{ watermark }}
-                    )
-            )
+        {{ new_and_touched_again(ref('stg_question_events'), ['question_id'],
+                                 where='event_type in ' ~ kinds) }}
     ),
 {% else %}
     lifecycle as (
