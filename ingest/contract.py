@@ -54,6 +54,13 @@ PERSONAL_FIELDS: tuple[str, ...] = ("asker_name", "asker_email", "asker_phone", 
 MAX_RECORD_BYTES = 1 << 20
 
 
+def one_of(expression: str, literals) -> str:
+    """A rule's condition that `expression` is one of the SQL `literals` (NULL for a NULL value,
+    as IN is): DuckDB plans an IN list of five values or more as a join, and a join would lose
+    the order in which a JSON Lines file's records are checked (`ingest.readers.LinesOnDemand`)."""
+    return f"list_contains([{', '.join(literals)}], {expression})"
+
+
 def _reference_column(file: str, column: str, reference: Reference | None) -> tuple[str, ...]:
     if reference is not None:
         return reference.values(file, column)
@@ -97,34 +104,34 @@ def _channel_rules(catalogue: Catalogue) -> tuple[tuple[str, str], ...]:
     pair = "n_channel || '/' || n_metric"
 
     def listed(rows) -> str:
-        return ", ".join(f"'{c}/{m}'" for c, m, *_ in rows) or "NULL"
+        return one_of(pair, [f"'{c}/{m}'" for c, m, *_ in rows])
 
     flows = listed(r for r in catalogue if r[2] == "flow")
     levels = listed(r for r in catalogue if r[2] == "level")
     rates = listed(r for r in catalogue if r[3] == "rate")
-    channels = ", ".join(f"'{c}'" for c in dict.fromkeys(r[0] for r in catalogue)) or "NULL"
+    channels = one_of("n_channel", [f"'{c}'" for c in dict.fromkeys(r[0] for r in catalogue)])
     return (
         (
-            f"n_channel IN ({channels}) AND {pair} NOT IN ({listed(catalogue)})",
+            f"{channels} AND NOT {listed(catalogue)}",
             "'invalid_value: metric ''' || n_metric || ''' is not a metric of channel '''"
             " || n_channel || ''' (channels.csv)'",
         ),
         (
-            f"{pair} IN ({rates}) AND n_value > 1",
+            f"{rates} AND n_value > 1",
             "'invalid_value: value ' || n_value::VARCHAR || ' of the rate ' || n_metric"
             " || ' is above 1'",
         ),
         (
-            f"{pair} IN ({flows}) AND n_window_start IS NULL",
+            f"{flows} AND n_window_start IS NULL",
             "'missing_field: window_start is required for the flow ' || n_metric",
         ),
         (
-            f"{pair} IN ({flows}) AND n_window_start > n_window_end",
+            f"{flows} AND n_window_start > n_window_end",
             "'invalid_value: window_start ' || n_window_start::VARCHAR || ' is after window_end '"
             " || n_window_end::VARCHAR",
         ),
         (
-            f"{pair} IN ({levels}) AND n_window_start IS NOT NULL",
+            f"{levels} AND n_window_start IS NOT NULL",
             "'invalid_value: window_start must be empty for the level ' || n_metric"
             " || ' (a reading at window_end)'",
         ),

@@ -33,9 +33,11 @@ from ingest.landing import (
 )
 from ingest.readers import (
     READ_ERRORS,
+    LinesOnDemand,
     UnreadableFile,
     describe,
     drop_scratch,
+    is_line_too_long,
     load_json_lines,
     load_source,
 )
@@ -189,8 +191,8 @@ def ingest_file(
         # Reading and checking fill temporary tables only (outside the transaction: scanning
         # them is much faster once committed); the warehouse changes in one transaction.
         source = reading.enter_context(literal_path(landed))
-        load_source(con, source, landed.fmt, stream)
-        _classify(con, stream, tz, landed.fmt)
+        lines = load_source(con, source, landed.fmt, stream)
+        _classify(con, stream, tz, landed.fmt, lines)
         with _transaction(con):
             counts = _apply(con, stream, batch_id, now, file=landed.relative)
             _supersede(con, ledger, landed)
@@ -327,35 +329,57 @@ def _same_payload(stream: Stream, a: str, b: str) -> str:
 
 
 def _create_registry(con, stream: Stream) -> None:
-    con.execute("DROP TABLE IF EXISTS _registry")
+    """`_registry`: the portal ids the registry knows, as an ENUM type that a record's portal is
+    cast to (`validate._all_rules`): a lookup, where a join would lose the order in which a JSON
+    Lines file's records are checked (`readers.LinesOnDemand`)."""
     also_this_file = (
         "UNION SELECT portal_id FROM _src WHERE event_type = 'registered'"
         if stream.name == "portal"
         else ""
     )
+    con.execute("DROP TYPE IF EXISTS _registry")
     con.execute(f"""
-        CREATE TEMP TABLE _registry AS
-        SELECT portal_id FROM raw.portal_events WHERE event_type = 'registered' {also_this_file}
+        CREATE TEMP TYPE _registry AS ENUM (
+            SELECT DISTINCT portal_id
+            FROM (SELECT portal_id FROM raw.portal_events WHERE event_type = 'registered'
+                  {also_this_file})
+            WHERE portal_id IS NOT NULL
+        )
     """)
 
 
-def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
+def _classify(con, stream: Stream, tz: str, fmt: str, lines: LinesOnDemand | None = None) -> None:
     """`_checked` (typed records with their reasons), then narrow tables: `_verdict` (every
     record's line, event id and reasons), `_pairs` (valid records whose id came earlier in the
     batch, or is held in raw), `_repeats` and `_known` (those pairs, with whether the payloads
     are the same). Only `_verdict` costs a pass over the batch (none when `_checked` is a table:
     it is then a view of it); the records that break a rule (`explain_broken`) and those whose
-    payloads must be compared (`_involved`) are few, and only they are read again."""
-    _create_registry(con, stream)
+    payloads must be compared (`_involved`) are few, and only they are read again. A JSON Lines
+    file (`lines`) is read by line number only if some record is faulty or its id repeats: here,
+    outside `_apply`'s transaction, where a new table's row ids are not its rows' positions."""
     # Parsing JSON again for the insert would cost more than keeping the checked records; kept,
     # they are the verdicts' table too (copying their lines and ids went to disk: a 10M-line
     # file's ingest 44.8 -> 39.4-40.5 s).
     kept = fmt in ("jsonl", "replay")
-    create_checked(con, stream, tz, materialize=kept)
+
+    def check() -> None:
+        in_file_order = lines is not None and not lines.numbered
+        _create_registry(con, stream)
+        create_checked(con, stream, tz, materialize=kept, in_file_order=in_file_order)
+
+    try:
+        check()
+    except duckdb.InvalidInputException as e:
+        if lines is None or lines.numbered or not is_line_too_long(e):
+            raise
+        lines.number()  # the slower way, which describes each line too long to read
+        check()
     con.execute(
         f"CREATE OR REPLACE TEMP {'VIEW' if kept else 'TABLE'} _verdict AS"
         " SELECT _line, event_id, _reasons AS reasons FROM _checked"
     )
+    if lines is not None and _has_rows(con, "_verdict WHERE reasons IS NOT NULL"):
+        lines.number()  # to explain and quarantine the faulty records as delivered
     if con.execute("SELECT EXISTS (SELECT 1 FROM _verdict WHERE len(reasons) = 0)").fetchone()[0]:
         explain_broken(
             con, stream, *(("_checked", "_reasons") if kept else ("_verdict", "reasons"))
@@ -394,6 +418,8 @@ def _classify(con, stream: Stream, tz: str, fmt: str) -> None:
             SELECT _line, event_id, standing_batch, true AS same FROM _pairs;
         """)
         return
+    if lines is not None:  # a conflict is quarantined as delivered
+        lines.number()
     payload = [f.name for f in stream.all_fields] + ["extra"]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _involved AS

@@ -12,7 +12,7 @@ stored in Unicode NFC, and free text has emails and phone numbers masked (`inges
 
 from __future__ import annotations
 
-from ingest.contract import ALL, Field, Stream
+from ingest.contract import ALL, Field, Stream, one_of
 from ingest.redact import mask_sql
 from ingest.warehouse import ident, literal, quote, sql_type
 
@@ -126,7 +126,7 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
         when = "true"
         if ALL not in field.required_for:
             types = sorted(field.required_for)
-            when = f"n_event_type IN ({', '.join(quote(t) for t in types)})"
+            when = one_of("n_event_type", map(quote, types))
         on = "" if ALL in field.required_for else " on " + ", ".join(sorted(field.required_for))
         rules.append((f"{when} AND NOT {present}", quote(f"missing_field: {name} is required{on}")))
     # A text delivered as a text (not empty) stays one once normalised or masked: the rule cannot
@@ -148,7 +148,7 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
     if allowed is not None:
         rules.append(
             (
-                f"{norm}::VARCHAR NOT IN ({', '.join(quote(v) for v in allowed)})",
+                f"NOT {one_of(f'{norm}::VARCHAR', map(quote, allowed))}",
                 f"'{code}: {name} ' || {shown} || ' is not one of {', '.join(allowed)}'",
             )
         )
@@ -195,20 +195,25 @@ def _rules(stream: Stream, field: Field, src_type: str) -> list[tuple[str, str]]
     return rules
 
 
-def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
-    """`_checked` over `_src`, given `_registry` (the portal ids the registry knows): a view, or
-    a table where reading `_src` again would cost more than keeping the result. Its `_reasons`
-    is NULL for a valid record, the reading error for a record that could not be read, and an
-    empty list for one that breaks a rule: `explain_broken` writes why, for those records only
-    (binding every rule's message cost half of checking a small file, and most files have no
-    such record)."""
+def create_checked(
+    con, stream: Stream, tz: str, materialize: bool, in_file_order: bool = False
+) -> None:
+    """`_checked` over `_src`, given the type `_registry` (the portal ids the registry knows): a
+    view, or a table where reading `_src` again would cost more than keeping the result. Its
+    `_reasons` is NULL for a valid record, the reading error for a record that could not be read,
+    and an empty list for one that breaks a rule: `explain_broken` writes why, for those records
+    only (binding every rule's message cost half of checking a small file, and most files have no
+    such record). `in_file_order`: `_src` is a file's every line in order, its `_line` not yet
+    known (NULL for a line that is no record; `readers.LinesOnDemand`): the table's rows, kept in
+    that order, are numbered by their position."""
+    assert materialize or not in_file_order, "only a table's rows can be numbered"
     src_types = _src_types(con)
     fields = list(stream.all_fields)
     rules = _all_rules(stream, src_types)
     # Most records break no rule: one test for all of them.
     broken = " OR ".join(f"coalesce({condition}, false)" for condition, _ in rules)
     local = _local_time(con, tz, "n_occurred_at")
-    con.execute(f"""
+    checked = f"""
         CREATE OR REPLACE TEMP {"TABLE" if materialize else "VIEW"} _checked AS
         SELECT
             _line,
@@ -222,7 +227,21 @@ def create_checked(con, stream: Stream, tz: str, materialize: bool) -> None:
                 WHEN {broken} THEN []::VARCHAR[]
             END AS _reasons
         FROM ({_typed(stream, src_types)})
-    """)
+    """
+    if not in_file_order:
+        con.execute(checked)
+        return
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        # Only a batch insert keeps the rows in the file's order (a join in the rules would not:
+        # hence the registry as a type): checked here, so a change cannot misnumber the lines.
+        if "BATCH_CREATE_TABLE_AS" not in con.execute(f"EXPLAIN {checked}").fetchall()[0][1]:
+            raise RuntimeError("the checked records would not keep the file's order")
+        con.execute(checked)
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+    con.execute("UPDATE _checked SET _line = rowid + 1 WHERE _line IS NOT NULL")  # 0.3 s at 10M
+    con.execute("DELETE FROM _checked WHERE _line IS NULL")
 
 
 # The span a fixed offset is trusted for, as instants (UTC), not local dates
@@ -311,7 +330,7 @@ def _all_rules(stream: Stream, src_types: dict[str, str]) -> list[tuple[str, str
             " || ' delivered as a list or an object where one value belongs'",
         )
     )
-    portal_check = "n_portal_id NOT IN (SELECT portal_id FROM _registry)"
+    portal_check = "n_portal_id IS NOT NULL AND TRY_CAST(n_portal_id AS _registry) IS NULL"
     if stream.name == "portal":  # a registration is what makes a portal known
         portal_check = f"n_event_type <> 'registered' AND {portal_check}"
     unknown = "'unknown_portal: portal_id ''' || n_portal_id || ''' is not in the portal registry'"

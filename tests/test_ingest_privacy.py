@@ -242,22 +242,36 @@ def test_a_json_key_with_a_quote_costs_nothing(warehouse):
     assert json.loads(extra) == {'we"ird': 1, "back\\slash": "x"}
 
 
-def test_an_oversized_json_line_is_one_quarantined_record(warehouse):
-    warehouse.register_portals()
-    huge = json.dumps(dossier("e2") | {"blob": EMAIL + "x" * (9 << 20)})  # over 8 MB
-    lines = [json.dumps(dossier("e1")), huge, json.dumps(dossier("e3"))]
-    warehouse.land("dossier", "d.jsonl", "\n".join(lines) + "\n")
-    [result] = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+@pytest.mark.parametrize("stream", ["dossier", "portal"])
+@pytest.mark.parametrize("padded", [0, 160_000], ids=["early", "late"])
+def test_an_oversized_json_line_is_one_quarantined_record(warehouse, stream, padded):
+    # Early, the first lines, read for their keys, meet it; late (past 190 MB of lines), only the
+    # check's read of the whole file does (for a portal file, the registry's), and the lines are
+    # read again the slower way. Either way it is quarantined alone, with its line number.
+    if stream == "dossier":
+        warehouse.register_portals()
+
+    def event(n) -> dict:
+        if stream == "dossier":
+            return dossier(f"e{n}")
+        return REGISTRY[0] | {"event_id": f"reg-{n}", "portal_id": f"p-{n}"}
+
+    pad = " " * 1200  # whitespace inside the object: valid JSON
+    lines = ["{" + pad + json.dumps(event(n))[1:] for n in range(padded)]
+    huge = json.dumps(event("huge") | {"blob": EMAIL + "x" * (9 << 20)})  # over 8 MB
+    lines += [json.dumps(event("first")), huge, json.dumps(event("last"))]
+    warehouse.land(stream, "d.jsonl", "\n".join(lines) + "\n")
+    [result] = [f for f in warehouse.ingest().files if f.source_file == f"{stream}/d.jsonl"]
     assert (result.status, result.rows_read, result.accepted, result.quarantined) == (
         "ingested",
-        3,
-        2,
+        padded + 3,
+        padded + 2,
         1,
     )
     [(line, codes, record)] = warehouse.query(
         "SELECT line_number, reason_codes, record FROM raw.quarantine"
     )
-    assert (line, codes) == (2, ["oversized_record"])
+    assert (line, codes) == (padded + 2, ["oversized_record"])
     described = json.loads(record)
     assert described["length_bytes"] == len(huge) + 1  # with its newline
     assert described["keys"][:2] == ["event_id", "event_type"]
