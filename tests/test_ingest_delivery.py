@@ -141,6 +141,36 @@ def test_blank_lines_are_not_records(warehouse):
     assert warehouse.query("SELECT source_line FROM raw.dossier_events ORDER BY 1") == [(1,), (4,)]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("last_newline", [True, False], ids=["ended", "unended"])
+def test_line_numbers_hold_whatever_ends_the_lines(warehouse, newline, last_newline):
+    # A clean record keeps its line without the lines being read again; a faulty one is read
+    # again by that line (the two ways of numbering must agree), blank lines count as lines.
+    warehouse.register_portals()
+    good = [json.dumps(r) for r in RECORDS[:3]]
+    lines = [good[0], "", good[1], "\t", '{"event_id": ', "   ", good[2]]
+    warehouse.land("dossier", "d.jsonl", newline.join(lines) + newline * last_newline)
+    [result] = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+    assert (result.rows_read, result.accepted, result.quarantined) == (5, 3, 2)
+    assert warehouse.query("SELECT source_line FROM raw.dossier_events ORDER BY 1") == [
+        (1,),
+        (3,),
+        (7,),
+    ]
+    assert [(line, codes) for line, _, _, codes, _ in warehouse.quarantine()] == [
+        (4, ["malformed_record"]),
+        (5, ["malformed_record"]),
+    ]
+
+
+def test_an_empty_json_lines_file_is_read_as_no_record(warehouse):
+    warehouse.register_portals()
+    warehouse.land("dossier", "empty.jsonl", "")
+    warehouse.land("dossier", "blank.jsonl", "\n  \n\n")
+    results = [f for f in warehouse.ingest().files if f.stream == "dossier"]
+    assert [(f.status, f.rows_read) for f in results] == [("ingested", 0), ("ingested", 0)]
+
+
 def test_line_numbers_hold_in_a_file_read_in_parallel_chunks(warehouse):
     # 45 MB: DuckDB's reader splits it between threads; each record keeps its own line number,
     # and a rejected record, read again by that number for its reasons and text, is its own.
