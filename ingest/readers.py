@@ -192,10 +192,11 @@ def load_json_lines(
     # ingest, whose every line carries a key the contract does not know.
     unknown_part = f"json_merge_patch(line, {quote(json.dumps(dict.fromkeys(keys)))})"
     extra = f"pw_scrub({unknown_part})"
-    # A nested value of a one-value field starts with [ or {; only then is its JSON type asked.
+    # A nested value of a one-value field starts with [ or { (code points 91 and 123: one call,
+    # where two `starts_with` cost twice as much); only then is its JSON type asked.
     scalars = [f for f in stream.all_fields if _is_scalar(f)]
     shapes = ", ".join(
-        f"CASE WHEN starts_with({ident(f.name)}, '[') OR starts_with({ident(f.name)}, '{{')"
+        f"CASE WHEN ascii({ident(f.name)}) IN (91, 123)"
         f" THEN json_type(line, {quote('$.' + f.name)}) END AS {ident('shape_' + f.name)}"
         for f in scalars
     )
