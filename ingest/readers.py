@@ -168,8 +168,9 @@ def load_json_lines(
     stream: Stream,
     oversized: str | None = None,
 ) -> None:
-    """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine.
-    `oversized` names a table of (`_line`, `description`) for lines too long to have been read."""
+    """`_src` from a table of (`_line`, `line`) JSON texts: JSON Lines files and the quarantine
+    (blank lines left out, or kept with a NULL `_line`: `LinesOnDemand`). `oversized` names a
+    table of (`_line`, `description`) for lines too long to have been read."""
     keys = stream.known_keys
     fields = stream.delivered_fields
     # One parse per line, every key as text (numbers, booleans and nested values as their JSON);
