@@ -378,12 +378,13 @@ def _classify(con, stream: Stream, tz: str, fmt: str, lines: LinesOnDemand | Non
         f"CREATE OR REPLACE TEMP {'VIEW' if kept else 'TABLE'} _verdict AS"
         " SELECT _line, event_id, _reasons AS reasons FROM _checked"
     )
-    if lines is not None and _has_rows(con, "_verdict WHERE reasons IS NOT NULL"):
-        lines.number()  # to explain and quarantine the faulty records as delivered
-    if con.execute("SELECT EXISTS (SELECT 1 FROM _verdict WHERE len(reasons) = 0)").fetchone()[0]:
-        explain_broken(
-            con, stream, *(("_checked", "_reasons") if kept else ("_verdict", "reasons"))
-        )
+    if _has_rows(con, "_verdict WHERE reasons IS NOT NULL"):  # most batches: none faulty
+        if lines is not None:
+            lines.number()  # to explain and quarantine the faulty records as delivered
+        if _has_rows(con, "_verdict WHERE len(reasons) = 0"):
+            explain_broken(
+                con, stream, *(("_checked", "_reasons") if kept else ("_verdict", "reasons"))
+            )
     # Two joins against small sides: the ids repeated within the batch, and raw's ids. The
     # batch's ids are grouped by their hashes first (a number groups faster than a text: 3.4 ->
     # 2.0 s for 10M), then only the records whose hash repeats are grouped by id.
