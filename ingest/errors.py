@@ -6,7 +6,8 @@ are read the same way from their messages (`orchestration.runs`):
 - 2 `ConfigError`: bad input or configuration (a time zone, a missing folder or warehouse, a
   period with no events), found before anything is written;
 - 4 `StorageError` and every `OSError` or DuckDB error of the storage below (disk full, file too
-  large, read-only or not writable, a path that is a directory or not a DuckDB file).
+  large, read-only or not writable, a path that is a directory or not a DuckDB file), and DuckDB
+  running out of its memory limit (`MemoryLimitError` when it was reading a landed file).
 """
 
 from __future__ import annotations
@@ -34,6 +35,20 @@ class StorageError(RuntimeError):
     """The storage cannot hold what must be written, or a path is not what it must be (exit 4)."""
 
     exit_code = STORAGE
+
+
+class MemoryLimitError(StorageError):
+    """A landed file could not be checked within DuckDB's memory limit (exit 4): its transaction
+    was rolled back and no ledger row says it was read, so the next run takes it again."""
+
+
+# DuckDB's words when a query needs more than its memory limit: `Out of Memory Error: failed to
+# allocate data of size 16.0 MiB (938.0 MiB/953.6 MiB used)`, then lines of advice.
+_OUT_OF_MEMORY = re.compile(r"Out of Memory Error: (?P<detail>[^\n]*)")
+MEMORY_ADVICE = (
+    "raise the memory limit (PORTAL_WAREHOUSE_MEMORY_LIMIT for an ingest,"
+    " PORTAL_WAREHOUSE_DBT_MEMORY_LIMIT for dbt) and run again"
+)
 
 
 # The storage failures, by errno and by what the system says (strerror) in DuckDB's messages.
@@ -95,6 +110,10 @@ def storage_reason(exc: BaseException) -> str | None:
 
 def storage_reason_in(text: str) -> str | None:
     """The storage failure a message names (DuckDB's, or an OSError's as text), or None."""
+    if m := re.search(r"^out of memory .*$", text, re.MULTILINE):  # a MemoryLimitError's
+        return m[0]
+    if m := _OUT_OF_MEMORY.search(text):
+        return f"out of memory: DuckDB {m['detail'].rstrip('.')}; {MEMORY_ADVICE}"
     if m := _NOT_DUCKDB.search(text):
         return f"{m['path']} is not a DuckDB database file"
     if m := _DUCKDB_FILE.search(text):

@@ -22,6 +22,7 @@ import duckdb
 
 from ingest.contract import STREAM_ORDER, STREAMS, Stream
 from ingest.contract import streams as streams_with
+from ingest.errors import MemoryLimitError
 from ingest.landing import (
     LandedFile,
     Skipped,
@@ -207,6 +208,14 @@ def ingest_file(
         return FileResult(
             landed.relative, landed.stream, "unreadable", batch_id=batch_id, error=error
         )
+    except duckdb.OutOfMemoryException as e:  # not the file's fault: the next run takes it again
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        detail = describe(e).removeprefix("OutOfMemoryException: Out of Memory Error: ")
+        raise MemoryLimitError(
+            f"out of memory reading {landed.relative}: DuckDB {detail.rstrip('.')}; nothing of it"
+            f" was ingested (the files before it were): raise PORTAL_WAREHOUSE_MEMORY_LIMIT (now"
+            f" {limit}) and run again, or land it as smaller files"
+        ) from None
     finally:
         drop_scratch(con)
         reading.close()

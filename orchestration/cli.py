@@ -723,7 +723,7 @@ def known_failure(e: BaseException) -> tuple[int, list[str]] | None:
     if isinstance(e, duckdb.IOException) and "could not set lock" in str(e).lower():
         # DuckDB allows one writer per file: say so rather than print a traceback
         return IN_USE, [f"the warehouse is in use by another process ({' '.join(str(e).split())})"]
-    if reason := storage_reason(e):  # disk full, read-only, a directory, not a DuckDB file
+    if reason := storage_reason(e):  # disk full, read-only, not a DuckDB file, out of memory
         return STORAGE, [reason]
     return None
 
@@ -731,8 +731,8 @@ def known_failure(e: BaseException) -> tuple[int, list[str]] | None:
 def main(argv: list[str] | None = None) -> int:
     """Every command's known failures become `error:` lines and an exit code here, in one
     place: 0 done; 1 a run failed or a contract blocked its publish; 2 bad input or
-    configuration; 3 the warehouse is in use; 4 storage (disk full, not writable, not a
-    DuckDB file)."""
+    configuration; 3 the warehouse is in use; 4 storage or memory (disk full, not writable, not a
+    DuckDB file, DuckDB out of its memory limit)."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)

@@ -318,6 +318,38 @@ def test_a_file_size_limit_is_a_storage_error_and_a_rerun_counts_exactly(tmp_pat
     assert_exactly_once(db, 80_000)
 
 
+def test_a_delivery_beyond_the_memory_limit_is_a_storage_error_and_a_rerun_counts_exactly(
+    tmp_path,
+):
+    """DuckDB out of its memory limit while a file is read (here a limit below its read buffer,
+    about 30 MiB; in life, hundreds of refused records of nearly 1 MB each, read again as
+    delivered to be quarantined): one line naming the file, and the file is left for the next
+    run (no ledger row, no quarantine row, no event), which, given the memory, takes it whole."""
+    warehouse = landing_with_events(tmp_path / "in")
+    db = tmp_path / "warehouse.duckdb"
+    assert cli(*ingest_args(warehouse, db)).returncode == 0
+    refused = [dossier(f"r{i}", event_type="reopened") for i in range(20)]
+    warehouse.land("dossier", "b.jsonl", [dossier("e3"), *refused])
+
+    result = cli(*ingest_args(warehouse, db), PORTAL_WAREHOUSE_MEMORY_LIMIT="16MB")
+    line = one_error(result, STORAGE)
+    assert line.startswith("error: out of memory reading dossier/b.jsonl: DuckDB "), line
+    assert "nothing of it was ingested" in line and "PORTAL_WAREHOUSE_MEMORY_LIMIT" in line, line
+    assert counts(db) == {
+        "dossier": 2,
+        "quarantine": 0,
+        "ledger": [
+            ("dossier/a.jsonl", "ingested", 2, 2),
+            ("portal/registry.jsonl", "ingested", 3, 3),
+        ],
+    }
+
+    assert cli(*ingest_args(warehouse, db)).returncode == 0
+    after = counts(db)
+    assert after["dossier"] == 3 and after["quarantine"] == 20
+    assert ("dossier/b.jsonl", "ingested", 21, 1) in after["ledger"]
+
+
 def test_run_reports_a_full_disk_inside_the_job_in_one_line(tmp_path):
     warehouse = landing_with_events(tmp_path / "in")
     with tmpfs(tmp_path / "disk", "4m") as disk:
