@@ -120,6 +120,7 @@ SCRATCH_TABLES = (
     "_open",
     "_verdict",
     "_pairs",
+    "_held",
     "_involved",
     "_repeats",
     "_known",
