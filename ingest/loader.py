@@ -463,6 +463,8 @@ def _maybe_held(con, stream: Stream) -> bool:
     side: joined as texts to a delivery of 11M ids, the 100M ids of a warehouse made a hash
     table of texts that went to disk (18 s of a 38 s ingest; 2-3 s so). The range is a literal,
     for the zone maps of raw's row groups."""
+    if not _has_rows(con, stream.table):  # a first delivery: nothing held, no batch scan
+        return False
     low, high = con.execute(
         "SELECT min(event_id), max(event_id) FROM _verdict WHERE reasons IS NULL"
     ).fetchone()
