@@ -373,6 +373,23 @@ def test_run_reports_a_full_disk_inside_the_job_in_one_line(tmp_path):
         assert counts(db)["dossier"] == 2
 
 
+def test_run_reports_memory_running_out_inside_the_job_in_one_line(tmp_path):
+    warehouse = landing_with_events(tmp_path / "in")
+    db = tmp_path / "warehouse.duckdb"
+    assert cli(*ingest_args(warehouse, db)).returncode == 0
+    warehouse.land("dossier", "b.jsonl", [dossier("e3")])
+    result = cli(
+        *run_args(warehouse, "2023-Q1", db=db, publish=tmp_path / "publish"),
+        PORTAL_WAREHOUSE_MEMORY_LIMIT="16MB",
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    line = one_error(result, STORAGE)
+    assert line.startswith("error: 2023-Q1: not published: raw_events: out of memory reading"), line
+    assert "raw_events: out of memory reading dossier/b.jsonl" in result.stdout
+    assert not (tmp_path / "publish").exists()
+    assert counts(db)["dossier"] == 2
+
+
 # --- a read-only publish folder ---------------------------------------------------------------
 
 
