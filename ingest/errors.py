@@ -110,8 +110,6 @@ def storage_reason(exc: BaseException) -> str | None:
 
 def storage_reason_in(text: str) -> str | None:
     """The storage failure a message names (DuckDB's, or an OSError's as text), or None."""
-    if m := re.search(r"^out of memory .*$", text, re.MULTILINE):  # a MemoryLimitError's
-        return m[0]
     if m := _OUT_OF_MEMORY.search(text):
         return f"out of memory: DuckDB {m['detail'].rstrip('.')}; {MEMORY_ADVICE}"
     if m := _NOT_DUCKDB.search(text):

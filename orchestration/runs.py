@@ -78,6 +78,9 @@ def failure_reason(data) -> tuple[str, int]:
     everything = "\n".join([described or "", *raised])
     if storage := storage_reason_in(everything):
         return storage, STORAGE
+    memory = [r for e, r in zip(chain, raised, strict=True) if e.cls_name == "MemoryLimitError"]
+    if memory:  # an ingest out of DuckDB's memory: its message names the file
+        return memory[0], STORAGE
     in_use = [r for e, r in zip(chain, raised, strict=True) if e.cls_name == "WarehouseInUseError"]
     if in_use:  # waited PORTAL_WAREHOUSE_LOCK_TIMEOUT: its message names the process holding it
         return in_use[0], IN_USE
