@@ -415,12 +415,11 @@ def _classify(con, stream: Stream, tz: str, fmt: str, lines: LinesOnDemand | Non
         ) AS firsts ON c.event_id = firsts.event_id AND c._line > firsts.first_line
     """)
     if _maybe_held(con, stream):
-        con.execute(f"""
+        con.execute("""
             INSERT INTO _pairs
             SELECT v._line, v.event_id, NULL, held.batch_id
-            FROM _verdict AS v JOIN {stream.table} AS held ON held.event_id = v.event_id
-            WHERE v.reasons IS NULL AND v.event_id IN (SELECT event_id FROM _held)
-              AND v._line NOT IN (SELECT _line FROM _pairs)
+            FROM _verdict AS v JOIN _held AS held ON held.event_id = v.event_id
+            WHERE v.reasons IS NULL AND v._line NOT IN (SELECT _line FROM _pairs)
         """)
     if not _has_rows(con, "_pairs"):  # most batches: no id twice, none held; nothing to compare
         con.execute("""
@@ -458,8 +457,9 @@ def _classify(con, stream: Stream, tz: str, fmt: str, lines: LinesOnDemand | Non
 
 
 def _maybe_held(con, stream: Stream) -> bool:
-    """Whether raw may hold some valid record's event id: `_held`, raw's ids within the batch's
-    range whose hash is a batch id's. Raw's ids are read as hashes against the batch's, a small
+    """Whether raw may hold some valid record's event id: `_held`, raw's ids (with their
+    batches) within the batch's range whose hash is a batch id's, for the texts to be compared
+    there rather than in raw again. Raw's ids are read as hashes against the batch's, a small
     side: joined as texts to a delivery of 11M ids, the 100M ids of a warehouse made a hash
     table of texts that went to disk (18 s of a 38 s ingest; 2-3 s so). The range is a literal,
     for the zone maps of raw's row groups."""
@@ -472,7 +472,7 @@ def _maybe_held(con, stream: Stream) -> bool:
         return False
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _held AS
-        SELECT DISTINCT event_id FROM {stream.table}
+        SELECT event_id, batch_id FROM {stream.table}
         WHERE event_id BETWEEN {literal(low)} AND {literal(high)}
           AND hash(event_id) IN (SELECT hash(event_id) FROM _verdict WHERE reasons IS NULL)
     """)
