@@ -25,8 +25,9 @@ that ingested DuckDB file, time
   baseline restates nothing onto reorganised units: it stops with an error for a period by
   whose end a unit was merged or split (none was by 2023-09-25).
 At the largest size, one more quarter (2024-Q1) is landed on top of the built warehouse: about
-1/8 more dossier events (2023-Q1's dossiers moved one year on, with new ids) plus a few events on
-old dossiers still open (late resolutions, due-date changes, withdrawals), 2023-Q1's posts
+1/8 more dossier events (2023-Q1's dossiers moved one year on, with new ids) plus events on 300
+old dossiers still open (late resolutions, due-date changes, withdrawals; `--touched N` for N of
+them, 0 for every one, as a real quarter closes what the last one left open), 2023-Q1's posts
 moved one year on plus 300 earlier publications, delivered late, of posts of June 2023, and
 2023-Q1's question events moved one year on plus 100 old questions deleted in January 2024. Then
 - incremental: `portal-warehouse run --period 2024-Q1` on a copy of the built warehouse;
@@ -660,7 +661,7 @@ def child_baseline(db: Path, period: str, start: str, end: str) -> dict:
     return {"sql_seconds": time.perf_counter() - started, "rows": rows}
 
 
-def child_quarter(db: Path, landing: Path) -> dict:
+def child_quarter(db: Path, landing: Path, touched: int) -> dict:
     """2024-Q1 on top of 2022-2023: 2023-Q1's dossiers one year on with new ids (dropping what
     would fall after the quarter), plus late closings and due changes of old open dossiers; and
     2023-Q1's posts one year on with new ids, plus an earlier publication, delivered late, of
@@ -719,7 +720,7 @@ def child_quarter(db: Path, landing: Path) -> dict:
                 GROUP BY dossier_id
                 HAVING count(*) FILTER (WHERE event_type = 'received') > 0
                    AND count(*) FILTER (WHERE event_type IN ('resolved', 'withdrawn')) = 0
-                QUALIFY k <= 300
+                QUALIFY k <= {touched or "k"}
             )
             SELECT {columns} FROM moved WHERE occurred_at < {quarter_end}
             UNION ALL {touch("resolved", "2024-01-10 10:00:00", None, 0)}
@@ -919,7 +920,7 @@ CHILDREN = {
         Path(landing), Path(db), Path(publish), period, cutoff
     ),
     "baseline": lambda db, period, start, end: child_baseline(Path(db), period, start, end),
-    "quarter": lambda db, out: child_quarter(Path(db), Path(out)),
+    "quarter": lambda db, out, touched: child_quarter(Path(db), Path(out), int(touched)),
     "compare-baseline": lambda a, b, c, period: child_compare_baseline(
         Path(a), Path(b), Path(c), period
     ),
@@ -1054,7 +1055,7 @@ def print_steps(label: str, run: dict, detail: bool) -> None:
     sys.stdout.flush()
 
 
-def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
+def bench_size(n: int, repeat: int, incremental: bool, work: Path, touched: int = 300) -> dict:
     env = child_env(work)
     logs = work / "bench-logs"  # (the run keeps its own log in <db folder>/logs)
     logs.mkdir()
@@ -1128,7 +1129,9 @@ def bench_size(n: int, repeat: int, incremental: bool, work: Path) -> dict:
 
     # One more quarter on top of the warehouse the last run built.
     built = Path(runs[-1]["db"])
-    quarter = measure(child("quarter", str(ingested), str(landing)), env, logs / "quarter.log")
+    quarter = measure(
+        child("quarter", str(ingested), str(landing), str(touched)), env, logs / "quarter.log"
+    )
     stripped = copy(built, work / "stripped")
     measure(child("drop-models", str(stripped)), env, logs / "drop.log")
     incs, fulls = [], []
@@ -1202,7 +1205,7 @@ def report(r: dict, detail: bool) -> None:
         print_steps("incremental", inc, detail)
         print_steps("full rebuild", full, detail)
         print(
-            f"{'':>13}quarter: {q['events']:,} new events ({q['touches']} on old dossiers;"
+            f"{'':>13}quarter: {q['events']:,} new events ({q['touches']:,} on old dossiers;"
             f" {q['posts']:,} post events, {q['earlier']} of them earlier publications of old"
             f" posts; {q['questions']:,} question events, {q['deletions']} of them late deletions"
             " of old questions);"
@@ -1221,6 +1224,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
     parser.add_argument(
         "--no-quarter", action="store_true", help="skip the incremental quarter at the largest size"
+    )
+    parser.add_argument(
+        "--touched",
+        type=int,
+        default=300,
+        help="old dossiers still open that the quarter closes or re-dates (0: every one)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1246,7 +1255,8 @@ def main() -> None:
     for n in sorted(args.sizes):
         work = Path(tempfile.mkdtemp(prefix=f"bench-build-{n}-", dir=args.workdir))
         try:
-            results.append(bench_size(n, args.repeat, n == largest and not args.no_quarter, work))
+            incremental = n == largest and not args.no_quarter
+            results.append(bench_size(n, args.repeat, incremental, work, args.touched))
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
