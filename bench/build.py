@@ -720,7 +720,7 @@ def child_quarter(db: Path, landing: Path, touched: int) -> dict:
                 GROUP BY dossier_id
                 HAVING count(*) FILTER (WHERE event_type = 'received') > 0
                    AND count(*) FILTER (WHERE event_type IN ('resolved', 'withdrawn')) = 0
-                QUALIFY k <= {touched or "k"}
+                {f"QUALIFY k <= {touched}" if touched else ""}
             )
             SELECT {columns} FROM moved WHERE occurred_at < {quarter_end}
             UNION ALL {touch("resolved", "2024-01-10 10:00:00", None, 0)}
@@ -1055,7 +1055,7 @@ def print_steps(label: str, run: dict, detail: bool) -> None:
     sys.stdout.flush()
 
 
-def bench_size(n: int, repeat: int, incremental: bool, work: Path, touched: int = 300) -> dict:
+def bench_size(n: int, repeat: int, incremental: bool, work: Path, touched: int) -> dict:
     env = child_env(work)
     logs = work / "bench-logs"  # (the run keeps its own log in <db folder>/logs)
     logs.mkdir()
