@@ -51,6 +51,13 @@ MEMORY_ADVICE = (
 )
 
 
+def out_of_memory_detail(text: str) -> str | None:
+    """What DuckDB's out-of-memory message says it failed to do (`failed to allocate data of
+    size 16.0 MiB (938.0 MiB/953.6 MiB used)`), or None when the text is not one."""
+    m = _OUT_OF_MEMORY.search(text)
+    return m["detail"].rstrip(".") if m else None
+
+
 # The storage failures, by errno and by what the system says (strerror) in DuckDB's messages.
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 STORAGE_ERRNOS = FULL | {errno.EROFS, errno.EACCES, errno.EPERM, errno.EISDIR}
@@ -110,8 +117,8 @@ def storage_reason(exc: BaseException) -> str | None:
 
 def storage_reason_in(text: str) -> str | None:
     """The storage failure a message names (DuckDB's, or an OSError's as text), or None."""
-    if m := _OUT_OF_MEMORY.search(text):
-        return f"out of memory: DuckDB {m['detail'].rstrip('.')}; {MEMORY_ADVICE}"
+    if detail := out_of_memory_detail(text):
+        return f"out of memory: DuckDB {detail}; {MEMORY_ADVICE}"
     if m := _NOT_DUCKDB.search(text):
         return f"{m['path']} is not a DuckDB database file"
     if m := _DUCKDB_FILE.search(text):

@@ -22,7 +22,7 @@ import duckdb
 
 from ingest.contract import STREAM_ORDER, STREAMS, Stream
 from ingest.contract import streams as streams_with
-from ingest.errors import MemoryLimitError
+from ingest.errors import MemoryLimitError, out_of_memory_detail
 from ingest.landing import (
     LandedFile,
     Skipped,
@@ -210,9 +210,9 @@ def ingest_file(
         )
     except duckdb.OutOfMemoryException as e:  # not the file's fault: the next run takes it again
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-        detail = describe(e).removeprefix("OutOfMemoryException: Out of Memory Error: ")
+        detail = out_of_memory_detail(str(e)) or describe(e)
         raise MemoryLimitError(
-            f"out of memory reading {landed.relative}: DuckDB {detail.rstrip('.')}; nothing of it"
+            f"out of memory reading {landed.relative}: DuckDB {detail}; nothing of it"
             f" was ingested (the files before it were): raise PORTAL_WAREHOUSE_MEMORY_LIMIT (now"
             f" {limit}) and run again, or land it as smaller files"
         ) from None
